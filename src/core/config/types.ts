@@ -1,0 +1,88 @@
+/**
+ * The shape of the dotfile (`config.json`). Validation lives in schema.ts; this
+ * file only names the parts. Passwords are never part of it: an account names
+ * where its secret comes from.
+ */
+
+/** How a connection is protected. `plain` is refused for any host but loopback. */
+export type Security = 'tls' | 'starttls' | 'plain';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  security: Security;
+  /** Login name; defaults to the account's `user`, then its email address. */
+  user?: string;
+}
+
+/** Where an account's secret comes from. */
+export type PasswordSource =
+  /** The OS keychain via keytar: service `tmail`, account = the account's name. */
+  | { type: 'keychain' }
+  /** A shell command whose first line of output is the password. */
+  | { type: 'command'; command: string }
+  /** Asked once per run, kept in memory only. */
+  | { type: 'prompt' }
+  /** A shell command that prints an OAuth2 access token, used as XOAUTH2. */
+  | { type: 'oauth2'; command: string };
+
+/** Folder paths for roles, when SPECIAL-USE is missing or wrong. */
+export interface FolderRoles {
+  drafts?: string;
+  sent?: string;
+  trash?: string;
+  archive?: string;
+  junk?: string;
+}
+
+export interface AccountConfig {
+  /** The key under `accounts`; filled in when the file is loaded. */
+  name: string;
+  displayName?: string;
+  email: string;
+  /** Default login for IMAP and SMTP. */
+  user?: string;
+  imap: ServerConfig;
+  smtp: ServerConfig;
+  password: PasswordSource;
+  /** The account's explicit opt-out of certificate checks (self-signed servers). */
+  allowInvalidCert?: boolean;
+  folders?: FolderRoles;
+  signature?: string;
+  /** True when the server files sent mail in Sent by itself (Gmail does): tmail then does not append a copy. */
+  serverSavesSent?: boolean;
+  /** `trash` (default) moves deleted mail to Trash; `mark` only sets \Deleted, as mutt does. */
+  deleteMode?: 'trash' | 'mark';
+  /** Where attachments are saved; default `~/Downloads`. */
+  downloadDir?: string;
+}
+
+/** Key bindings from the dotfile: context -> key sequence -> command id. */
+export type KeyOverrides = Record<string, Record<string, string>>;
+
+export interface UiConfig {
+  /** `default` or `mono` (also chosen by NO_COLOR). */
+  theme?: 'default' | 'mono';
+  /** Ring the terminal bell when new mail arrives in the open folder. */
+  bell?: boolean;
+  /** Show the folder sidebar. */
+  sidebar?: boolean;
+  /** `split` shows list and message together; `full` one at a time. */
+  layout?: 'split' | 'full';
+  /** strftime-free date style for the list: `relative` or `iso`. */
+  dateFormat?: 'relative' | 'iso';
+}
+
+export interface TmailConfig {
+  defaultAccount?: string;
+  accounts: Record<string, AccountConfig>;
+  keys?: KeyOverrides;
+  ui?: UiConfig;
+}
+
+/** A secret resolved for one connection; never stored, never logged. */
+export interface Credentials {
+  user: string;
+  password?: string;
+  accessToken?: string;
+}

@@ -1,0 +1,554 @@
+/**
+ * A disposable mail stack on 127.0.0.1 for tests, benchmarks and the demo:
+ * Dovecot (IMAP with STARTTLS, IMAPS, LMTP, SASL for Postfix) and Postfix
+ * (submission with AUTH, delivering the test domain into Dovecot over LMTP).
+ *
+ * Everything lives in one temp directory; ports are picked free so parallel
+ * runs do not collide; a reaper process stops both servers if this process
+ * dies without calling stop().
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const TEST_DOMAIN = 'example.test';
+export const LOOPBACK = '127.0.0.1';
+
+export interface MailUser {
+  /** Login name, also the local part of the address. */
+  name: string;
+  password: string;
+}
+
+export interface MailStackOptions {
+  /** Users to create; alice and bob by default. */
+  users?: MailUser[];
+  /** Keep the temp directory after stop (for debugging). */
+  keep?: boolean;
+}
+
+export interface MailStackInfo {
+  dir: string;
+  host: string;
+  domain: string;
+  ports: { imap: number; imaps: number; submission: number; smtps: number };
+  users: Record<string, MailUser & { email: string }>;
+  /** PEM of the self-signed certificate both servers present. */
+  certFile: string;
+  /** Path to pass to `doveadm -c`. */
+  dovecotConfig: string;
+  postfixConfigDir: string;
+  /** Keep the temp directory after stop. */
+  keep: boolean;
+}
+
+export interface MailStack extends MailStackInfo {
+  stop(): Promise<void>;
+  stopImap(): Promise<void>;
+  startImap(): Promise<void>;
+  stopSmtp(): Promise<void>;
+  startSmtp(): Promise<void>;
+  /** The Maildir of a user (cur/new/tmp of INBOX; other folders are `.Name` below it). */
+  maildir(user: string): string;
+  /** Runs doveadm against this stack's Dovecot. */
+  doveadm(...args: string[]): Promise<string>;
+  info(): MailStackInfo;
+  /** Adds a user to Dovecot's passwd-file (read again on change); mail for it is accepted at once. */
+  addUser(name: string, password?: string): Promise<MailUser & { email: string }>;
+}
+
+export const DEFAULT_USERS: MailUser[] = [
+  { name: 'alice', password: 'alice-Pa55-word' },
+  { name: 'bob', password: 'bob-Pa55-word' },
+];
+
+/** Debian packages the stack needs. */
+export const MAIL_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'postfix', 'openssl'];
+
+/** The uid that owns mail files: Debian's `mail` user (8), allowed by lowering first_valid_uid. */
+const MAIL_USER = 'mail';
+
+function hasCommand(path: string): boolean {
+  return existsSync(path);
+}
+
+/**
+ * Makes sure Dovecot and Postfix are installed. As root, installs what is
+ * missing (with Postfix preseeded to configure nothing); otherwise throws one
+ * sentence naming the command to run.
+ */
+export function ensureMailPackages(): void {
+  const missing = [
+    ['/usr/sbin/dovecot', 'dovecot-imapd'],
+    ['/usr/lib/dovecot/imap', 'dovecot-imapd'],
+    ['/usr/lib/dovecot/lmtp', 'dovecot-lmtpd'],
+    ['/usr/sbin/postfix', 'postfix'],
+    ['/usr/bin/openssl', 'openssl'],
+  ]
+    .filter(([path]) => !hasCommand(path!))
+    .map(([, pkg]) => pkg!);
+  if (missing.length === 0) return;
+  const unique = [...new Set(missing)];
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `The test mail servers are not installed: run "sudo apt-get install -y ${MAIL_PACKAGES.join(' ')}" (as root the tests install them themselves).`,
+    );
+  }
+  execFileSync(
+    'sh',
+    [
+      '-c',
+      `echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections && ` +
+        `(apt-get install -y -qq ${unique.join(' ')} || (apt-get update -qq && apt-get install -y -qq ${unique.join(' ')}))`,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    },
+  );
+}
+
+/** Asks the kernel for a free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, LOOPBACK, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts connections on the port and greets (or rejects on timeout). */
+export async function waitForGreeting(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, LOOPBACK);
+      const done = (value: boolean) => {
+        socket.destroy();
+        resolve(value);
+      };
+      socket.setTimeout(1000, () => done(false));
+      socket.once('data', () => done(true));
+      socket.once('error', () => done(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`Nothing answered on ${LOOPBACK}:${port} in time.`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitForClosed(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, LOOPBACK);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (!open) return;
+    if (Date.now() > deadline) throw new Error(`Port ${port} is still open.`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function dovecotConf(dir: string, ports: MailStackInfo['ports'], id: string): string {
+  return `# Generated by tmail's test harness.
+instance_name = tmail-${id}
+base_dir = ${dir}/dovecot/run
+state_dir = ${dir}/dovecot/state
+log_path = ${dir}/dovecot/dovecot.log
+info_log_path = ${dir}/dovecot/dovecot.log
+protocols = imap lmtp
+listen = ${LOOPBACK}
+ssl = yes
+ssl_cert = <${dir}/tls/cert.pem
+ssl_key = <${dir}/tls/key.pem
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_username_format = %Ln
+auth_cache_size = 0
+# Tests of wrong passwords should not wait the default two seconds.
+auth_failure_delay = 0
+first_valid_uid = 1
+default_login_user = dovenull
+default_internal_user = dovecot
+mail_location = maildir:~/Maildir
+mail_fsync = never
+mail_max_userip_connections = 500
+mailbox_list_index = yes
+lmtp_save_to_detail_mailbox = no
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%Ln ${dir}/dovecot/users
+}
+userdb {
+  driver = static
+  args = uid=${MAIL_USER} gid=${MAIL_USER} home=${dir}/mail/%Ln
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
+    auto = subscribe
+  }
+}
+service imap-login {
+  inet_listener imap {
+    address = ${LOOPBACK}
+    port = ${ports.imap}
+  }
+  inet_listener imaps {
+    address = ${LOOPBACK}
+    port = ${ports.imaps}
+    ssl = yes
+  }
+}
+service imap {
+  process_limit = 1024
+}
+service lmtp {
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+service auth {
+  unix_listener auth-client {
+    mode = 0666
+  }
+}
+service stats {
+  unix_listener stats-reader {
+    mode = 0666
+  }
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+protocol imap {
+  mail_max_userip_connections = 500
+}
+`;
+}
+
+/** A recipient the submission server always refuses, for tests of rejected recipients. */
+export const REFUSED_RECIPIENT = `refused@${TEST_DOMAIN}`;
+
+function postfixMain(dir: string): string {
+  return `# Generated by tmail's test harness.
+compatibility_level = 3.6
+queue_directory = ${dir}/postfix-queue
+data_directory = ${dir}/postfix-data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+meta_directory = /etc/postfix
+shlib_directory = /usr/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file_prefixes = ${dir}
+maillog_file = ${dir}/postfix.log
+myhostname = mail.${TEST_DOMAIN}
+mydomain = ${TEST_DOMAIN}
+myorigin = ${TEST_DOMAIN}
+mydestination =
+inet_interfaces = ${LOOPBACK}
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtputf8_enable = yes
+biff = no
+virtual_mailbox_domains = ${TEST_DOMAIN}
+# Any local part is accepted here; Dovecot's LMTP knows which users exist.
+virtual_mailbox_maps = regexp:${dir}/postfix/recipients.regexp
+virtual_transport = lmtp:unix:${dir}/dovecot/run/lmtp
+# Mail for anyone outside the test domain goes nowhere: this server never relays.
+default_transport = discard:outside the test domain
+relay_transport = discard:outside the test domain
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = ${dir}/dovecot/run/auth-client
+smtpd_sasl_auth_enable = no
+smtpd_tls_cert_file = ${dir}/tls/cert.pem
+smtpd_tls_key_file = ${dir}/tls/key.pem
+smtpd_tls_security_level = may
+smtpd_relay_restrictions = permit_sasl_authenticated, reject
+smtpd_recipient_restrictions = check_recipient_access regexp:${dir}/postfix/refused.regexp, permit_sasl_authenticated, reject
+message_size_limit = 52428800
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+lmtp_destination_recipient_limit = 1000
+`;
+}
+
+function postfixMaster(ports: MailStackInfo['ports']): string {
+  return `# Generated by tmail's test harness.
+${LOOPBACK}:${ports.submission} inet n - n - - smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=no
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+${LOOPBACK}:${ports.smtps} inet n - n - - smtpd
+  -o syslog_name=postfix/smtps
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+pickup    unix  n       -       n       1       1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+`;
+}
+
+/**
+ * Starts a reaper: a detached shell that waits for `pid` to exit and then
+ * stops the servers, so that a killed test run leaves nothing behind.
+ */
+function startReaper(pid: number, postfixDir: string, dir: string, keep: boolean): number {
+  const script = `
+while kill -0 ${pid} 2>/dev/null; do sleep 1; done
+[ -f "${dir}/.stopped" ] && exit 0
+/usr/sbin/postfix -c "${postfixDir}" abort >/dev/null 2>&1
+kill -TERM "$(cat "${dir}/dovecot/run/master.pid" 2>/dev/null)" >/dev/null 2>&1
+sleep 1
+${keep ? '' : `rm -rf "${dir}"`}
+`;
+  const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  child.unref();
+  return child.pid ?? 0;
+}
+
+/** Controls a running stack from its info alone, so test workers can use a stack the main process started. */
+export function attachMailStack(info: MailStackInfo): MailStack {
+  const { dir, ports, dovecotConfig, postfixConfigDir } = info;
+  const startImap = async () => {
+    // Dovecot daemonises; its stdio must not stay attached to ours.
+    await run('sh', [
+      '-c',
+      `/usr/sbin/dovecot -c "${dovecotConfig}" >>"${dir}/dovecot/start.log" 2>&1`,
+    ]);
+    await waitForGreeting(ports.imap);
+  };
+  const stopImap = async () => {
+    await run('sh', [
+      '-c',
+      `kill -TERM "$(cat "${dir}/dovecot/run/master.pid")" 2>/dev/null || true`,
+    ]);
+    await waitForClosed(ports.imap);
+    // Let the master finish removing its pid file before a restart.
+    for (let i = 0; i < 100 && existsSync(join(dir, 'dovecot/run/master.pid')); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const startSmtp = async () => {
+    await run('sh', [
+      '-c',
+      `/usr/sbin/postfix -c "${postfixConfigDir}" start >>"${dir}/postfix-start.log" 2>&1`,
+    ]);
+    await waitForGreeting(ports.submission);
+  };
+  const stopSmtp = async () => {
+    await run('sh', [
+      '-c',
+      `/usr/sbin/postfix -c "${postfixConfigDir}" stop >>"${dir}/postfix-start.log" 2>&1 || true`,
+    ]);
+    await waitForClosed(ports.submission);
+  };
+  let stopped = false;
+  return {
+    ...info,
+    info: () => info,
+    maildir: (user: string) => join(dir, 'mail', user, 'Maildir'),
+    doveadm: async (...args: string[]) =>
+      (
+        await run('/usr/bin/doveadm', ['-c', dovecotConfig, ...args], {
+          maxBuffer: 256 * 1024 * 1024,
+        })
+      ).stdout,
+    startImap,
+    stopImap,
+    startSmtp,
+    stopSmtp,
+    async addUser(name: string, password = `${name}-Pa55-word`) {
+      if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new Error(`Bad test user name: ${name}`);
+      // Dovecot re-reads the passwd-file when it changes; Postfix accepts the whole domain.
+      appendFileSync(join(dir, 'dovecot/users'), `${name}:{PLAIN}${password}::::::\n`);
+      const user = { name, password, email: `${name}@${TEST_DOMAIN}` };
+      info.users[name] = user;
+      return user;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      writeFileSync(join(dir, '.stopped'), '');
+      await run('sh', [
+        '-c',
+        `/usr/sbin/postfix -c "${postfixConfigDir}" abort >/dev/null 2>&1 || true`,
+      ]);
+      await stopImap().catch(() => {});
+      if (!info.keep) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts Dovecot and Postfix for the given users and waits until both answer. */
+export async function startMailStack(options: MailStackOptions = {}): Promise<MailStack> {
+  ensureMailPackages();
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      'The test mail servers need root (Postfix starts as root): run the tests as root or with sudo.',
+    );
+  }
+  const users = options.users ?? DEFAULT_USERS;
+  const keep = options.keep ?? Boolean(process.env.TMAIL_KEEP_STACK);
+  const dir = mkdtempSync(join(tmpdir(), 'tmail-stack-'));
+  // The postfix and dovecot users must traverse it to reach the sockets.
+  chmodSync(dir, 0o755);
+  const id = dir.slice(-6).replace(/[^A-Za-z0-9]/g, 'x');
+  for (const sub of [
+    'dovecot/run',
+    'dovecot/state',
+    'tls',
+    'postfix',
+    'postfix-queue',
+    'postfix-data',
+    'mail',
+  ]) {
+    mkdirSync(join(dir, sub), { recursive: true, mode: 0o755 });
+  }
+
+  const ports = {
+    imap: await freePort(),
+    imaps: await freePort(),
+    submission: await freePort(),
+    smtps: await freePort(),
+  };
+
+  const certFile = join(dir, 'tls/cert.pem');
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-keyout',
+    join(dir, 'tls/key.pem'),
+    '-out',
+    certFile,
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ]);
+  chmodSync(join(dir, 'tls/key.pem'), 0o600);
+
+  writeFileSync(
+    join(dir, 'dovecot/users'),
+    users.map((u) => `${u.name}:{PLAIN}${u.password}::::::`).join('\n') + '\n',
+    { mode: 0o644 },
+  );
+  for (const user of users) {
+    mkdirSync(join(dir, 'mail', user.name, 'Maildir'), { recursive: true });
+  }
+  await run('chown', ['-R', `${MAIL_USER}:${MAIL_USER}`, join(dir, 'mail')]);
+  await run('chown', ['postfix', join(dir, 'postfix-data')]);
+
+  const dovecotConfig = join(dir, 'dovecot/dovecot.conf');
+  writeFileSync(dovecotConfig, dovecotConf(dir, ports, id));
+  const postfixConfigDir = join(dir, 'postfix');
+  writeFileSync(join(postfixConfigDir, 'main.cf'), postfixMain(dir));
+  writeFileSync(
+    join(postfixConfigDir, 'recipients.regexp'),
+    `/@${TEST_DOMAIN.replace(/\./g, '\\.')}$/ ok\n`,
+  );
+  writeFileSync(
+    join(postfixConfigDir, 'refused.regexp'),
+    `/^${REFUSED_RECIPIENT.replace(/\./g, '\\.')}$/ REJECT No such user here\n`,
+  );
+  writeFileSync(join(postfixConfigDir, 'master.cf'), postfixMaster(ports));
+
+  const info: MailStackInfo = {
+    dir,
+    host: LOOPBACK,
+    domain: TEST_DOMAIN,
+    ports,
+    users: Object.fromEntries(
+      users.map((u) => [u.name, { ...u, email: `${u.name}@${TEST_DOMAIN}` }]),
+    ),
+    certFile,
+    dovecotConfig,
+    postfixConfigDir,
+    keep,
+  };
+  const stack = attachMailStack(info);
+  startReaper(process.pid, postfixConfigDir, dir, keep);
+  try {
+    await stack.startImap();
+    await stack.startSmtp();
+  } catch (error) {
+    await stack.stop().catch(() => {});
+    throw new Error(
+      `The test mail servers did not start (logs in ${dir}): ${(error as Error).message}`,
+    );
+  }
+  return stack;
+}
