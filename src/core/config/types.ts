@@ -1,14 +1,16 @@
 /**
- * The shape of the dotfile (`config.json`). Validation lives in schema.ts; this
- * file only names the parts. Passwords are never part of it: an account names
- * where its secret comes from.
+ * The shape of the dotfile (`config.json`) once loaded. Validation lives in
+ * schema.ts; this file only names the parts. Passwords are never part of it:
+ * an account names where its secret comes from.
  */
+import type { TmailError } from '../errors.js';
 
 /** How a connection is protected. `plain` is refused for any host but loopback. */
 export type Security = 'tls' | 'starttls' | 'plain';
 
 export interface ServerConfig {
   host: string;
+  /** Always set once loaded (the file may leave it out; see `defaultPort`). */
   port: number;
   security: Security;
   /** Login name; defaults to the account's `user`, then its email address. */
@@ -25,6 +27,8 @@ export type PasswordSource =
   | { type: 'prompt' }
   /** A shell command that prints an OAuth2 access token, used as XOAUTH2. */
   | { type: 'oauth2'; command: string };
+
+export type PasswordSourceType = PasswordSource['type'];
 
 /** Folder paths for roles, when SPECIAL-USE is missing or wrong. */
 export interface FolderRoles {
@@ -75,6 +79,7 @@ export interface UiConfig {
 
 export interface TmailConfig {
   defaultAccount?: string;
+  /** Accounts by name, in the order the file lists them. */
   accounts: Record<string, AccountConfig>;
   keys?: KeyOverrides;
   ui?: UiConfig;
@@ -86,3 +91,33 @@ export interface Credentials {
   password?: string;
   accessToken?: string;
 }
+
+/** One problem found in the dotfile: where (`accounts.work.imap.port`) and what is wrong. */
+export interface ConfigIssue {
+  /** Dotted path of the field; `(file)` for problems with the file as a whole. */
+  path: string;
+  /** What is wrong, starting lower case: `must be a number from 1 to 65535`. */
+  message: string;
+}
+
+/**
+ * What checking one server of an account found: logged in, or the failure as
+ * one sentence naming host and port (with the server's own words).
+ */
+export type ProbeResult = {
+  protocol: 'IMAP' | 'SMTP';
+  host: string;
+  port: number;
+  security: Security;
+  /** The login name that was tried. */
+  user: string;
+} & (
+  | {
+      ok: true;
+      /** What worked, e.g. `logged in as alice`. */
+      detail: string;
+      /** IMAP only: folders the server flags with SPECIAL-USE, by role. */
+      specialUse?: FolderRoles;
+    }
+  | { ok: false; error: TmailError }
+);

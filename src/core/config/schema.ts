@@ -1,0 +1,426 @@
+/**
+ * The dotfile's schema, checked by hand rather than with a JSON-schema library:
+ * loading runs on every start-up, and ajv (what conf uses) alone costs more than
+ * the whole read. Every problem becomes a `ConfigIssue` naming the field by its
+ * dotted path and saying what is wrong; a value is never echoed back, since a
+ * misplaced password could be one.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import type {
+  AccountConfig,
+  ConfigIssue,
+  FolderRoles,
+  PasswordSource,
+  Security,
+  ServerConfig,
+  TmailConfig,
+  UiConfig,
+} from './types.js';
+
+/** The security values, in the order tmail proposes them. */
+export const SECURITIES: readonly Security[] = ['tls', 'starttls', 'plain'];
+
+/** The password source types. */
+export const PASSWORD_SOURCE_TYPES: readonly PasswordSource['type'][] = [
+  'keychain',
+  'command',
+  'prompt',
+  'oauth2',
+];
+
+/** Folder roles an account may set by hand. */
+export const FOLDER_ROLES: readonly (keyof FolderRoles)[] = [
+  'drafts',
+  'sent',
+  'trash',
+  'archive',
+  'junk',
+];
+
+/** What an account name may look like: it is a JSON key, a keychain entry and a CLI word. */
+export const ACCOUNT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * The port used when the file gives none: IMAP 993 (tls) or 143; SMTP 465
+ * (tls) or 587 (submission, RFC 6409).
+ */
+export function defaultPort(protocol: 'imap' | 'smtp', security: Security): number {
+  if (protocol === 'imap') return security === 'tls' ? 993 : 143;
+  return security === 'tls' ? 465 : 587;
+}
+
+/** True for names and addresses that never leave the machine: localhost, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIPv4(h)) return h.startsWith('127.');
+  const bare = h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+  if (isIPv6(bare)) {
+    // ::1 in any spelling, and IPv4-mapped loopback (::ffff:127.0.0.1).
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+    if (mapped) return mapped[1]!.startsWith('127.');
+    return /^(0{0,4}:){2,7}0{0,3}1$/.test(bare) || bare === '::1';
+  }
+  return false;
+}
+
+/** Why an account name is refused, or undefined when it is fine. */
+export function accountNameIssue(name: string): string | undefined {
+  if (ACCOUNT_NAME_PATTERN.test(name)) return undefined;
+  return 'must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit';
+}
+
+/** Why an email address is refused, or undefined when it looks like one. */
+export function emailIssue(email: string): string | undefined {
+  return /^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+\.[^\s@<>()",;:\\[\]]+$/.test(email) ||
+    /^[^\s@<>()",;:\\[\]]+@localhost$/i.test(email)
+    ? undefined
+    : 'must be an email address such as ann@example.com';
+}
+
+/** Why a host name is refused, or undefined when it looks like a name or an IP address. */
+export function hostIssue(host: string): string | undefined {
+  if (host.length === 0) return 'must not be empty';
+  if (isIPv4(host) || isIPv6(host)) return undefined;
+  if (host.length <= 253 && /^(?!-)[A-Za-z0-9-]{1,63}(\.(?!-)[A-Za-z0-9-]{1,63})*\.?$/.test(host))
+    return undefined;
+  return 'must be a host name such as imap.example.com or an IP address';
+}
+
+/** The message for `plain` security on a host that is not loopback. */
+export const PLAIN_REFUSED =
+  'may be plain only for localhost (127.0.0.1, ::1): plain sends the password unencrypted; use tls or starttls';
+
+const PORT_MESSAGE = 'must be a number from 1 to 65535';
+const HAS_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/;
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Formats a path segment: plain keys join with dots, odd ones are quoted. */
+function segment(key: string): string {
+  return /^[A-Za-z0-9_$-]+$/.test(key) ? key : JSON.stringify(key);
+}
+
+/** Collects issues while walking the document. */
+class Checker {
+  readonly issues: ConfigIssue[] = [];
+
+  issue(path: string, message: string): void {
+    this.issues.push({ path, message });
+  }
+
+  /** Reports keys outside `known`; true when there were none. */
+  onlyKnown(path: string, value: Json, known: readonly string[]): void {
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) {
+        this.issue(
+          `${path}.${segment(key)}`,
+          `is not a known setting (known here: ${known.join(', ')})`,
+        );
+      }
+    }
+  }
+
+  string(
+    path: string,
+    value: unknown,
+    { required = false, allowEmpty = false, singleLine = true } = {},
+  ): string | undefined {
+    if (value === undefined) {
+      if (required) this.issue(path, 'is required');
+      return undefined;
+    }
+    if (typeof value !== 'string') {
+      this.issue(path, 'must be a string');
+      return undefined;
+    }
+    if (!allowEmpty && value.trim() === '') {
+      this.issue(path, 'must not be empty');
+      return undefined;
+    }
+    if (singleLine && HAS_CONTROLS.test(value)) {
+      this.issue(path, 'must be one line without control characters');
+      return undefined;
+    }
+    return value;
+  }
+
+  boolean(path: string, value: unknown): boolean | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'boolean') {
+      this.issue(path, 'must be true or false');
+      return undefined;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[]): T | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !allowed.includes(value as T)) {
+      this.issue(path, `must be one of ${allowed.join(', ')}`);
+      return undefined;
+    }
+    return value as T;
+  }
+}
+
+const ACCOUNT_KEYS = [
+  'displayName',
+  'email',
+  'user',
+  'imap',
+  'smtp',
+  'password',
+  'allowInvalidCert',
+  'folders',
+  'signature',
+  'serverSavesSent',
+  'deleteMode',
+  'downloadDir',
+] as const;
+const SERVER_KEYS = ['host', 'port', 'security', 'user'] as const;
+const UI_KEYS = ['theme', 'bell', 'sidebar', 'layout', 'dateFormat'] as const;
+const TOP_KEYS = ['$schema', 'defaultAccount', 'accounts', 'keys', 'ui'] as const;
+
+function checkServer(
+  c: Checker,
+  path: string,
+  value: unknown,
+  protocol: 'imap' | 'smtp',
+): ServerConfig | undefined {
+  if (value === undefined) {
+    c.issue(path, 'is required (an object with host, port and security)');
+    return undefined;
+  }
+  if (!isObject(value)) {
+    c.issue(path, 'must be an object with host, port and security');
+    return undefined;
+  }
+  c.onlyKnown(path, value, SERVER_KEYS);
+  const before = c.issues.length;
+  const host = c.string(`${path}.host`, value.host, { required: true });
+  if (host !== undefined) {
+    const problem = hostIssue(host);
+    if (problem) c.issue(`${path}.host`, problem);
+  }
+  const security = c.oneOf(`${path}.security`, value.security, SECURITIES) ?? 'tls';
+  let port = defaultPort(protocol, security);
+  if (value.port !== undefined) {
+    const p = value.port;
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) {
+      c.issue(`${path}.port`, PORT_MESSAGE);
+    } else {
+      port = p;
+    }
+  }
+  const user = c.string(`${path}.user`, value.user);
+  if (host !== undefined && security === 'plain' && !isLoopbackHost(host)) {
+    c.issue(`${path}.security`, PLAIN_REFUSED);
+  }
+  if (c.issues.length > before || host === undefined) return undefined;
+  return { host, port, security, ...(user === undefined ? {} : { user }) };
+}
+
+function checkPassword(c: Checker, path: string, value: unknown): PasswordSource | undefined {
+  const shape = 'an object such as {"type": "keychain"}';
+  if (value === undefined) {
+    c.issue(path, `is required: ${shape}, or command, prompt or oauth2`);
+    return undefined;
+  }
+  if (!isObject(value)) {
+    // Someone may have typed the password itself here; say why that is refused.
+    c.issue(
+      path,
+      typeof value === 'string'
+        ? `must be ${shape}; never write the password itself in this file`
+        : `must be ${shape}`,
+    );
+    return undefined;
+  }
+  const type = c.oneOf(`${path}.type`, value.type, PASSWORD_SOURCE_TYPES);
+  if (value.type === undefined) c.issue(`${path}.type`, 'is required');
+  if (type === 'command' || type === 'oauth2') {
+    c.onlyKnown(path, value, ['type', 'command']);
+    const command = c.string(`${path}.command`, value.command, { required: true });
+    return command === undefined ? undefined : { type, command };
+  }
+  if (type === 'keychain' || type === 'prompt') {
+    c.onlyKnown(path, value, ['type']);
+    return { type };
+  }
+  return undefined;
+}
+
+function checkFolders(c: Checker, path: string, value: unknown): FolderRoles | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    c.issue(
+      path,
+      'must be an object mapping roles (drafts, sent, trash, archive, junk) to folders',
+    );
+    return undefined;
+  }
+  c.onlyKnown(path, value, FOLDER_ROLES);
+  const roles: FolderRoles = {};
+  for (const role of FOLDER_ROLES) {
+    const folder = c.string(`${path}.${role}`, value[role]);
+    if (folder !== undefined) roles[role] = folder;
+  }
+  return roles;
+}
+
+function checkAccount(c: Checker, name: string, value: unknown): AccountConfig | undefined {
+  const path = `accounts.${segment(name)}`;
+  const nameProblem = accountNameIssue(name);
+  if (nameProblem) c.issue(path, `the account name ${nameProblem}`);
+  if (!isObject(value)) {
+    c.issue(path, 'must be an object with email, imap, smtp and password');
+    return undefined;
+  }
+  const before = c.issues.length;
+  c.onlyKnown(path, value, ACCOUNT_KEYS);
+  const email = c.string(`${path}.email`, value.email, { required: true });
+  if (email !== undefined) {
+    const problem = emailIssue(email);
+    if (problem) c.issue(`${path}.email`, problem);
+  }
+  const displayName = c.string(`${path}.displayName`, value.displayName, { allowEmpty: true });
+  const user = c.string(`${path}.user`, value.user);
+  const imap = checkServer(c, `${path}.imap`, value.imap, 'imap');
+  const smtp = checkServer(c, `${path}.smtp`, value.smtp, 'smtp');
+  const password = checkPassword(c, `${path}.password`, value.password);
+  const allowInvalidCert = c.boolean(`${path}.allowInvalidCert`, value.allowInvalidCert);
+  const folders = checkFolders(c, `${path}.folders`, value.folders);
+  const signature = c.string(`${path}.signature`, value.signature, {
+    allowEmpty: true,
+    singleLine: false,
+  });
+  const serverSavesSent = c.boolean(`${path}.serverSavesSent`, value.serverSavesSent);
+  const deleteMode = c.oneOf(`${path}.deleteMode`, value.deleteMode, ['trash', 'mark'] as const);
+  const downloadDir = c.string(`${path}.downloadDir`, value.downloadDir);
+  if (c.issues.length > before || !email || !imap || !smtp || !password) return undefined;
+  const account: AccountConfig = { name, email, imap, smtp, password };
+  if (displayName !== undefined) account.displayName = displayName;
+  if (user !== undefined) account.user = user;
+  if (allowInvalidCert !== undefined) account.allowInvalidCert = allowInvalidCert;
+  if (folders !== undefined) account.folders = folders;
+  if (signature !== undefined) account.signature = signature;
+  if (serverSavesSent !== undefined) account.serverSavesSent = serverSavesSent;
+  if (deleteMode !== undefined) account.deleteMode = deleteMode;
+  if (downloadDir !== undefined) account.downloadDir = downloadDir;
+  return account;
+}
+
+function checkKeys(c: Checker, value: unknown): Record<string, Record<string, string>> | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    c.issue('keys', 'must be an object mapping contexts (list, message, ...) to key bindings');
+    return undefined;
+  }
+  const keys: Record<string, Record<string, string>> = {};
+  for (const [context, bindings] of Object.entries(value)) {
+    const path = `keys.${segment(context)}`;
+    if (!isObject(bindings)) {
+      c.issue(path, 'must be an object mapping key sequences to command names');
+      continue;
+    }
+    keys[context] = {};
+    for (const [sequence, command] of Object.entries(bindings)) {
+      const id = c.string(`${path}.${segment(sequence)}`, command);
+      if (id !== undefined) keys[context][sequence] = id;
+    }
+  }
+  return keys;
+}
+
+function checkUi(c: Checker, value: unknown): UiConfig | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    c.issue('ui', 'must be an object');
+    return undefined;
+  }
+  c.onlyKnown('ui', value, UI_KEYS);
+  const ui: UiConfig = {};
+  const theme = c.oneOf('ui.theme', value.theme, ['default', 'mono'] as const);
+  const bell = c.boolean('ui.bell', value.bell);
+  const sidebar = c.boolean('ui.sidebar', value.sidebar);
+  const layout = c.oneOf('ui.layout', value.layout, ['split', 'full'] as const);
+  const dateFormat = c.oneOf('ui.dateFormat', value.dateFormat, ['relative', 'iso'] as const);
+  if (theme !== undefined) ui.theme = theme;
+  if (bell !== undefined) ui.bell = bell;
+  if (sidebar !== undefined) ui.sidebar = sidebar;
+  if (layout !== undefined) ui.layout = layout;
+  if (dateFormat !== undefined) ui.dateFormat = dateFormat;
+  return ui;
+}
+
+/** The result of checking a document: the loaded config, or every problem found. */
+export type ValidationResult =
+  { ok: true; config: TmailConfig } | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * Checks a parsed dotfile and returns the config with defaults filled in
+ * (ports, security, account names), or every issue found, in file order.
+ */
+export function validateConfig(document: unknown): ValidationResult {
+  const c = new Checker();
+  if (!isObject(document)) {
+    c.issue('(file)', 'must hold a JSON object such as {"accounts": {}}');
+    return { ok: false, issues: c.issues };
+  }
+  c.onlyKnown('(top level)', document, TOP_KEYS);
+  // Unknown top-level keys read better without the placeholder prefix.
+  for (const issue of c.issues) issue.path = issue.path.replace(/^\(top level\)\./, '');
+  c.string('$schema', document.$schema);
+  const accounts: Record<string, AccountConfig> = {};
+  if (document.accounts !== undefined && !isObject(document.accounts)) {
+    c.issue('accounts', 'must be an object mapping account names to accounts');
+  } else if (document.accounts !== undefined) {
+    for (const [name, entry] of Object.entries(document.accounts)) {
+      const account = checkAccount(c, name, entry);
+      if (account) accounts[name] = account;
+    }
+  }
+  const defaultAccount = c.string('defaultAccount', document.defaultAccount);
+  if (
+    defaultAccount !== undefined &&
+    !(isObject(document.accounts) && Object.hasOwn(document.accounts, defaultAccount))
+  ) {
+    const known = isObject(document.accounts) ? Object.keys(document.accounts) : [];
+    c.issue(
+      'defaultAccount',
+      known.length
+        ? `names no account (the accounts are ${known.join(', ')})`
+        : 'names no account (there are none)',
+    );
+  }
+  const keys = checkKeys(c, document.keys);
+  const ui = checkUi(c, document.ui);
+  if (c.issues.length) return { ok: false, issues: c.issues };
+  const config: TmailConfig = { accounts };
+  if (defaultAccount !== undefined) config.defaultAccount = defaultAccount;
+  if (keys !== undefined) config.keys = keys;
+  if (ui !== undefined) config.ui = ui;
+  return { ok: true, config };
+}
+
+/**
+ * Checks one account as it would be saved (the same rules as loading), and
+ * returns the issues; empty when it can be saved.
+ */
+export function checkAccountConfig(account: AccountConfig): ConfigIssue[] {
+  const c = new Checker();
+  checkAccount(c, account.name, accountToFile(account));
+  return c.issues;
+}
+
+/** The JSON an account is written as: its name is the key, so it is left out. */
+export function accountToFile(account: AccountConfig): Record<string, unknown> {
+  const { name: _name, ...rest } = account;
+  // Drop undefined fields so the file holds only what is set.
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}

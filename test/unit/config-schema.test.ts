@@ -1,0 +1,268 @@
+/**
+ * The dotfile's schema: good files load with defaults filled in, and every
+ * kind of bad field is named by its path with what is wrong, without echoing
+ * the value.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  checkAccountConfig,
+  defaultPort,
+  isLoopbackHost,
+  validateConfig,
+  type AccountConfig,
+  type ConfigIssue,
+} from '../../src/core/config/index.js';
+
+const work = {
+  displayName: 'Ann Example',
+  email: 'ann@example.com',
+  imap: { host: 'imap.example.com', port: 993, security: 'tls' },
+  smtp: { host: 'smtp.example.com', port: 587, security: 'starttls' },
+  password: { type: 'keychain' },
+};
+
+/** A copy of a good file with one value replaced (undefined deletes it). */
+function withAccount(patch: (account: Record<string, unknown>) => void): unknown {
+  const account = structuredClone(work) as Record<string, unknown>;
+  patch(account);
+  return { accounts: { work: account } };
+}
+
+function issuesOf(document: unknown): ConfigIssue[] {
+  const result = validateConfig(document);
+  if (result.ok) throw new Error('expected the document to be invalid');
+  return result.issues;
+}
+
+describe('good files', () => {
+  it('loads a full account and names it after its key', () => {
+    const result = validateConfig({
+      defaultAccount: 'work',
+      accounts: {
+        work: {
+          ...work,
+          user: 'ann',
+          allowInvalidCert: false,
+          folders: { sent: 'Sent Items', archive: 'Archive' },
+          signature: 'Ann\n-- \nExample Ltd',
+          serverSavesSent: true,
+          deleteMode: 'mark',
+          downloadDir: '~/Downloads',
+        },
+        home: {
+          email: 'ann@home.test',
+          imap: { host: '127.0.0.1', port: 1143, security: 'plain', user: 'ann' },
+          smtp: { host: 'localhost', port: 1025, security: 'plain' },
+          password: { type: 'command', command: 'pass show mail/home' },
+        },
+      },
+      keys: { list: { j: 'list.next' } },
+      ui: { theme: 'mono', bell: true, sidebar: false, layout: 'full', dateFormat: 'iso' },
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.defaultAccount).toBe('work');
+    expect(result.config.accounts.work).toMatchObject({
+      name: 'work',
+      email: 'ann@example.com',
+      imap: { host: 'imap.example.com', port: 993, security: 'tls' },
+      folders: { sent: 'Sent Items', archive: 'Archive' },
+      deleteMode: 'mark',
+    });
+    expect(result.config.accounts.home!.password).toEqual({
+      type: 'command',
+      command: 'pass show mail/home',
+    });
+    expect(Object.keys(result.config.accounts)).toEqual(['work', 'home']);
+  });
+
+  it('loads an empty object and a file without accounts', () => {
+    expect(validateConfig({})).toEqual({ ok: true, config: { accounts: {} } });
+    expect(validateConfig({ accounts: {} })).toEqual({ ok: true, config: { accounts: {} } });
+  });
+
+  it('fills in security tls and the matching port when they are left out', () => {
+    const result = validateConfig(
+      withAccount((a) => {
+        a.imap = { host: 'imap.example.com' };
+        a.smtp = { host: 'smtp.example.com', security: 'starttls' };
+      }),
+    );
+    expect(result.ok && result.config.accounts.work!.imap).toEqual({
+      host: 'imap.example.com',
+      port: 993,
+      security: 'tls',
+    });
+    expect(result.ok && result.config.accounts.work!.smtp.port).toBe(587);
+    expect(defaultPort('imap', 'starttls')).toBe(143);
+    expect(defaultPort('smtp', 'tls')).toBe(465);
+  });
+
+  it('accepts every password source', () => {
+    for (const password of [
+      { type: 'keychain' },
+      { type: 'prompt' },
+      { type: 'command', command: 'echo x' },
+      { type: 'oauth2', command: 'oauth-helper --token' },
+    ]) {
+      expect(validateConfig(withAccount((a) => (a.password = password))).ok).toBe(true);
+    }
+  });
+});
+
+describe('bad fields are named', () => {
+  const cases: Array<[string, (a: Record<string, unknown>) => void, string, RegExp]> = [
+    [
+      'a port out of range',
+      (a) => ((a.imap as Record<string, unknown>).port = 70000),
+      'accounts.work.imap.port',
+      /^must be a number from 1 to 65535$/,
+    ],
+    [
+      'a port given as a string',
+      (a) => ((a.smtp as Record<string, unknown>).port = '587'),
+      'accounts.work.smtp.port',
+      /^must be a number from 1 to 65535$/,
+    ],
+    [
+      'an unknown security',
+      (a) => ((a.imap as Record<string, unknown>).security = 'ssl'),
+      'accounts.work.imap.security',
+      /must be one of tls, starttls, plain/,
+    ],
+    [
+      'plain security to a remote host',
+      (a) => ((a.smtp as Record<string, unknown>).security = 'plain'),
+      'accounts.work.smtp.security',
+      /only for localhost/,
+    ],
+    ['a missing email', (a) => delete a.email, 'accounts.work.email', /is required/],
+    [
+      'an email that is not an address',
+      (a) => (a.email = 'ann at example'),
+      'accounts.work.email',
+      /must be an email address/,
+    ],
+    [
+      'a host with a space',
+      (a) => ((a.imap as Record<string, unknown>).host = 'imap example.com'),
+      'accounts.work.imap.host',
+      /must be a host name/,
+    ],
+    ['a missing imap section', (a) => delete a.imap, 'accounts.work.imap', /is required/],
+    [
+      'a password written into the file',
+      (a) => (a.password = 'hunter2-secret'),
+      'accounts.work.password',
+      /never write the password itself/,
+    ],
+    [
+      'an unknown password type',
+      (a) => (a.password = { type: 'vault' }),
+      'accounts.work.password.type',
+      /must be one of keychain, command, prompt, oauth2/,
+    ],
+    [
+      'a command source without a command',
+      (a) => (a.password = { type: 'command' }),
+      'accounts.work.password.command',
+      /is required/,
+    ],
+    [
+      'a misspelt key',
+      (a) => ((a.imap as Record<string, unknown>).prot = 993),
+      'accounts.work.imap.prot',
+      /is not a known setting \(known here: host, port, security, user\)/,
+    ],
+    [
+      'a flag that is not a boolean',
+      (a) => (a.allowInvalidCert = 'yes'),
+      'accounts.work.allowInvalidCert',
+      /must be true or false/,
+    ],
+    [
+      'an unknown folder role',
+      (a) => (a.folders = { outbox: 'Outbox' }),
+      'accounts.work.folders.outbox',
+      /is not a known setting/,
+    ],
+    [
+      'a display name with a line break',
+      (a) => (a.displayName = 'Ann\nBcc: everyone@example.com'),
+      'accounts.work.displayName',
+      /one line/,
+    ],
+  ];
+
+  it.each(cases)('%s', (_what, patch, path, message) => {
+    const issues = issuesOf(withAccount(patch));
+    expect(issues[0]!.path).toBe(path);
+    expect(issues[0]!.message).toMatch(message);
+  });
+
+  it('never repeats a value back, so a misplaced password is not shown', () => {
+    const issues = issuesOf(
+      withAccount((a) => {
+        a.password = 'hunter2-secret';
+        (a.imap as Record<string, unknown>).pass = 'hunter2-secret';
+      }),
+    );
+    expect(JSON.stringify(issues)).not.toContain('hunter2');
+  });
+
+  it('names a bad account name, a default that names no account, and bad ui values', () => {
+    const issues = issuesOf({
+      defaultAccount: 'home',
+      accounts: { 'my work': work },
+      ui: { theme: 'neon', colour: true },
+      keys: { list: { j: 7 } },
+    });
+    const paths = issues.map((i) => i.path);
+    expect(paths).toEqual([
+      'accounts."my work"',
+      'defaultAccount',
+      'keys.list.j',
+      'ui.colour',
+      'ui.theme',
+    ]);
+    expect(issues[1]!.message).toBe('names no account (the accounts are my work)');
+  });
+
+  it('names unknown top-level keys and a file that is not an object', () => {
+    expect(issuesOf({ acounts: {} })[0]).toEqual({
+      path: 'acounts',
+      message: 'is not a known setting (known here: $schema, defaultAccount, accounts, keys, ui)',
+    });
+    expect(issuesOf([1, 2])[0]!.path).toBe('(file)');
+    expect(issuesOf({ accounts: [] })[0]).toMatchObject({ path: 'accounts' });
+  });
+});
+
+describe('plain is only for loopback', () => {
+  it.each(['localhost', '127.0.0.1', '127.4.5.6', '::1', '[::1]', 'LOCALHOST.'])(
+    '%s is loopback',
+    (host) => expect(isLoopbackHost(host)).toBe(true),
+  );
+  it.each(['127.evil.example', 'example.com', '10.0.0.1', '::2', '128.0.0.1', 'localhost.com'])(
+    '%s is not',
+    (host) => expect(isLoopbackHost(host)).toBe(false),
+  );
+});
+
+describe('checkAccountConfig', () => {
+  const account: AccountConfig = {
+    name: 'work',
+    email: 'ann@example.com',
+    imap: { host: 'imap.example.com', port: 993, security: 'tls' },
+    smtp: { host: 'smtp.example.com', port: 465, security: 'tls' },
+    password: { type: 'prompt' },
+  };
+
+  it('accepts a good account and names what is wrong in a bad one', () => {
+    expect(checkAccountConfig(account)).toEqual([]);
+    expect(
+      checkAccountConfig({ ...account, imap: { ...account.imap, security: 'plain' } })[0]!.path,
+    ).toBe('accounts.work.imap.security');
+    expect(checkAccountConfig({ ...account, name: '-x' })[0]!.message).toMatch(/account name/);
+  });
+});
