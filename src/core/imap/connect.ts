@@ -16,6 +16,10 @@ export interface ImapClientOptions {
   timeoutMs?: number;
   /** ms of quiet before imapflow starts IDLE on its own; undefined disables auto-IDLE. */
   autoIdleDelayMs?: number;
+  /** Enable QRESYNC so expunges arrive as VANISHED with UIDs. */
+  qresync?: boolean;
+  /** A pino-shaped logger; defaults to the log file. */
+  logger?: unknown;
 }
 
 /** imapflow options for an account (exported for tests of the mapping). */
@@ -39,13 +43,16 @@ export function imapOptions(options: ImapClientOptions): ImapFlowOptions {
       minVersion: 'TLSv1.2',
     },
     clientInfo: { name: 'tmail', version: VERSION },
-    logger: libraryLogger(`imap:${account.name}`) as unknown as ImapFlowOptions['logger'],
+    logger: (options.logger ?? libraryLogger(`imap:${account.name}`)) as ImapFlowOptions['logger'],
     emitLogs: false,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: 5 * 60_000,
     disableAutoIdle: options.autoIdleDelayMs === undefined,
-    ...(options.autoIdleDelayMs === undefined ? {} : { maxIdleTime: 5 * 60_000 }),
+    qresync: Boolean(options.qresync),
+    ...(options.autoIdleDelayMs === undefined
+      ? {}
+      : { autoIdleDelay: options.autoIdleDelayMs, maxIdleTime: 5 * 60_000 }),
   } as ImapFlowOptions;
 }
 

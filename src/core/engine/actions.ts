@@ -1,0 +1,83 @@
+/**
+ * The requests a face can make of the engine: a finite, typed vocabulary.
+ * `dispatch` resolves to ok (with the value named in ActionResults), error (a
+ * TmailError) or cancelled; it never throws.
+ */
+import type { TmailError } from '../errors.js';
+import type { Flag, FolderRole, Mailbox, MessageView, SearchQuery, SortOrder } from '../types.js';
+
+export type EngineAction =
+  /** Reads the folder list with counts. */
+  | { type: 'refresh-folders' }
+  /**
+   * Opens a folder as the list (newest first unless `sort` says otherwise).
+   * `rows` is how many rows the caller will show first (default 100).
+   */
+  | {
+      type: 'open-folder';
+      path: string;
+      sort?: SortOrder;
+      threaded?: boolean;
+      rows?: number;
+      search?: SearchQuery | null;
+    }
+  /** Re-reads the open folder's list (after a sort change, or on request). */
+  | { type: 'reload' }
+  /** The rows on screen changed: fetch what they need (plus a margin). */
+  | { type: 'viewport'; first: number; last: number }
+  | { type: 'set-flags'; uids: number[]; add?: Flag[]; remove?: Flag[]; undoable?: boolean }
+  /** Moves to Trash, or only marks \Deleted when the account says so (or this is Trash). */
+  | { type: 'delete'; uids: number[] }
+  | { type: 'move'; uids: number[]; to: string }
+  | { type: 'copy'; uids: number[]; to: string }
+  | { type: 'archive'; uids: number[] }
+  /** Expunges the \Deleted messages of the open folder (all of them, or these UIDs). */
+  | { type: 'expunge'; uids?: number[] }
+  | { type: 'undo' }
+  | { type: 'create-folder'; path: string }
+  | { type: 'rename-folder'; path: string; to: string }
+  | { type: 'delete-folder'; path: string }
+  /** Decodes a message of the open folder for reading; marks it \Seen unless `peek`. */
+  | { type: 'read'; uid: number; peek?: boolean }
+  /** The raw RFC 5322 source of a message of the open folder. */
+  | { type: 'source'; uid: number }
+  /** Saves one attachment of a message into a folder; resolves to the file written. */
+  | { type: 'save-attachment'; uid: number; attachmentId: string; dir: string }
+  /** Appends a message to a folder given by path or role. */
+  | { type: 'append'; folder: string | { role: FolderRole }; raw: Buffer; flags?: Flag[] }
+  /** Sets a flag on a message in another folder (e.g. \Answered after a reply). */
+  | { type: 'flag-in-folder'; folder: string; uid: number; add?: Flag[]; remove?: Flag[] }
+  /** Asks the server for news now. */
+  | { type: 'poll' };
+
+/** What each action resolves to when it succeeds. */
+export interface ActionResults {
+  'refresh-folders': Mailbox[];
+  'open-folder': void;
+  reload: void;
+  viewport: void;
+  'set-flags': { queued: boolean };
+  delete: { moved: boolean };
+  move: void;
+  copy: void;
+  archive: void;
+  expunge: { count: number };
+  undo: { label: string } | null;
+  'create-folder': void;
+  'rename-folder': void;
+  'delete-folder': void;
+  read: MessageView;
+  source: Buffer;
+  'save-attachment': string;
+  append: number | undefined;
+  'flag-in-folder': void;
+  poll: void;
+}
+
+export type ActionType = EngineAction['type'];
+export type ActionOf<T extends ActionType> = Extract<EngineAction, { type: T }>;
+
+export type DispatchResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; cancelled: false; error: TmailError }
+  | { ok: false; cancelled: true; error: TmailError };

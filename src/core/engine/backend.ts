@@ -1,0 +1,127 @@
+/**
+ * The thin interface between the engine and a mail server connection. The IMAP
+ * backend (core/imap) implements it over imapflow; UI tests use the in-memory
+ * fake (fake-backend.ts). One backend object is one login session: the engine
+ * makes a new one for every (re)connect.
+ *
+ * Everything here works on the selected folder unless a path is given, and
+ * identifies messages by UID, never by sequence number.
+ */
+import type { Readable } from 'node:stream';
+import type { BodyPart, Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
+
+/** What SELECT tells about a folder. */
+export interface FolderStatus {
+  path: string;
+  /** UIDVALIDITY as a decimal string (it can exceed 2^53 in theory; never compare as numbers). */
+  uidValidity: string;
+  uidNext: number;
+  /** Number of messages (EXISTS). */
+  exists: number;
+  /** HIGHESTMODSEQ when the server has CONDSTORE. */
+  highestModseq?: string;
+  /** Flags the server lets clients set permanently; `\*` means keywords too. */
+  permanentFlags: string[];
+}
+
+/** A thread node from THREAD=REFERENCES (or client-side threading). */
+export interface ThreadNode {
+  uid: number;
+  children: ThreadNode[];
+}
+
+/** What the server pushes while a folder is selected. */
+export type BackendEvent =
+  | { type: 'exists'; path: string; count: number; prevCount: number }
+  /** EXPUNGE carries a sequence number; VANISHED (QRESYNC) a UID. */
+  | { type: 'expunge'; path: string; seq?: number; uid?: number }
+  | { type: 'flags'; path: string; seq: number; uid?: number; flags: Flag[] }
+  /** The connection ended; `reason` is one sentence when it was not asked for. */
+  | { type: 'closed'; reason?: string };
+
+/** The header block and MIME structure of one message, without its bodies. */
+export interface MessageSkeleton {
+  uid: number;
+  /** Raw header block of the message (RFC 5322), as bytes. */
+  header: Buffer;
+  structure: BodyPart;
+  size: number;
+  flags: Flag[];
+}
+
+/** Result of moving or copying: the UIDs the messages got in the destination, when the server says (UIDPLUS). */
+export type UidMap = Map<number, number>;
+
+export interface MailBackend {
+  /** Capabilities after login, upper case (e.g. `MOVE`, `UIDPLUS`, `SORT`). */
+  readonly capabilities: ReadonlySet<string>;
+
+  /** Connects and logs in. Rejects with a TmailError. */
+  connect(): Promise<void>;
+  /** Logs out politely (never CLOSE: that would expunge). */
+  logout(): Promise<void>;
+  /** Subscribes to server pushes; returns the unsubscribe function. */
+  onEvent(listener: (event: BackendEvent) => void): () => void;
+
+  /** All folders with roles; with counts when `counts` (LIST-STATUS where offered, else STATUS each). */
+  listFolders(options: { counts: boolean }): Promise<Mailbox[]>;
+  /** Total and unread of one folder (STATUS). */
+  folderCounts(path: string): Promise<{ total: number; unread: number }>;
+  createFolder(path: string): Promise<void>;
+  renameFolder(path: string, newPath: string): Promise<void>;
+  deleteFolder(path: string): Promise<void>;
+
+  /** Selects a folder read-write. Selecting another folder never expunges the current one. */
+  select(path: string): Promise<FolderStatus>;
+  /** The folder currently selected, if any. */
+  readonly selected: string | null;
+
+  /** UIDs of the selected folder matching `query` (all when absent), ascending. */
+  searchUids(query?: SearchQuery): Promise<number[]>;
+  /** UIDs in `order` by server SORT; null when the server cannot sort. */
+  sortUids(order: SortOrder, query?: SearchQuery): Promise<number[] | null>;
+  /** Threads by server THREAD=REFERENCES; null when the server cannot thread. */
+  threadUids(query?: SearchQuery): Promise<ThreadNode[] | null>;
+
+  /**
+   * Envelopes (with flags, size, dates, attachment mark) for the given UIDs, or
+   * for a sequence range `from:to` (used for the first window of a folder, before
+   * any UID is known), or for every UID from `uidsFrom` up (new mail). Missing
+   * UIDs are simply absent from the result.
+   */
+  fetchEnvelopes(target: EnvelopeTarget): Promise<Envelope[]>;
+  /** Short text previews for the UIDs (PREVIEW extension); empty when the server has none. */
+  fetchPreviews(uids: number[]): Promise<Map<number, string>>;
+  /** Current flags of the UIDs (for resynchronising after a reconnect). */
+  fetchFlags(uids: number[]): Promise<Map<number, Flag[]>>;
+
+  /** Adds and removes flags on many messages with as few UID STORE commands as possible. */
+  storeFlags(uids: number[], add: Flag[], remove: Flag[]): Promise<void>;
+  /** Copies to another folder. */
+  copy(uids: number[], destination: string): Promise<UidMap>;
+  /** Moves to another folder (MOVE, else COPY + \Deleted + UID EXPUNGE). */
+  move(uids: number[], destination: string): Promise<UidMap>;
+  /** Expunges exactly these UIDs (UID EXPUNGE); without UIDPLUS, every \Deleted message. */
+  expunge(uids: number[]): Promise<void>;
+  /** Appends a message to a folder; resolves to its UID when the server says. */
+  append(path: string, raw: Buffer, flags: Flag[], date?: Date): Promise<number | undefined>;
+
+  /** Header block and body structure of one message, without bodies. */
+  fetchSkeleton(uid: number): Promise<MessageSkeleton>;
+  /** Raw (transfer-encoded) bodies of the given parts, each capped at `maxBytes`. */
+  fetchParts(uid: number, parts: string[], maxBytes: number): Promise<Map<string, Buffer>>;
+  /** The whole message source. */
+  fetchSource(uid: number): Promise<Buffer>;
+  /** One part, decoded from its transfer encoding, as a stream (for saving attachments). */
+  downloadPart(uid: number, part: string): Promise<Readable>;
+
+  /** Asks the server for news (NOOP); pushes arrive as events. */
+  poll(): Promise<void>;
+}
+
+/** Which envelopes to fetch. */
+export type EnvelopeTarget =
+  { uids: number[] } | { seqFrom: number; seqTo: number } | { uidsFrom: number };
+
+/** Makes a fresh backend for an account (one per connection attempt). */
+export type BackendFactory = () => Promise<MailBackend>;

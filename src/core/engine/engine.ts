@@ -1,0 +1,1077 @@
+/**
+ * The mail engine of one account: the only thing the faces talk to.
+ *
+ * Requests come in through `dispatch(action)` and run one at a time on the
+ * account's connection (a serial queue). Results and server pushes become
+ * events, and one pure reducer turns events into store snapshots. Mutations
+ * are applied to the snapshot first and reverted if the server refuses; flag
+ * changes made while offline wait on disk and are replayed on reconnect.
+ *
+ * Work follows the viewport: opening a folder reads its size and the newest
+ * rows by sequence number, then the UID list (ESEARCH: one compact set, no
+ * per-message data); envelopes are fetched only for rows around the viewport.
+ */
+import { Transform, type Readable } from 'node:stream';
+import type { AccountConfig } from '../config/types.js';
+import { TmailError, toTmailError } from '../errors.js';
+import type { EngineEvent } from '../events.js';
+import { createLogger } from '../log.js';
+import {
+  attachmentsFromStructure,
+  chooseTextParts,
+  messageFromParts,
+  parseMessage,
+} from '../mime/index.js';
+import { saveAttachmentStream } from '../mime/save.js';
+import { statePath } from '../paths.js';
+import { DEFAULT_SORT, type MailState } from '../store/state.js';
+import { MailStore } from '../store/store.js';
+import { missingUids, wantedRows, type RowRange } from '../store/window.js';
+import {
+  DELETED,
+  SEEN,
+  type Flag,
+  type FolderRole,
+  type Mailbox,
+  type MessageView,
+  type SearchQuery,
+  type SortOrder,
+} from '../types.js';
+import type {
+  ActionOf,
+  ActionResults,
+  ActionType,
+  DispatchResult,
+  EngineAction,
+} from './actions.js';
+import type { BackendEvent, BackendFactory, FolderStatus, MailBackend, UidMap } from './backend.js';
+import { netFlagChanges, PendingFlagQueue } from './pending-flags.js';
+import { SerialQueue } from './queue.js';
+import { flattenThreads } from './threads.js';
+
+/** Messages up to this size are fetched whole to read (best fidelity); larger ones part by part. */
+const WHOLE_MESSAGE_LIMIT = 256 * 1024;
+/** Cap on each text part fetched to read a large message. */
+const TEXT_PART_CAP = 512 * 1024;
+const DEFAULT_FIRST_ROWS = 100;
+const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
+
+export interface EngineOptions {
+  account: AccountConfig;
+  backendFactory: BackendFactory;
+  /** File of the offline flag-change queue; default `$XDG_STATE_HOME/tmail/pending/<account>.json`. */
+  pendingFile?: string;
+  /** Reconnect back-off in ms; the last value repeats. */
+  reconnectDelaysMs?: number[];
+}
+
+export interface StartOptions {
+  /** Keep trying in the background after a failed connect (the TUI); the CLI fails at once. */
+  retry: boolean;
+}
+
+type UndoEntry =
+  | {
+      kind: 'flags';
+      label: string;
+      path: string;
+      uidValidity: string;
+      restore: Array<{ uids: number[]; add: Flag[]; remove: Flag[] }>;
+    }
+  | { kind: 'move'; label: string; from: string; to: string; uidMap: UidMap };
+
+/** Counters for tests and benchmarks: how much was asked of the server. */
+export interface EngineStats {
+  envelopesFetched: number;
+  envelopeCommands: number;
+  storeCommands: number;
+}
+
+export class MailEngine {
+  readonly store: MailStore;
+  readonly stats: EngineStats = { envelopesFetched: 0, envelopeCommands: 0, storeCommands: 0 };
+  readonly account: AccountConfig;
+
+  private readonly log;
+  private readonly queue = new SerialQueue();
+  private readonly pending: PendingFlagQueue;
+  private readonly backendFactory: BackendFactory;
+  private readonly reconnectDelays: number[];
+  private backend: MailBackend | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private connecting: Promise<void> | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectAttempt = 0;
+  private closed = false;
+  private retry = true;
+
+  /** Ascending UIDs of the whole selected folder, for sequence-number mapping and new mail. */
+  private folderUids: number[] | null = null;
+  private selected: FolderStatus | null = null;
+  private readonly inflight = new Set<number>();
+  private viewport: RowRange | null = null;
+  private viewportScheduled = false;
+  private readonly undoStack: UndoEntry[] = [];
+
+  constructor(options: EngineOptions) {
+    this.account = options.account;
+    this.store = new MailStore(options.account.name);
+    this.backendFactory = options.backendFactory;
+    this.reconnectDelays = options.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
+    this.pending = new PendingFlagQueue(
+      options.pendingFile ??
+        statePath('pending', `${encodeURIComponent(options.account.name)}.json`),
+    );
+    this.log = createLogger(`engine:${options.account.name}`);
+    this.emit({ type: 'queued-changes', count: this.pending.size });
+  }
+
+  get state(): MailState {
+    return this.store.getSnapshot();
+  }
+
+  private emit(event: EngineEvent): void {
+    this.store.apply(event);
+  }
+
+  private notice(kind: 'info' | 'error', text: string): void {
+    this.emit({ type: 'notice', notice: { kind, text, at: Date.now() } });
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  /**
+   * Connects and reads the folder list. With `retry`, failures leave the engine
+   * offline and retrying in the background; without, the first failure rejects.
+   */
+  async start(options: StartOptions = { retry: true }): Promise<void> {
+    this.retry = options.retry;
+    if (!options.retry) {
+      await this.connect();
+      return;
+    }
+    void this.connect().catch(() => {});
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.doConnect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async doConnect(): Promise<void> {
+    if (this.closed) return;
+    this.emit({ type: 'connection', state: { status: 'connecting' } });
+    let backend: MailBackend;
+    try {
+      backend = await this.backendFactory();
+      await backend.connect();
+    } catch (error) {
+      const e = toTmailError(error);
+      this.log.warn('connect failed', { code: e.code, message: e.message });
+      this.goOffline(e.userMessage, isPermanent(e));
+      throw e;
+    }
+    if (this.closed) {
+      await backend.logout();
+      return;
+    }
+    this.backend = backend;
+    this.reconnectAttempt = 0;
+    this.unsubscribe = backend.onEvent((event) => this.onBackendEvent(backend, event));
+    this.emit({ type: 'connection', state: { status: 'online' } });
+    this.log.info('online', { capabilities: [...backend.capabilities].join(' ') });
+    await this.queue.run(async () => {
+      await this.replayPending(backend);
+      const folders = await backend.listFolders({ counts: true });
+      this.emit({ type: 'folders', folders: sortFolders(folders) });
+    });
+    const view = this.state.view;
+    if (view) await this.queue.run(() => this.resyncView(backend));
+  }
+
+  private goOffline(reason: string, permanent: boolean): void {
+    if (this.closed) return;
+    if (permanent || !this.retry) {
+      this.emit({ type: 'connection', state: { status: 'offline', reason } });
+      return;
+    }
+    const delay =
+      this.reconnectDelays[Math.min(this.reconnectAttempt, this.reconnectDelays.length - 1)]!;
+    this.reconnectAttempt++;
+    const retryAt = Date.now() + delay;
+    this.emit({ type: 'connection', state: { status: 'offline', reason, retryAt } });
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect().catch(() => {});
+    }, delay);
+    this.reconnectTimer.unref?.();
+  }
+
+  /** Tries to reconnect now (a face's "retry" key). */
+  reconnect(): void {
+    if (this.backend || this.closed) return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.retry = true;
+    void this.connect().catch(() => {});
+  }
+
+  private onBackendEvent(source: MailBackend, event: BackendEvent): void {
+    // A previous connection's late events must not touch the new state.
+    if (source !== this.backend) return;
+    switch (event.type) {
+      case 'closed':
+        this.backend = null;
+        this.unsubscribe?.();
+        this.unsubscribe = null;
+        this.selected = null;
+        if (!this.closed) {
+          this.log.warn('connection closed', { reason: event.reason });
+          this.goOffline(event.reason ?? 'The connection to the server was closed.', false);
+        }
+        return;
+      case 'exists':
+        if (this.selected && event.path === this.selected.path && event.count > event.prevCount) {
+          void this.queue
+            .run(() => this.fetchNewMessages(source))
+            .catch((e) => this.log.warn('new mail fetch failed', e));
+        }
+        return;
+      case 'expunge': {
+        if (!this.selected || event.path !== this.selected.path) return;
+        let uid = event.uid;
+        if (uid === undefined && event.seq !== undefined && this.folderUids)
+          uid = this.folderUids[event.seq - 1];
+        if (uid === undefined) {
+          // Without a UID list the sequence number cannot be mapped; reload the list.
+          void this.queue.run(() => this.loadList(source)).catch(() => {});
+          return;
+        }
+        this.forgetUids(event.path, [uid]);
+        return;
+      }
+      case 'flags': {
+        if (!this.selected || event.path !== this.selected.path) return;
+        const uid = event.uid ?? this.folderUids?.[event.seq - 1];
+        if (uid !== undefined)
+          this.emit({ type: 'flags', path: event.path, changes: [{ uid, flags: event.flags }] });
+        return;
+      }
+    }
+  }
+
+  /** Removes UIDs from the folder list and the view (after an expunge or a move). */
+  private forgetUids(path: string, uids: number[]): void {
+    if (!uids.length) return;
+    if (this.folderUids && this.selected?.path === path) {
+      const gone = new Set(uids);
+      this.folderUids = this.folderUids.filter((uid) => !gone.has(uid));
+    }
+    this.emit({ type: 'messages-removed', path, uids });
+  }
+
+  private requireBackend(): MailBackend {
+    if (this.backend) return this.backend;
+    const connection = this.state.connection;
+    const reason =
+      connection.status === 'offline' ? ` (${connection.reason.replace(/\.$/, '')})` : '';
+    throw new TmailError(
+      'OFFLINE',
+      `tmail is offline${reason}; it will retry, or press the reconnect key.`,
+    );
+  }
+
+  /** Runs work on the connection, in order with everything else. */
+  private task<T>(
+    work: (backend: MailBackend, signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return this.queue.run((s) => work(this.requireBackend(), s), signal);
+  }
+
+  /** Logs out and stops retrying. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await this.queue.idle().catch(() => {});
+    const backend = this.backend;
+    this.backend = null;
+    this.unsubscribe?.();
+    if (backend) await backend.logout();
+    this.emit({ type: 'connection', state: { status: 'closed' } });
+  }
+
+  /** Resolves when no request is queued or running (for tests and the CLI). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  /** Runs an action; resolves to ok, error or cancelled, never throws. */
+  async dispatch<T extends ActionType>(
+    action: ActionOf<T> & EngineAction,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<DispatchResult<ActionResults[T]>> {
+    try {
+      const value = (await this.run(action, options.signal)) as ActionResults[T];
+      return { ok: true, value };
+    } catch (error) {
+      const e = toTmailError(error);
+      if (e.code === 'CANCELLED') return { ok: false, cancelled: true, error: e };
+      this.log.warn(`${action.type} failed`, {
+        code: e.code,
+        message: e.message,
+        server: e.serverText,
+      });
+      return { ok: false, cancelled: false, error: e };
+    }
+  }
+
+  /** Like dispatch, but throws the TmailError (for the CLI and tests). */
+  async request<T extends ActionType>(
+    action: ActionOf<T> & EngineAction,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ActionResults[T]> {
+    const result = await this.dispatch<T>(action, options);
+    if (!result.ok) throw result.error;
+    return result.value;
+  }
+
+  private async run(action: EngineAction, signal?: AbortSignal): Promise<unknown> {
+    switch (action.type) {
+      case 'refresh-folders':
+        return this.task(async (b) => {
+          const folders = sortFolders(await b.listFolders({ counts: true }));
+          this.emit({ type: 'folders', folders });
+          return folders;
+        }, signal);
+      case 'open-folder':
+        return this.openFolder(action, signal);
+      case 'reload': {
+        const view = this.state.view;
+        if (!view) return;
+        return this.openFolder(
+          {
+            type: 'open-folder',
+            path: view.path,
+            sort: view.sort,
+            threaded: view.threaded,
+            search: view.search,
+          },
+          signal,
+        );
+      }
+      case 'viewport':
+        this.viewport = { first: action.first, last: action.last };
+        this.scheduleViewportFetch();
+        return;
+      case 'set-flags':
+        return this.setFlags(
+          action.uids,
+          action.add ?? [],
+          action.remove ?? [],
+          action.undoable ?? true,
+          signal,
+        );
+      case 'delete':
+        return this.deleteMessages(action.uids, signal);
+      case 'move':
+        await this.moveMessages(action.uids, action.to, signal);
+        return;
+      case 'copy':
+        await this.task((b) => b.copy(action.uids, action.to), signal);
+        void this.refreshCounts(action.to);
+        this.notice('info', `Copied ${plural(action.uids.length, 'message')} to ${action.to}.`);
+        return;
+      case 'archive': {
+        const to = await this.folderFor('archive', signal);
+        await this.moveMessages(action.uids, to, signal);
+        return;
+      }
+      case 'expunge':
+        return this.expunge(action.uids, signal);
+      case 'undo':
+        return this.undo(signal);
+      case 'create-folder':
+        await this.task((b) => b.createFolder(action.path), signal);
+        await this.run({ type: 'refresh-folders' }, signal);
+        return;
+      case 'rename-folder':
+        await this.task((b) => b.renameFolder(action.path, action.to), signal);
+        await this.run({ type: 'refresh-folders' }, signal);
+        return;
+      case 'delete-folder':
+        await this.task((b) => b.deleteFolder(action.path), signal);
+        await this.run({ type: 'refresh-folders' }, signal);
+        return;
+      case 'read':
+        return this.read(action.uid, action.peek ?? false, signal);
+      case 'source':
+        return this.task((b) => b.fetchSource(action.uid), signal);
+      case 'save-attachment':
+        return this.saveAttachment(action.uid, action.attachmentId, action.dir, signal);
+      case 'append': {
+        const path =
+          typeof action.folder === 'string'
+            ? action.folder
+            : await this.folderFor(action.folder.role, signal);
+        const uid = await this.task((b) => b.append(path, action.raw, action.flags ?? []), signal);
+        if (path !== this.selected?.path) void this.refreshCounts(path);
+        return uid;
+      }
+      case 'flag-in-folder':
+        return this.flagInFolder(
+          action.folder,
+          action.uid,
+          action.add ?? [],
+          action.remove ?? [],
+          signal,
+        );
+      case 'poll':
+        if (!this.backend) {
+          this.reconnect();
+          return;
+        }
+        return this.task((b) => b.poll(), signal);
+    }
+  }
+
+  // ---------------------------------------------------------------- folders and lists
+
+  /** The path of the folder with a role: the account's setting, else SPECIAL-USE or the name. */
+  private async folderFor(role: FolderRole, signal?: AbortSignal): Promise<string> {
+    const configured = (this.account.folders as Record<string, string | undefined> | undefined)?.[
+      role
+    ];
+    if (configured) return configured;
+    if (!this.state.foldersLoaded) await this.run({ type: 'refresh-folders' }, signal);
+    const folder = this.state.folders.find((f) => f.role === role);
+    if (!folder) {
+      throw new TmailError(
+        'FOLDER_UNKNOWN',
+        `This account has no ${role} folder; set folders.${role} for it in the configuration file.`,
+      );
+    }
+    return folder.path;
+  }
+
+  private async openFolder(action: ActionOf<'open-folder'>, signal?: AbortSignal): Promise<void> {
+    const sort = action.sort ?? DEFAULT_SORT;
+    const threaded = action.threaded ?? false;
+    const search = action.search ?? null;
+    const rows = action.rows ?? DEFAULT_FIRST_ROWS;
+    this.emit({ type: 'opening', path: action.path });
+    this.emit({ type: 'progress', progress: { label: `Opening ${action.path}` } });
+    try {
+      await this.task(async (b) => {
+        const status = await b.select(action.path);
+        this.selected = status;
+        this.folderUids = null;
+        this.inflight.clear();
+        this.emit({
+          type: 'view-opened',
+          path: status.path,
+          uidValidity: status.uidValidity,
+          total: search ? 0 : status.exists,
+          sort,
+          threaded,
+          search,
+        });
+        // The newest rows need no UID list: they are the last sequence numbers.
+        if (!search && !threaded && sort.key === 'arrival' && status.exists > 0) {
+          const count = Math.min(rows, status.exists);
+          const target = sort.reverse
+            ? { seqFrom: status.exists - count + 1, seqTo: status.exists }
+            : { seqFrom: 1, seqTo: count };
+          const envelopes = await b.fetchEnvelopes(target);
+          this.countEnvelopes(envelopes.length);
+          this.emit({ type: 'envelopes', path: status.path, envelopes });
+          const head = envelopes.map((e) => e.uid).sort((x, y) => (sort.reverse ? y - x : x - y));
+          this.emit({
+            type: 'view-uids',
+            path: status.path,
+            uids: head,
+            complete: head.length >= status.exists,
+          });
+        }
+      }, signal);
+      await this.queue.run(async () => this.loadList(this.requireBackend()), signal);
+    } finally {
+      this.emit({ type: 'progress', progress: null });
+      if (this.state.opening) this.emit({ type: 'opening', path: null });
+    }
+    this.scheduleViewportFetch();
+  }
+
+  /** Reads the UID list of the open view in display order (no per-message data). */
+  private async loadList(b: MailBackend): Promise<void> {
+    const view = this.state.view;
+    const status = this.selected;
+    if (!view || !status || view.path !== status.path) return;
+    this.folderUids = await b.searchUids();
+    const search = view.search ?? undefined;
+    let uids: number[];
+    let depth: Map<number, number> | undefined;
+    if (view.threaded) {
+      const threads = await b.threadUids(search);
+      if (threads) {
+        ({ uids, depth } = flattenThreads(threads, view.sort.reverse));
+      } else {
+        this.notice('info', 'This server cannot thread messages; showing them by arrival.');
+        uids = await this.arrivalOrder(b, search, view.sort.reverse);
+      }
+    } else if (view.sort.key === 'arrival') {
+      uids = await this.arrivalOrder(b, search, view.sort.reverse);
+    } else {
+      const sorted = await b.sortUids(view.sort, search);
+      if (sorted) {
+        uids = sorted;
+      } else {
+        this.notice(
+          'info',
+          `This server cannot sort by ${view.sort.key}; showing messages by arrival.`,
+        );
+        uids = await this.arrivalOrder(b, search, view.sort.reverse);
+      }
+    }
+    this.emit({ type: 'view-uids', path: view.path, uids, complete: true, depth });
+  }
+
+  private async arrivalOrder(
+    b: MailBackend,
+    search: SearchQuery | undefined,
+    reverse: boolean,
+  ): Promise<number[]> {
+    const ascending = search
+      ? await b.searchUids(search)
+      : [...(this.folderUids ?? (await b.searchUids()))];
+    return reverse ? ascending.reverse() : ascending;
+  }
+
+  /** After a reconnect: re-select the view's folder and catch up with what changed meanwhile. */
+  private async resyncView(b: MailBackend): Promise<void> {
+    const view = this.state.view;
+    if (!view) return;
+    let status: FolderStatus;
+    try {
+      status = await b.select(view.path);
+    } catch (error) {
+      this.notice('error', toTmailError(error).userMessage);
+      this.emit({ type: 'view-closed' });
+      return;
+    }
+    this.selected = status;
+    if (status.uidValidity !== view.uidValidity) {
+      // The UIDs we hold now name other messages: start the folder again.
+      this.notice('info', `${view.path} was rebuilt on the server; it has been read again.`);
+      this.emit({
+        type: 'view-opened',
+        path: view.path,
+        uidValidity: status.uidValidity,
+        total: status.exists,
+        sort: view.sort,
+        threaded: view.threaded,
+        search: view.search,
+      });
+      this.inflight.clear();
+    } else {
+      const known = [...view.envelopes.keys()];
+      if (known.length) {
+        const flags = await b.fetchFlags(known);
+        this.emit({
+          type: 'flags',
+          path: view.path,
+          changes: [...flags].map(([uid, f]) => ({ uid, flags: f })),
+        });
+        const gone = known.filter((uid) => !flags.has(uid));
+        if (gone.length) this.emit({ type: 'messages-removed', path: view.path, uids: gone });
+      }
+    }
+    await this.loadList(b);
+    this.scheduleViewportFetch();
+  }
+
+  private countEnvelopes(count: number): void {
+    this.stats.envelopesFetched += count;
+    this.stats.envelopeCommands += 1;
+  }
+
+  /** Fetches what the viewport lacks; coalesces bursts of viewport changes into one fetch. */
+  private scheduleViewportFetch(): void {
+    if (this.viewportScheduled || !this.viewport || !this.backend) return;
+    this.viewportScheduled = true;
+    void this.queue
+      .run(async () => {
+        this.viewportScheduled = false;
+        const view = this.state.view;
+        const range = this.viewport;
+        const b = this.backend;
+        if (!view || !range || !b || view.path !== this.selected?.path) return;
+        const margin = Math.max(10, range.last - range.first + 1);
+        const rows = wantedRows(view, range, margin);
+        if (!rows) return;
+        const missing = missingUids(view, rows, this.inflight);
+        if (!missing.length) return;
+        for (const uid of missing) this.inflight.add(uid);
+        try {
+          const envelopes = await b.fetchEnvelopes({ uids: missing });
+          this.countEnvelopes(envelopes.length);
+          this.emit({ type: 'envelopes', path: view.path, envelopes });
+          const fetched = new Set(envelopes.map((e) => e.uid));
+          const vanished = missing.filter((uid) => !fetched.has(uid));
+          // Listed but gone from the server: expunged by someone while we did not look.
+          if (vanished.length) this.forgetUids(view.path, vanished);
+          const previews = await b.fetchPreviews(envelopes.map((e) => e.uid));
+          if (previews.size) this.emit({ type: 'previews', path: view.path, previews });
+        } finally {
+          for (const uid of missing) this.inflight.delete(uid);
+        }
+      })
+      .catch((error) => {
+        this.viewportScheduled = false;
+        this.log.warn('viewport fetch failed', { message: (error as Error).message });
+      });
+  }
+
+  private async fetchNewMessages(b: MailBackend): Promise<void> {
+    const view = this.state.view;
+    const status = this.selected;
+    if (!status || !this.folderUids || b !== this.backend) return;
+    const last = this.folderUids.length ? this.folderUids[this.folderUids.length - 1]! : 0;
+    const envelopes = (await b.fetchEnvelopes({ uidsFrom: last + 1 })).filter((e) => e.uid > last);
+    if (!envelopes.length) return;
+    this.countEnvelopes(envelopes.length);
+    const uids = envelopes.map((e) => e.uid).sort((x, y) => x - y);
+    this.folderUids.push(...uids);
+    const unseen = envelopes.filter((e) => !e.flags.includes(SEEN)).length;
+    const folder = this.state.folders.find((f) => f.path === status.path);
+    this.emit({
+      type: 'folder-counts',
+      path: status.path,
+      total: this.folderUids.length,
+      unread: (folder?.unread ?? 0) + unseen,
+    });
+    if (!view || view.path !== status.path) return;
+    this.emit({ type: 'envelopes', path: view.path, envelopes });
+    if (!view.search && !view.threaded && view.sort.key === 'arrival') {
+      const ordered = view.sort.reverse ? [...uids].reverse() : uids;
+      this.emit({
+        type: 'messages-added',
+        path: view.path,
+        uids: ordered,
+        position: view.sort.reverse ? 'top' : 'bottom',
+      });
+    } else {
+      await this.loadList(b);
+    }
+    this.notice('info', `${plural(envelopes.length, 'new message')} in ${view.path}.`);
+  }
+
+  private async refreshCounts(path: string): Promise<void> {
+    try {
+      const counts = await this.task((b) => b.folderCounts(path));
+      this.emit({ type: 'folder-counts', path, ...counts });
+    } catch {
+      // Counts are a nicety; a failure here is not worth a message.
+    }
+  }
+
+  // ---------------------------------------------------------------- mutations
+
+  private currentView(): { path: string; uidValidity: string } {
+    const view = this.state.view;
+    if (!view) throw new TmailError('FOLDER_UNKNOWN', 'No folder is open.');
+    return view;
+  }
+
+  /** Flags after a change, per known envelope. */
+  private applyFlagChange(
+    path: string,
+    uids: number[],
+    add: Flag[],
+    remove: Flag[],
+  ): Map<number, Flag[]> {
+    const view = this.state.view;
+    const before = new Map<number, Flag[]>();
+    if (!view || view.path !== path) return before;
+    const changes: Array<{ uid: number; flags: Flag[] }> = [];
+    for (const uid of uids) {
+      const envelope = view.envelopes.get(uid);
+      if (!envelope) continue;
+      before.set(uid, envelope.flags);
+      const flags = envelope.flags.filter((f) => !remove.includes(f));
+      for (const f of add) if (!flags.includes(f)) flags.push(f);
+      changes.push({ uid, flags });
+    }
+    if (changes.length) this.emit({ type: 'flags', path, changes });
+    return before;
+  }
+
+  private async setFlags(
+    uids: number[],
+    add: Flag[],
+    remove: Flag[],
+    undoable: boolean,
+    signal?: AbortSignal,
+  ): Promise<{ queued: boolean }> {
+    const { path, uidValidity } = this.currentView();
+    if (!uids.length || (!add.length && !remove.length)) return { queued: false };
+    const before = this.applyFlagChange(path, uids, add, remove);
+    const record = () => {
+      if (!undoable) return;
+      this.pushUndo({
+        kind: 'flags',
+        label: 'flag change',
+        path,
+        uidValidity,
+        restore: inverseFlagChanges(uids, add, remove, before),
+      });
+    };
+    if (!this.backend) {
+      this.queueFlagChange(path, uidValidity, uids, add, remove);
+      record();
+      return { queued: true };
+    }
+    try {
+      await this.task(async (b) => {
+        await b.storeFlags(uids, add, remove);
+        this.stats.storeCommands += 1;
+      }, signal);
+    } catch (error) {
+      const e = toTmailError(error);
+      if (e.code === 'OFFLINE' || e.code === 'CONNECTION_LOST') {
+        this.queueFlagChange(path, uidValidity, uids, add, remove);
+        record();
+        return { queued: true };
+      }
+      // The server refused: put the flags back as they were.
+      this.emit({
+        type: 'flags',
+        path,
+        changes: [...before].map(([uid, flags]) => ({ uid, flags })),
+      });
+      throw e;
+    }
+    record();
+    return { queued: false };
+  }
+
+  private queueFlagChange(
+    folder: string,
+    uidValidity: string,
+    uids: number[],
+    add: Flag[],
+    remove: Flag[],
+  ): void {
+    this.pending.add({ folder, uidValidity, uids, add, remove });
+    this.emit({ type: 'queued-changes', count: this.pending.size });
+    this.notice(
+      'info',
+      'Offline: the change is saved and will reach the server when the connection is back.',
+    );
+  }
+
+  /** Sends flag changes saved while offline, folder by folder. */
+  private async replayPending(b: MailBackend): Promise<void> {
+    const changes = this.pending.list();
+    if (!changes.length) return;
+    const byFolder = new Map<string, typeof changes>();
+    for (const change of changes)
+      byFolder.set(change.folder, [...(byFolder.get(change.folder) ?? []), change]);
+    let dropped = 0;
+    for (const [folder, list] of byFolder) {
+      let status: FolderStatus;
+      try {
+        status = await b.select(folder);
+      } catch {
+        dropped += list.length;
+        this.pending.remove(list.map((c) => c.id));
+        continue;
+      }
+      const valid = list.filter((c) => c.uidValidity === status.uidValidity);
+      dropped += list.length - valid.length;
+      for (const net of netFlagChanges(valid)) {
+        await b.storeFlags(net.uids, net.add ? [net.flag] : [], net.add ? [] : [net.flag]);
+        this.stats.storeCommands += 1;
+      }
+      this.pending.remove(list.map((c) => c.id));
+    }
+    this.selected = null;
+    this.emit({ type: 'queued-changes', count: this.pending.size });
+    if (dropped)
+      this.notice(
+        'error',
+        `${plural(dropped, 'offline change')} could not be applied: the folder changed on the server.`,
+      );
+    else this.notice('info', 'Changes made while offline were sent to the server.');
+  }
+
+  private pushUndo(entry: UndoEntry): void {
+    this.undoStack.push(entry);
+    if (this.undoStack.length > 50) this.undoStack.shift();
+    this.emit({ type: 'undo-label', label: entry.label });
+  }
+
+  private async deleteMessages(uids: number[], signal?: AbortSignal): Promise<{ moved: boolean }> {
+    const { path } = this.currentView();
+    const here = this.state.folders.find((f) => f.path === path);
+    let trash: string | null = null;
+    if (this.account.deleteMode !== 'mark' && here?.role !== 'trash') {
+      trash = await this.folderFor('trash', signal).catch(() => null);
+    }
+    if (!trash) {
+      await this.setFlags(uids, [DELETED], [], true, signal);
+      return { moved: false };
+    }
+    await this.moveMessages(uids, trash, signal, 'delete');
+    return { moved: true };
+  }
+
+  private async moveMessages(
+    uids: number[],
+    to: string,
+    signal?: AbortSignal,
+    label = 'move',
+  ): Promise<void> {
+    const { path } = this.currentView();
+    if (!uids.length) return;
+    if (to === path) throw new TmailError('USAGE', `The messages are already in ${to}.`);
+    const uidMap = await this.task((b) => b.move(uids, to), signal);
+    this.forgetUids(path, uids);
+    this.pushUndo({ kind: 'move', label, from: path, to, uidMap });
+    void this.refreshCounts(to);
+    void this.refreshCounts(path);
+    this.notice(
+      'info',
+      `${label === 'delete' ? 'Deleted' : 'Moved'} ${plural(uids.length, 'message')}${label === 'delete' ? '' : ` to ${to}`}; u undoes.`,
+    );
+  }
+
+  private async expunge(
+    only: number[] | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ count: number }> {
+    const { path } = this.currentView();
+    const removed = await this.task(async (b) => {
+      const deleted = await b.searchUids({ flagged: [DELETED] });
+      const uids = only ? deleted.filter((uid) => only.includes(uid)) : deleted;
+      if (uids.length) await b.expunge(uids);
+      return uids;
+    }, signal);
+    this.forgetUids(path, removed);
+    void this.refreshCounts(path);
+    return { count: removed.length };
+  }
+
+  private async undo(signal?: AbortSignal): Promise<{ label: string } | null> {
+    const entry = this.undoStack.pop();
+    this.emit({ type: 'undo-label', label: this.undoStack.at(-1)?.label ?? null });
+    if (!entry) return null;
+    if (entry.kind === 'flags') {
+      const view = this.state.view;
+      if (!view || view.path !== entry.path || view.uidValidity !== entry.uidValidity) {
+        throw new TmailError(
+          'USAGE',
+          'The last change was made in another folder; open it to undo.',
+        );
+      }
+      for (const change of entry.restore) {
+        this.applyFlagChange(entry.path, change.uids, change.add, change.remove);
+      }
+      await this.task(async (b) => {
+        for (const change of entry.restore)
+          await b.storeFlags(change.uids, change.add, change.remove);
+      }, signal);
+      return { label: entry.label };
+    }
+    if (!entry.uidMap.size) {
+      throw new TmailError(
+        'SERVER_NO',
+        `The ${entry.label} cannot be undone: the server did not say where the messages went.`,
+      );
+    }
+    await this.task(async (b) => {
+      await b.select(entry.to);
+      try {
+        await b.move([...entry.uidMap.values()], entry.from);
+      } finally {
+        this.selected = await b.select(entry.from);
+      }
+      if (this.state.view?.path === entry.from) await this.loadList(b);
+    }, signal);
+    this.scheduleViewportFetch();
+    void this.refreshCounts(entry.to);
+    this.notice('info', `Undid the ${entry.label}.`);
+    return { label: entry.label };
+  }
+
+  private async flagInFolder(
+    folder: string,
+    uid: number,
+    add: Flag[],
+    remove: Flag[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (this.state.view?.path === folder && this.selected?.path === folder) {
+      await this.setFlags([uid], add, remove, false, signal);
+      return;
+    }
+    await this.task(async (b) => {
+      const back = this.selected?.path;
+      await b.select(folder);
+      try {
+        await b.storeFlags([uid], add, remove);
+      } finally {
+        if (back) {
+          const status = await b.select(back);
+          const changed =
+            status.uidNext !== this.selected?.uidNext || status.exists !== this.folderUids?.length;
+          this.selected = status;
+          // Nothing is pushed about a folder while it is not selected.
+          if (changed) await this.loadList(b);
+        } else {
+          this.selected = null;
+        }
+      }
+    }, signal);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private async read(uid: number, peek: boolean, signal?: AbortSignal): Promise<MessageView> {
+    this.currentView();
+    const view = await this.task(async (b) => {
+      const skeleton = await b.fetchSkeleton(uid);
+      if (skeleton.size <= WHOLE_MESSAGE_LIMIT) {
+        const source = await b.fetchSource(uid);
+        return { message: await parseMessage(source), skeleton };
+      }
+      // Large: the header, the structure and only the text parts, each capped.
+      const parts = chooseTextParts(skeleton.structure).map((p) => p.part);
+      const bodies = await b.fetchParts(uid, parts, TEXT_PART_CAP);
+      const message = await messageFromParts({
+        uid,
+        header: skeleton.header,
+        structure: skeleton.structure,
+        parts: bodies,
+      });
+      return { message, skeleton };
+    }, signal);
+    const message: MessageView = { ...view.message, uid };
+    // Attachment ids are IMAP part numbers, so that saving can fetch exactly one part.
+    const fromStructure = attachmentsFromStructure(view.skeleton.structure);
+    const extra = message.attachments.filter((a) => !/^\d+(\.\d+)*$/.test(a.id));
+    message.attachments = [...fromStructure, ...extra];
+    if (!peek && !view.skeleton.flags.includes(SEEN)) {
+      await this.setFlags([uid], [SEEN], [], false, signal).catch(() => {});
+    }
+    return message;
+  }
+
+  private async saveAttachment(
+    uid: number,
+    attachmentId: string,
+    dir: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    return this.task(async (b) => {
+      const skeleton = await b.fetchSkeleton(uid);
+      const attachment = attachmentsFromStructure(skeleton.structure).find(
+        (a) => a.id === attachmentId,
+      );
+      if (!attachment)
+        throw new TmailError(
+          'MESSAGE_UNKNOWN',
+          `Message ${uid} has no attachment ${attachmentId}.`,
+        );
+      const label = `Saving ${attachment.filename}`;
+      let done = 0;
+      let lastReport = 0;
+      const counter = new Transform({
+        transform: (chunk: Buffer, _encoding, callback) => {
+          done += chunk.length;
+          if (done - lastReport > 256 * 1024) {
+            lastReport = done;
+            this.emit({ type: 'progress', progress: { label, done, total: attachment.size } });
+          }
+          callback(null, chunk);
+        },
+      });
+      this.emit({ type: 'progress', progress: { label, done: 0, total: attachment.size } });
+      try {
+        const stream: Readable = await b.downloadPart(uid, attachmentId);
+        return await saveAttachmentStream(dir, attachment.filename, stream.pipe(counter));
+      } finally {
+        this.emit({ type: 'progress', progress: null });
+      }
+    }, signal);
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Authentication and configuration failures are not retried: retrying cannot fix them. */
+function isPermanent(error: TmailError): boolean {
+  return [
+    'AUTH_FAILED',
+    'SECRET_UNAVAILABLE',
+    'KEYCHAIN_UNAVAILABLE',
+    'CONFIG_INVALID',
+    'CONFIG_MISSING',
+    'TLS_UNTRUSTED',
+    'HOST_UNKNOWN',
+  ].includes(error.code);
+}
+
+const ROLE_ORDER: Record<string, number> = {
+  inbox: 0,
+  drafts: 1,
+  sent: 2,
+  archive: 3,
+  flagged: 4,
+  all: 5,
+  junk: 6,
+  trash: 7,
+};
+
+/** INBOX and the special folders first, then the rest by path (children after parents). */
+export function sortFolders(folders: Mailbox[]): Mailbox[] {
+  return [...folders].sort((a, b) => {
+    const ra = a.role && a.parentPath === null ? (ROLE_ORDER[a.role] ?? 50) : 50;
+    const rb = b.role && b.parentPath === null ? (ROLE_ORDER[b.role] ?? 50) : 50;
+    if (ra !== rb) return ra - rb;
+    return a.path.localeCompare(b.path, undefined, { sensitivity: 'base' });
+  });
+}
+
+/**
+ * The changes that undo a flag change: for UIDs whose flags were known, put
+ * back exactly the touched flags they had; for the others, the inverse change.
+ */
+function inverseFlagChanges(
+  uids: number[],
+  add: Flag[],
+  remove: Flag[],
+  before: Map<number, Flag[]>,
+): Array<{ uids: number[]; add: Flag[]; remove: Flag[] }> {
+  const touched = [...new Set([...add, ...remove])];
+  const groups = new Map<string, { uids: number[]; add: Flag[]; remove: Flag[] }>();
+  for (const uid of uids) {
+    const had = before.get(uid);
+    const restoreAdd = had ? touched.filter((f) => had.includes(f)) : remove;
+    const restoreRemove = had ? touched.filter((f) => !had.includes(f)) : add;
+    const key = `${restoreAdd.join(' ')}|${restoreRemove.join(' ')}`;
+    const group = groups.get(key) ?? { uids: [], add: restoreAdd, remove: restoreRemove };
+    group.uids.push(uid);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,43 @@
+/**
+ * What happened, as the engine tells it: the reducer's only input. Server
+ * pushes (new mail, expunges, flag changes, connection state) and the results
+ * of requests both arrive here, so the snapshot never depends on who asked.
+ */
+import type { Notice, Progress } from './store/state.js';
+import type { ConnectionState, Envelope, Flag, Mailbox, SearchQuery, SortOrder } from './types.js';
+
+export type EngineEvent =
+  | { type: 'connection'; state: ConnectionState }
+  | { type: 'folders'; folders: Mailbox[] }
+  | { type: 'folder-counts'; path: string; total: number; unread: number }
+  | { type: 'opening'; path: string | null }
+  /** A folder (or search) view starts: resets the list. */
+  | {
+      type: 'view-opened';
+      path: string;
+      uidValidity: string;
+      total: number;
+      sort: SortOrder;
+      threaded: boolean;
+      search: SearchQuery | null;
+    }
+  /** UIDs in display order; `complete` when they cover every row. */
+  | {
+      type: 'view-uids';
+      path: string;
+      uids: number[];
+      complete: boolean;
+      depth?: Map<number, number>;
+    }
+  | { type: 'envelopes'; path: string; envelopes: Envelope[] }
+  | { type: 'previews'; path: string; previews: Map<number, string> }
+  /** Absolute flags of messages, from the server or an optimistic local change. */
+  | { type: 'flags'; path: string; changes: Array<{ uid: number; flags: Flag[] }> }
+  /** New messages at these display positions (already ordered by the engine). */
+  | { type: 'messages-added'; path: string; uids: number[]; position: 'top' | 'bottom' }
+  | { type: 'messages-removed'; path: string; uids: number[] }
+  | { type: 'view-closed' }
+  | { type: 'notice'; notice: Notice | null }
+  | { type: 'progress'; progress: Progress | null }
+  | { type: 'queued-changes'; count: number }
+  | { type: 'undo-label'; label: string | null };

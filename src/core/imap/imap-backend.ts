@@ -1,0 +1,582 @@
+/**
+ * The IMAP backend: MailBackend over one imapflow connection.
+ *
+ * imapflow answers many refused commands with `false` instead of throwing and
+ * logs the server's words; the logger passed to it here keeps the last command
+ * error so that a refusal still reaches the user with the server's text.
+ */
+import type { ImapFlow, SearchObject } from 'imapflow';
+import { PassThrough, type Readable } from 'node:stream';
+import type { AccountConfig, Credentials } from '../config/types.js';
+import type {
+  BackendEvent,
+  EnvelopeTarget,
+  FolderStatus,
+  MailBackend,
+  MessageSkeleton,
+  ThreadNode,
+  UidMap,
+} from '../engine/backend.js';
+import { TmailError } from '../errors.js';
+import { libraryLogger } from '../log.js';
+import type { Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
+import { connectImap, translateImapError } from './connect.js';
+import { compressUids, expandSequenceSet } from './sequence.js';
+import { toBodyPart, toEnvelope, toFlags, toMailbox } from './translate.js';
+
+/** How long the connection stays quiet before IDLE starts (imapflow's default of 15 s makes new mail late). */
+const AUTO_IDLE_DELAY_MS = 300;
+
+const ENVELOPE_QUERY = {
+  uid: true,
+  flags: true,
+  envelope: true,
+  size: true,
+  internalDate: true,
+  bodyStructure: true,
+} as const;
+
+interface ImapAttribute {
+  type: string;
+  value: string;
+}
+
+/** Our search criteria as imapflow's SearchObject (AND of every field given). */
+export function toSearchObject(query: SearchQuery | undefined): SearchObject {
+  if (!query) return { all: true };
+  const search: SearchObject = {};
+  if (query.from) search.from = query.from;
+  if (query.to) search.to = query.to;
+  if (query.cc) search.cc = query.cc;
+  if (query.subject) search.subject = query.subject;
+  if (query.body) search.body = query.body;
+  if (query.text) search.text = query.text;
+  if (query.since !== undefined) search.since = new Date(query.since);
+  if (query.before !== undefined) search.before = new Date(query.before);
+  const systemFlag = (flag: Flag, value: boolean) => {
+    switch (flag.toLowerCase()) {
+      case '\\seen':
+        search.seen = value;
+        return;
+      case '\\flagged':
+        search.flagged = value;
+        return;
+      case '\\answered':
+        search.answered = value;
+        return;
+      case '\\deleted':
+        search.deleted = value;
+        return;
+      case '\\draft':
+        search.draft = value;
+        return;
+      default:
+        if (value) search.keyword = flag;
+        else search.unKeyword = flag;
+    }
+  };
+  for (const flag of query.flagged ?? []) systemFlag(flag, true);
+  for (const flag of query.unflagged ?? []) systemFlag(flag, false);
+  return Object.keys(search).length ? search : { all: true };
+}
+
+const SORT_KEYS: Record<SortOrder['key'], string> = {
+  date: 'DATE',
+  arrival: 'ARRIVAL',
+  from: 'FROM',
+  subject: 'SUBJECT',
+  size: 'SIZE',
+};
+
+/** Parses THREAD response lists (RFC 5256): `(3 6 (4 23)(44 7 96))`. */
+export function parseThreadList(list: unknown[]): ThreadNode[] {
+  const roots: ThreadNode[] = [];
+  for (const entry of list) {
+    if (!Array.isArray(entry)) continue;
+    const node = parseThreadBranch(entry);
+    if (node) roots.push(...node);
+  }
+  return roots;
+}
+
+function parseThreadBranch(items: unknown[]): ThreadNode[] {
+  // A branch is a chain of UIDs, optionally ending in several sub-branches.
+  const chain: ThreadNode[] = [];
+  const tails: ThreadNode[] = [];
+  for (const item of items) {
+    if (Array.isArray(item)) {
+      tails.push(...parseThreadBranch(item));
+    } else {
+      const uid = Number((item as ImapAttribute).value);
+      if (Number.isInteger(uid) && uid > 0) chain.push({ uid, children: [] });
+    }
+  }
+  if (!chain.length) return tails; // `((1)(2))`: a dummy parent whose children are siblings
+  for (let i = 0; i < chain.length - 1; i++) chain[i]!.children.push(chain[i + 1]!);
+  chain[chain.length - 1]!.children.push(...tails);
+  return [chain[0]!];
+}
+
+export interface ImapBackendOptions {
+  account: AccountConfig;
+  credentials: Credentials;
+  timeoutMs?: number;
+}
+
+export class ImapBackend implements MailBackend {
+  private client: ImapFlow | null = null;
+  private readonly listeners = new Set<(event: BackendEvent) => void>();
+  private lastCommandError: { status?: string; text?: string } | null = null;
+  private closedByUs = false;
+
+  constructor(private readonly options: ImapBackendOptions) {}
+
+  get capabilities(): ReadonlySet<string> {
+    return new Set(
+      this.client ? [...this.client.capabilities.keys()].map((c) => c.toUpperCase()) : [],
+    );
+  }
+
+  get selected(): string | null {
+    const mailbox = this.client?.mailbox;
+    return mailbox && typeof mailbox === 'object' ? mailbox.path : null;
+  }
+
+  private get imap(): ImapFlow {
+    if (!this.client || !this.client.usable) {
+      throw new TmailError('CONNECTION_LOST', 'The connection to the IMAP server is not open.');
+    }
+    return this.client;
+  }
+
+  private emit(event: BackendEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  onEvent(listener: (event: BackendEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async connect(): Promise<void> {
+    const { account, credentials, timeoutMs } = this.options;
+    const base = libraryLogger(`imap:${account.name}`);
+    // Keep the last refused command so that a `false` from imapflow can become a TmailError.
+    const logger = {
+      ...base,
+      warn: (entry: unknown) => {
+        const err = (entry as { err?: { responseStatus?: string; responseText?: string } })?.err;
+        if (err && err.responseStatus)
+          this.lastCommandError = { status: err.responseStatus, text: err.responseText };
+        base.warn(entry);
+      },
+    };
+    const client = await connectImap({
+      account,
+      credentials,
+      timeoutMs,
+      autoIdleDelayMs: AUTO_IDLE_DELAY_MS,
+      qresync: true,
+      logger,
+    });
+    this.client = client;
+    client.on('exists', (e: { path: string; count: number; prevCount: number }) =>
+      this.emit({ type: 'exists', path: e.path, count: e.count, prevCount: e.prevCount }),
+    );
+    client.on('expunge', (e: { path: string; seq?: number; uid?: number }) =>
+      this.emit({ type: 'expunge', path: e.path, seq: e.seq, uid: e.uid }),
+    );
+    client.on('flags', (e: { path: string; seq: number; uid?: number; flags: Set<string> }) =>
+      this.emit({ type: 'flags', path: e.path, seq: e.seq, uid: e.uid, flags: toFlags(e.flags) }),
+    );
+    client.on('close', () => {
+      if (this.closedByUs) this.emit({ type: 'closed' });
+      else
+        this.emit({
+          type: 'closed',
+          reason: `The connection to ${account.imap.host}:${account.imap.port} was lost.`,
+        });
+    });
+  }
+
+  async logout(): Promise<void> {
+    this.closedByUs = true;
+    const client = this.client;
+    if (!client) return;
+    try {
+      if (client.usable) await client.logout();
+    } catch {
+      // Logging out of a connection that is already gone is not an error worth showing.
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Runs an imapflow call, turning throws and refusals (`false`) into TmailErrors. */
+  private async call<T>(
+    what: string,
+    fn: (client: ImapFlow) => Promise<T>,
+  ): Promise<Exclude<T, false>> {
+    this.lastCommandError = null;
+    let result: T;
+    try {
+      result = await fn(this.imap);
+    } catch (error) {
+      throw translateImapError(error, this.options.account);
+    }
+    if (result === false) {
+      const refused = this.lastCommandError as { status?: string; text?: string } | null;
+      throw new TmailError(
+        refused?.status === 'BAD' ? 'SERVER_BAD' : 'SERVER_NO',
+        `The IMAP server refused to ${what}.`,
+        { serverText: refused?.text },
+      );
+    }
+    return result as Exclude<T, false>;
+  }
+
+  async listFolders({ counts }: { counts: boolean }): Promise<Mailbox[]> {
+    const entries = await this.call('list the folders', (c) =>
+      c.list(counts ? { statusQuery: { messages: true, unseen: true } } : {}),
+    );
+    return entries.map(toMailbox);
+  }
+
+  async folderCounts(path: string): Promise<{ total: number; unread: number }> {
+    const status = await this.call(`read the counts of ${path}`, (c) =>
+      c.status(path, { messages: true, unseen: true }),
+    );
+    return { total: status.messages ?? 0, unread: status.unseen ?? 0 };
+  }
+
+  async createFolder(path: string): Promise<void> {
+    await this.call(`create the folder ${path}`, (c) => c.mailboxCreate(path));
+  }
+
+  async renameFolder(path: string, newPath: string): Promise<void> {
+    await this.call(`rename the folder ${path}`, (c) => c.mailboxRename(path, newPath));
+  }
+
+  async deleteFolder(path: string): Promise<void> {
+    await this.call(`delete the folder ${path}`, (c) => c.mailboxDelete(path));
+  }
+
+  async select(path: string): Promise<FolderStatus> {
+    // mailboxOpen issues SELECT directly; it never sends CLOSE, which would expunge.
+    const mailbox = await this.call(`open the folder ${path}`, (c) => c.mailboxOpen(path));
+    return {
+      path: mailbox.path,
+      uidValidity: String(mailbox.uidValidity),
+      uidNext: mailbox.uidNext,
+      exists: mailbox.exists,
+      highestModseq:
+        mailbox.highestModseq === undefined ? undefined : String(mailbox.highestModseq),
+      permanentFlags: [...(mailbox.permanentFlags ?? [])],
+    };
+  }
+
+  async searchUids(query?: SearchQuery): Promise<number[]> {
+    const search = toSearchObject(query);
+    if (this.capabilities.has('ESEARCH')) {
+      // ESEARCH answers with a compact set ("1:100000") instead of 100,000 numbers to parse.
+      const result = await this.call('search', (c) =>
+        c.search(search, { uid: true, returnOptions: ['ALL'] }),
+      );
+      const all = (result as { all?: string | number[] }).all;
+      if (Array.isArray(all)) return all;
+      return expandSequenceSet(typeof all === 'string' ? all : '').sort((a, b) => a - b);
+    }
+    const uids = await this.call('search', (c) => c.search(search, { uid: true }));
+    return (uids as number[]).sort((a, b) => a - b);
+  }
+
+  /** Criteria for SORT/THREAD: ALL, or the UIDs a search found. */
+  private async criteriaFor(query: SearchQuery | undefined): Promise<ImapAttribute[] | null> {
+    if (!query) return [{ type: 'ATOM', value: 'ALL' }];
+    const uids = await this.searchUids(query);
+    if (!uids.length) return null;
+    return [
+      { type: 'ATOM', value: 'UID' },
+      { type: 'SEQUENCE', value: compressUids(uids, Number.MAX_SAFE_INTEGER)[0]! },
+    ];
+  }
+
+  async sortUids(order: SortOrder, query?: SearchQuery): Promise<number[] | null> {
+    if (!this.capabilities.has('SORT')) return null;
+    const criteria = await this.criteriaFor(query);
+    if (!criteria) return [];
+    const program = [
+      ...(order.reverse ? [{ type: 'ATOM', value: 'REVERSE' }] : []),
+      { type: 'ATOM', value: SORT_KEYS[order.key] },
+    ];
+    const esort = this.capabilities.has('ESORT');
+    let uids: number[] = [];
+    const attributes = [
+      ...(esort ? [{ type: 'ATOM', value: 'RETURN' }, [{ type: 'ATOM', value: 'ALL' }]] : []),
+      program,
+      { type: 'ATOM', value: 'UTF-8' },
+      ...criteria,
+    ];
+    await this.call('sort', async (c) => {
+      const response = await (c as unknown as ImapExec).exec('UID SORT', attributes, {
+        untagged: {
+          SORT: async (untagged) => {
+            for (const attr of untagged?.attributes ?? []) {
+              const uid = Number((attr as ImapAttribute).value);
+              if (Number.isInteger(uid) && uid > 0) uids.push(uid);
+            }
+          },
+          ESEARCH: async (untagged) => {
+            const attrs = (untagged?.attributes ?? []) as Array<ImapAttribute | unknown[]>;
+            for (let i = 0; i < attrs.length - 1; i++) {
+              const attr = attrs[i] as ImapAttribute;
+              if (
+                !Array.isArray(attr) &&
+                typeof attr.value === 'string' &&
+                attr.value.toUpperCase() === 'ALL'
+              ) {
+                uids = expandSequenceSet(String((attrs[i + 1] as ImapAttribute).value));
+              }
+            }
+          },
+        },
+      });
+      response.next();
+      return true;
+    });
+    return uids;
+  }
+
+  async threadUids(query?: SearchQuery): Promise<ThreadNode[] | null> {
+    if (!this.capabilities.has('THREAD=REFERENCES')) return null;
+    const criteria = await this.criteriaFor(query);
+    if (!criteria) return [];
+    let threads: ThreadNode[] = [];
+    await this.call('thread', async (c) => {
+      const response = await (c as unknown as ImapExec).exec(
+        'UID THREAD',
+        [{ type: 'ATOM', value: 'REFERENCES' }, { type: 'ATOM', value: 'UTF-8' }, ...criteria],
+        {
+          untagged: {
+            THREAD: async (untagged) => {
+              threads = parseThreadList((untagged?.attributes ?? []) as unknown[]);
+            },
+          },
+        },
+      );
+      response.next();
+      return true;
+    });
+    return threads;
+  }
+
+  async fetchEnvelopes(target: EnvelopeTarget): Promise<Envelope[]> {
+    const envelopes: Envelope[] = [];
+    if ('uidsFrom' in target) {
+      // `n:*` also matches the last message when n is past it (RFC 3501 §6.4.8): filter.
+      const messages = await this.call('fetch new messages', (c) =>
+        c.fetchAll(`${target.uidsFrom}:*`, ENVELOPE_QUERY, { uid: true }),
+      );
+      for (const message of messages)
+        if (message.uid >= target.uidsFrom) envelopes.push(toEnvelope(message));
+    } else if ('uids' in target) {
+      for (const set of compressUids(target.uids)) {
+        const messages = await this.call('fetch the message list', (c) =>
+          c.fetchAll(set, ENVELOPE_QUERY, { uid: true }),
+        );
+        for (const message of messages) envelopes.push(toEnvelope(message));
+      }
+    } else {
+      if (target.seqTo < target.seqFrom || target.seqTo < 1) return [];
+      const range = `${Math.max(1, target.seqFrom)}:${target.seqTo}`;
+      const messages = await this.call('fetch the message list', (c) =>
+        c.fetchAll(range, ENVELOPE_QUERY),
+      );
+      for (const message of messages) envelopes.push(toEnvelope(message));
+    }
+    return envelopes;
+  }
+
+  async fetchPreviews(uids: number[]): Promise<Map<number, string>> {
+    const previews = new Map<number, string>();
+    if (!uids.length || !this.capabilities.has('PREVIEW')) return previews;
+    for (const set of compressUids(uids)) {
+      await this.call('fetch previews', async (c) => {
+        const response = await (c as unknown as ImapExec).exec(
+          'UID FETCH',
+          [
+            { type: 'SEQUENCE', value: set },
+            [
+              { type: 'ATOM', value: 'UID' },
+              { type: 'ATOM', value: 'PREVIEW' },
+            ],
+          ],
+          {
+            untagged: {
+              FETCH: async (untagged) => {
+                const list = (untagged?.attributes?.[1] ?? []) as ImapAttribute[];
+                let uid = 0;
+                let preview = '';
+                for (let i = 0; i < list.length - 1; i += 2) {
+                  const key = String(list[i]?.value ?? '').toUpperCase();
+                  if (key === 'UID') uid = Number(list[i + 1]?.value);
+                  if (key === 'PREVIEW') preview = String(list[i + 1]?.value ?? '');
+                }
+                if (uid) previews.set(uid, preview);
+              },
+            },
+          },
+        );
+        response.next();
+        return true;
+      });
+    }
+    return previews;
+  }
+
+  async fetchFlags(uids: number[]): Promise<Map<number, Flag[]>> {
+    const flags = new Map<number, Flag[]>();
+    for (const set of compressUids(uids)) {
+      const messages = await this.call('fetch flags', (c) =>
+        c.fetchAll(set, { uid: true, flags: true }, { uid: true }),
+      );
+      for (const message of messages) flags.set(message.uid, toFlags(message.flags));
+    }
+    return flags;
+  }
+
+  async storeFlags(uids: number[], add: Flag[], remove: Flag[]): Promise<void> {
+    for (const set of compressUids(uids)) {
+      // .SILENT: the server need not echo 10,000 FETCH responses we already know the content of.
+      if (add.length)
+        await this.call('change flags', (c) =>
+          c.messageFlagsAdd(set, add, { uid: true, silent: true }),
+        );
+      if (remove.length)
+        await this.call('change flags', (c) =>
+          c.messageFlagsRemove(set, remove, { uid: true, silent: true }),
+        );
+    }
+  }
+
+  async copy(uids: number[], destination: string): Promise<UidMap> {
+    const map: UidMap = new Map();
+    for (const set of compressUids(uids)) {
+      const result = await this.call(`copy to ${destination}`, (c) =>
+        c.messageCopy(set, destination, { uid: true }),
+      );
+      for (const [from, to] of result.uidMap ?? []) map.set(from, to);
+    }
+    return map;
+  }
+
+  async move(uids: number[], destination: string): Promise<UidMap> {
+    const map: UidMap = new Map();
+    for (const set of compressUids(uids)) {
+      const result = await this.call(`move to ${destination}`, (c) =>
+        c.messageMove(set, destination, { uid: true }),
+      );
+      for (const [from, to] of result.uidMap ?? []) map.set(from, to);
+    }
+    return map;
+  }
+
+  async expunge(uids: number[]): Promise<void> {
+    for (const set of compressUids(uids)) {
+      await this.call('expunge', (c) => c.messageDelete(set, { uid: true }));
+    }
+  }
+
+  async append(path: string, raw: Buffer, flags: Flag[], date?: Date): Promise<number | undefined> {
+    const result = await this.call(`save the message to ${path}`, (c) =>
+      c.append(path, raw, flags, date),
+    );
+    return result.uid;
+  }
+
+  async fetchSkeleton(uid: number): Promise<MessageSkeleton> {
+    const message = await this.call('fetch the message', (c) =>
+      c.fetchOne(
+        String(uid),
+        { uid: true, flags: true, size: true, bodyStructure: true, headers: true },
+        { uid: true },
+      ),
+    );
+    if (!message || !message.bodyStructure) {
+      throw new TmailError(
+        'MESSAGE_UNKNOWN',
+        `There is no message with UID ${uid} in this folder.`,
+      );
+    }
+    return {
+      uid,
+      header: message.headers ?? Buffer.alloc(0),
+      structure: toBodyPart(message.bodyStructure),
+      size: message.size ?? 0,
+      flags: toFlags(message.flags),
+    };
+  }
+
+  async fetchParts(uid: number, parts: string[], maxBytes: number): Promise<Map<string, Buffer>> {
+    const result = new Map<string, Buffer>();
+    if (!parts.length) return result;
+    const message = await this.call('fetch the message text', (c) =>
+      c.fetchOne(
+        String(uid),
+        { uid: true, bodyParts: parts.map((key) => ({ key, maxLength: maxBytes })) },
+        { uid: true },
+      ),
+    );
+    if (!message)
+      throw new TmailError(
+        'MESSAGE_UNKNOWN',
+        `There is no message with UID ${uid} in this folder.`,
+      );
+    for (const [key, value] of message.bodyParts ?? new Map()) result.set(key, value);
+    return result;
+  }
+
+  async fetchSource(uid: number): Promise<Buffer> {
+    const message = await this.call('fetch the message', (c) =>
+      c.fetchOne(String(uid), { uid: true, source: true }, { uid: true }),
+    );
+    if (!message || !message.source)
+      throw new TmailError(
+        'MESSAGE_UNKNOWN',
+        `There is no message with UID ${uid} in this folder.`,
+      );
+    return message.source;
+  }
+
+  async downloadPart(uid: number, part: string): Promise<Readable> {
+    const download = await this.call('download the attachment', (c) =>
+      c.download(String(uid), part, { uid: true }),
+    );
+    if (!download || !download.content) {
+      throw new TmailError('MESSAGE_UNKNOWN', `Part ${part} of message ${uid} could not be found.`);
+    }
+    // imapflow's stream errors on a dropped connection; pass it through a PassThrough so that
+    // consumers get one error and the original listeners stay attached.
+    const out = new PassThrough();
+    download.content.on('error', (error: unknown) =>
+      out.destroy(translateImapError(error, this.options.account)),
+    );
+    download.content.pipe(out);
+    return out;
+  }
+
+  async poll(): Promise<void> {
+    await this.call('check for new mail', (c) => c.noop().then(() => true));
+  }
+}
+
+/** The slice of imapflow's internal command interface used for SORT, THREAD and PREVIEW, which it lacks. */
+interface ImapExec {
+  exec(
+    command: string,
+    attributes: unknown[],
+    options: {
+      untagged: Record<string, (untagged: { attributes?: unknown[] } | undefined) => Promise<void>>;
+    },
+  ): Promise<{ next(): void }>;
+}

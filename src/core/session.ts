@@ -1,0 +1,45 @@
+/**
+ * Opening an account for either face: the config, the account, its
+ * credentials and an engine on the IMAP backend.
+ */
+import { getAccount, loadConfig } from './config/index.js';
+import type { AccountConfig, TmailConfig } from './config/types.js';
+import { MailEngine } from './engine/engine.js';
+import { ImapBackend } from './imap/imap-backend.js';
+import { resolveCredentials, type ResolveOptions } from './secrets/index.js';
+
+export interface SessionOptions {
+  /** Account name; the default account when absent. */
+  account?: string;
+  /** How to ask for a password when the account's source is `prompt`. */
+  prompt?: ResolveOptions['prompt'];
+  /** Connect timeout in ms. */
+  timeoutMs?: number;
+}
+
+export interface Session {
+  config: TmailConfig;
+  account: AccountConfig;
+  engine: MailEngine;
+}
+
+/** An engine whose backend logs in with the account's secret (read afresh on every reconnect). */
+export function createEngine(
+  account: AccountConfig,
+  options: Omit<SessionOptions, 'account'> = {},
+): MailEngine {
+  return new MailEngine({
+    account,
+    backendFactory: async () => {
+      const credentials = await resolveCredentials(account, 'imap', { prompt: options.prompt });
+      return new ImapBackend({ account, credentials, timeoutMs: options.timeoutMs });
+    },
+  });
+}
+
+/** Loads the configuration and makes the engine of one account (not yet connected). */
+export function openSession(options: SessionOptions = {}): Session {
+  const config = loadConfig();
+  const account = getAccount(config, options.account);
+  return { config, account, engine: createEngine(account, options) };
+}

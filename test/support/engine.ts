@@ -1,0 +1,90 @@
+/** Engines and independent checking connections for tests against the real Dovecot. */
+import { ImapFlow } from 'imapflow';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AccountConfig } from '../../src/core/config/types.js';
+import { MailEngine } from '../../src/core/engine/engine.js';
+import { ImapBackend } from '../../src/core/imap/imap-backend.js';
+import type { MailStackInfo } from './mail-stack.js';
+import { testAccount, testCredentials } from './accounts.js';
+import type { TestUser } from './stack.js';
+
+export interface EngineHarness {
+  engine: MailEngine;
+  account: AccountConfig;
+  /** Backends the engine has created, newest last. */
+  backends: ImapBackend[];
+  pendingFile: string;
+}
+
+/** An engine for `user` on the stack, with fast reconnects and its own pending-changes file. */
+export function testEngine(
+  stack: MailStackInfo,
+  user: TestUser,
+  overrides: Partial<AccountConfig> = {},
+  pendingFile = join(mkdtempSync(join(tmpdir(), 'tmail-pending-')), 'pending.json'),
+): EngineHarness {
+  const account = testAccount(stack, user, overrides);
+  const backends: ImapBackend[] = [];
+  const engine = new MailEngine({
+    account,
+    pendingFile,
+    reconnectDelaysMs: [200, 400, 800],
+    backendFactory: async () => {
+      const backend = new ImapBackend({
+        account,
+        credentials: testCredentials(user),
+        timeoutMs: 5000,
+      });
+      backends.push(backend);
+      return backend;
+    },
+  });
+  return { engine, account, backends, pendingFile };
+}
+
+/** A second, independent connection for checking what the server holds. */
+export async function checker(stack: MailStackInfo, user: TestUser): Promise<ImapFlow> {
+  const client = new ImapFlow({
+    host: stack.host,
+    port: stack.ports.imap,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: user.name, pass: user.password },
+    logger: false,
+  });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** Flags of every message in a folder, by UID, as the server has them now. */
+export async function serverFlags(client: ImapFlow, path: string): Promise<Map<number, string[]>> {
+  const lock = await client.getMailboxLock(path);
+  try {
+    const out = new Map<number, string[]>();
+    if (!client.mailbox || client.mailbox.exists === 0) return out;
+    for await (const message of client.fetch('1:*', { uid: true, flags: true })) {
+      out.set(message.uid, [...(message.flags ?? [])]);
+    }
+    return out;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Subjects of a folder in UID order. */
+export async function serverSubjects(client: ImapFlow, path: string): Promise<Map<number, string>> {
+  const lock = await client.getMailboxLock(path);
+  try {
+    const out = new Map<number, string>();
+    if (!client.mailbox || client.mailbox.exists === 0) return out;
+    for await (const message of client.fetch('1:*', { uid: true, envelope: true })) {
+      out.set(message.uid, message.envelope?.subject ?? '');
+    }
+    return out;
+  } finally {
+    lock.release();
+  }
+}
