@@ -16,13 +16,6 @@ import type { AccountConfig } from '../config/types.js';
 import { TmailError, toTmailError } from '../errors.js';
 import type { EngineEvent } from '../events.js';
 import { createLogger } from '../log.js';
-import {
-  attachmentsFromStructure,
-  chooseTextParts,
-  messageFromParts,
-  parseMessage,
-} from '../mime/index.js';
-import { saveAttachmentStream } from '../mime/save.js';
 import { statePath } from '../paths.js';
 import { DEFAULT_SORT, type MailState } from '../store/state.js';
 import { MailStore } from '../store/store.js';
@@ -54,6 +47,14 @@ const WHOLE_MESSAGE_LIMIT = 256 * 1024;
 /** Cap on each text part fetched to read a large message. */
 const TEXT_PART_CAP = 512 * 1024;
 const DEFAULT_FIRST_ROWS = 100;
+
+/** MIME decoding loads on first use: mailparser costs start-up time a list does not need. */
+function loadMime() {
+  return import('../mime/index.js');
+}
+function loadSave() {
+  return import('../mime/save.js');
+}
 const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
 
 export interface EngineOptions {
@@ -944,6 +945,7 @@ export class MailEngine {
 
   private async read(uid: number, peek: boolean, signal?: AbortSignal): Promise<MessageView> {
     this.currentView();
+    const { attachmentsFromStructure, chooseTextParts, messageFromParts, parseMessage } = await loadMime();
     const view = await this.task(async (b) => {
       const skeleton = await b.fetchSkeleton(uid);
       if (skeleton.size <= WHOLE_MESSAGE_LIMIT) {
@@ -978,6 +980,10 @@ export class MailEngine {
     dir: string,
     signal?: AbortSignal,
   ): Promise<string> {
+    const [{ attachmentsFromStructure }, { saveAttachmentStream }] = await Promise.all([
+      loadMime(),
+      loadSave(),
+    ]);
     return this.task(async (b) => {
       const skeleton = await b.fetchSkeleton(uid);
       const attachment = attachmentsFromStructure(skeleton.structure).find(
