@@ -18,7 +18,55 @@ export interface CliCommand {
   load(): Promise<CliCommandModule>;
 }
 
-export const COMMANDS: CliCommand[] = [];
+const mail = () => import('./mail-commands.js');
+
+export const COMMANDS: CliCommand[] = [
+  {
+    name: 'folders',
+    summary: 'list folders with unread and total counts',
+    load: async () => ({ run: (await mail()).runFolders }),
+  },
+  {
+    name: 'list',
+    summary: 'list the messages of a folder, newest first',
+    load: async () => ({ run: (await mail()).runList }),
+  },
+  {
+    name: 'read',
+    summary: 'show a message (text, headers, source) or save its attachments',
+    load: () => import('./read.js'),
+  },
+  {
+    name: 'search',
+    summary: 'search a folder on the server',
+    load: async () => ({ run: (await mail()).runSearch }),
+  },
+  {
+    name: 'flag',
+    summary: 'set or clear flags (seen, flagged, answered, deleted, keywords)',
+    load: async () => ({ run: (await mail()).runFlag }),
+  },
+  {
+    name: 'move',
+    summary: 'move messages to another folder',
+    load: async () => ({ run: (await mail()).runMove }),
+  },
+  {
+    name: 'copy',
+    summary: 'copy messages to another folder',
+    load: async () => ({ run: (await mail()).runCopy }),
+  },
+  {
+    name: 'delete',
+    summary: 'move messages to Trash (or mark them deleted)',
+    load: async () => ({ run: (await mail()).runDelete }),
+  },
+  {
+    name: 'expunge',
+    summary: 'remove the messages marked deleted from a folder',
+    load: async () => ({ run: (await mail()).runExpunge }),
+  },
+];
 
 export function findCommand(name: string): CliCommand | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -12,6 +12,7 @@ export type EngineAction =
   /**
    * Opens a folder as the list (newest first unless `sort` says otherwise).
    * `rows` is how many rows the caller will show first (default 100).
+   * `list: false` skips reading the UID list (a caller that only reads one message).
    */
   | {
       type: 'open-folder';
@@ -20,11 +21,15 @@ export type EngineAction =
       threaded?: boolean;
       rows?: number;
       search?: SearchQuery | null;
+      list?: boolean;
     }
   /** Re-reads the open folder's list (after a sort change, or on request). */
   | { type: 'reload' }
-  /** The rows on screen changed: fetch what they need (plus a margin). */
-  | { type: 'viewport'; first: number; last: number }
+  /**
+   * The rows on screen changed: fetch what they need, plus `margin` rows either
+   * side (default: one screenful).
+   */
+  | { type: 'viewport'; first: number; last: number; margin?: number }
   | { type: 'set-flags'; uids: number[]; add?: Flag[]; remove?: Flag[]; undoable?: boolean }
   /** Moves to Trash, or only marks \Deleted when the account says so (or this is Trash). */
   | { type: 'delete'; uids: number[] }

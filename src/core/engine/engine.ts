@@ -28,7 +28,6 @@ import {
   type Mailbox,
   type MessageView,
   type SearchQuery,
-  type SortOrder,
 } from '../types.js';
 import type {
   ActionOf,
@@ -110,7 +109,7 @@ export class MailEngine {
   private folderUids: number[] | null = null;
   private selected: FolderStatus | null = null;
   private readonly inflight = new Set<number>();
-  private viewport: RowRange | null = null;
+  private viewport: (RowRange & { margin?: number }) | null = null;
   private viewportScheduled = false;
   private readonly undoStack: UndoEntry[] = [];
 
@@ -367,7 +366,7 @@ export class MailEngine {
         );
       }
       case 'viewport':
-        this.viewport = { first: action.first, last: action.last };
+        this.viewport = { first: action.first, last: action.last, margin: action.margin };
         this.scheduleViewportFetch();
         return;
       case 'set-flags':
@@ -483,7 +482,7 @@ export class MailEngine {
           search,
         });
         // The newest rows need no UID list: they are the last sequence numbers.
-        if (!search && !threaded && sort.key === 'arrival' && status.exists > 0) {
+        if (!search && !threaded && sort.key === 'arrival' && status.exists > 0 && rows > 0) {
           const count = Math.min(rows, status.exists);
           const target = sort.reverse
             ? { seqFrom: status.exists - count + 1, seqTo: status.exists }
@@ -500,7 +499,9 @@ export class MailEngine {
           });
         }
       }, signal);
-      await this.queue.run(async () => this.loadList(this.requireBackend()), signal);
+      if (action.list !== false) {
+        await this.queue.run(async () => this.loadList(this.requireBackend()), signal);
+      }
     } finally {
       this.emit({ type: 'progress', progress: null });
       if (this.state.opening) this.emit({ type: 'opening', path: null });
@@ -612,7 +613,7 @@ export class MailEngine {
         const range = this.viewport;
         const b = this.backend;
         if (!view || !range || !b || view.path !== this.selected?.path) return;
-        const margin = Math.max(10, range.last - range.first + 1);
+        const margin = range.margin ?? Math.max(10, range.last - range.first + 1);
         const rows = wantedRows(view, range, margin);
         if (!rows) return;
         const missing = missingUids(view, rows, this.inflight);

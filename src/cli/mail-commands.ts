@@ -1,0 +1,295 @@
+/**
+ * The scriptable mail commands: folders, list, search, flag, move, copy,
+ * delete, expunge. Each takes --account and --json, prints aligned text
+ * otherwise, and exits non-zero with one sentence on failure.
+ */
+import type { MailEngine } from '../core/engine/engine.js';
+import { formatSearch, parseSearch } from '../core/search-syntax.js';
+import type { FolderView } from '../core/store/state.js';
+import type { Envelope, Flag, SearchQuery, SortKey, SortOrder } from '../core/types.js';
+import {
+  COMMON_OPTIONS,
+  parseCommandArgs,
+  parseUids,
+  positiveInt,
+  type OptionSpec,
+} from './args.js';
+import { out, usageError, type CliIo } from './io.js';
+import { withMail } from './mail-session.js';
+import { envelopeJson, folderJson, json, printEnvelopes, printFolders } from './output.js';
+
+const USAGE = {
+  folders: 'tmail folders [--account NAME] [--json]',
+  list: 'tmail list [FOLDER] [--limit N] [--page K] [--unread] [--sort date|arrival|from|subject|size] [--reverse] [--account NAME] [--json]',
+  search: 'tmail search QUERY... [--folder F] [--limit N] [--page K] [--account NAME] [--json]',
+  flag: 'tmail flag UID... (--set FLAGS | --clear FLAGS) [--folder F] [--account NAME] [--json]',
+  move: 'tmail move UID... --to FOLDER [--folder F] [--account NAME] [--json]',
+  copy: 'tmail copy UID... --to FOLDER [--folder F] [--account NAME] [--json]',
+  delete: 'tmail delete UID... [--folder F] [--account NAME] [--json]',
+  expunge: 'tmail expunge [FOLDER] [--account NAME] [--json]',
+} as const;
+
+const DETAILS: Partial<Record<keyof typeof USAGE, string>> = {
+  list: `Lists a folder (INBOX by default), newest first. --page counts from 1.
+--sort orders by date, arrival, size (largest first) or from, subject (A to Z);
+--reverse flips that order.`,
+  search: `QUERY: from:NAME to:NAME cc:NAME subject:WORDS body:WORDS since:2026-01-31 before:7d
+is:unread|read|flagged|answered|deleted not:flagged …, and plain words (anywhere).
+Quote values with spaces: subject:"release notes".`,
+  flag: `FLAGS: comma-separated seen, answered, flagged, deleted, draft, or an IMAP keyword
+such as $Forwarded. UIDs: 12 or 12,14 or 10:20.`,
+  delete: 'Moves the messages to Trash; in Trash (or with deleteMode "mark") marks them \\Deleted.',
+  expunge: 'Removes the messages marked \\Deleted from the folder for good.',
+};
+
+function help(io: CliIo, command: keyof typeof USAGE): number {
+  out(io, `Usage: ${USAGE[command]}`);
+  if (DETAILS[command]) out(io, `\n${DETAILS[command]}`);
+  return 0;
+}
+
+function parse<O extends OptionSpec>(command: keyof typeof USAGE, args: string[], options: O) {
+  return parseCommandArgs(command, args, { ...COMMON_OPTIONS, ...options });
+}
+
+/** Waits until the engine has the envelopes of rows [first, last] of the view. */
+async function envelopesForRows(
+  engine: MailEngine,
+  first: number,
+  last: number,
+): Promise<Envelope[]> {
+  const view = engine.state.view;
+  if (!view || view.total === 0 || first >= view.total) return [];
+  await engine.request({
+    type: 'viewport',
+    first,
+    last: Math.min(last, view.total - 1),
+    margin: 0,
+  });
+  await engine.idle();
+  const current = engine.state.view as FolderView;
+  return current.uids
+    .slice(first, last + 1)
+    .map((uid) => current.envelopes.get(uid))
+    .filter((e): e is Envelope => Boolean(e));
+}
+
+const SORT_KEYS: readonly SortKey[] = ['date', 'arrival', 'from', 'subject', 'size'];
+
+/** Natural orders: newest and largest first; names and subjects A to Z. */
+function sortOrder(key: string | undefined, reverse: boolean | undefined): SortOrder {
+  const k = (key ?? 'arrival') as SortKey;
+  if (!SORT_KEYS.includes(k))
+    throw usageError(`--sort takes ${SORT_KEYS.join(', ')}, not "${key}"`);
+  const descending = k === 'date' || k === 'arrival' || k === 'size';
+  return { key: k, reverse: reverse ? !descending : descending };
+}
+
+async function listPage(
+  io: CliIo,
+  values: { account?: string; json?: boolean },
+  folder: string,
+  options: { limit: number; page: number; sort: SortOrder; search: SearchQuery | null },
+): Promise<number> {
+  const first = (options.page - 1) * options.limit;
+  const last = first + options.limit - 1;
+  const { rows, total } = await withMail(io, values.account, async (engine) => {
+    // Page 1 in the default order comes straight from the newest sequence numbers.
+    await engine.request({
+      type: 'open-folder',
+      path: folder,
+      sort: options.sort,
+      search: options.search,
+      rows: first === 0 ? options.limit : 0,
+    });
+    return {
+      rows: await envelopesForRows(engine, first, last),
+      total: engine.state.view?.total ?? 0,
+    };
+  });
+  if (values.json) {
+    json(io, {
+      folder,
+      total,
+      page: options.page,
+      limit: options.limit,
+      ...(options.search ? { query: formatSearch(options.search) } : {}),
+      messages: rows.map(envelopeJson),
+    });
+  } else if (rows.length) {
+    printEnvelopes(io, rows, (io.stdout as { columns?: number }).columns ?? 120);
+  } else {
+    io.stderr.write(
+      total
+        ? `tmail: page ${options.page} is past the end (${total} messages).\n`
+        : 'tmail: no messages.\n',
+    );
+  }
+  return 0;
+}
+
+export async function runFolders(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse('folders', args, {});
+  if (values.help) return help(io, 'folders');
+  const folders = await withMail(io, values.account, (engine) =>
+    engine.request({ type: 'refresh-folders' }),
+  );
+  if (values.json) json(io, folders.map(folderJson));
+  else printFolders(io, folders);
+  return 0;
+}
+
+export async function runList(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('list', args, {
+    limit: { type: 'string', short: 'n' },
+    page: { type: 'string', short: 'p' },
+    unread: { type: 'boolean', short: 'u' },
+    sort: { type: 'string' },
+    reverse: { type: 'boolean', short: 'r' },
+  });
+  if (values.help) return help(io, 'list');
+  if (positionals.length > 1) throw usageError(`list takes one folder, not ${positionals.length}`);
+  return listPage(io, values, positionals[0] ?? 'INBOX', {
+    limit: positiveInt('limit', values.limit, 50),
+    page: positiveInt('page', values.page, 1),
+    sort: sortOrder(values.sort, values.reverse),
+    search: values.unread ? { unflagged: ['\\Seen'] } : null,
+  });
+}
+
+export async function runSearch(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('search', args, {
+    folder: { type: 'string', short: 'f' },
+    limit: { type: 'string', short: 'n' },
+    page: { type: 'string', short: 'p' },
+  });
+  if (values.help) return help(io, 'search');
+  if (!positionals.length)
+    throw usageError('search needs a query, e.g. tmail search from:ada is:unread');
+  return listPage(io, values, values.folder ?? 'INBOX', {
+    limit: positiveInt('limit', values.limit, 50),
+    page: positiveInt('page', values.page, 1),
+    sort: sortOrder(undefined, false),
+    search: parseSearch(positionals.join(' ')),
+  });
+}
+
+const FLAG_NAMES: Record<string, Flag> = {
+  seen: '\\Seen',
+  read: '\\Seen',
+  answered: '\\Answered',
+  replied: '\\Answered',
+  flagged: '\\Flagged',
+  deleted: '\\Deleted',
+  draft: '\\Draft',
+};
+
+/** `seen,flagged,$Forwarded` -> IMAP flags; a keyword must be an IMAP atom. */
+export function parseFlags(value: string | undefined, option: string): Flag[] {
+  if (!value) return [];
+  return value.split(',').map((word) => {
+    const name = word.trim();
+    const system = FLAG_NAMES[name.toLowerCase().replace(/^\\/, '')];
+    if (system) return system;
+    if (/^\$?[A-Za-z0-9_.-]+$/.test(name)) return name;
+    throw usageError(
+      `--${option}: "${name}" is not a flag (seen, answered, flagged, deleted, draft or a keyword)`,
+    );
+  });
+}
+
+async function onMessages(
+  io: CliIo,
+  values: { account?: string; folder?: string },
+  run: (engine: MailEngine) => Promise<unknown>,
+): Promise<unknown> {
+  return withMail(io, values.account, async (engine) => {
+    await engine.request({
+      type: 'open-folder',
+      path: values.folder ?? 'INBOX',
+      rows: 0,
+      list: false,
+    });
+    return run(engine);
+  });
+}
+
+export async function runFlag(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('flag', args, {
+    set: { type: 'string', short: 's' },
+    clear: { type: 'string', short: 'c' },
+    folder: { type: 'string', short: 'f' },
+  });
+  if (values.help) return help(io, 'flag');
+  const uids = parseUids(positionals);
+  const add = parseFlags(values.set, 'set');
+  const remove = parseFlags(values.clear, 'clear');
+  if (!uids.length) throw usageError('flag needs at least one UID');
+  if (!add.length && !remove.length) throw usageError('flag needs --set or --clear');
+  await onMessages(io, values, (engine) =>
+    engine.request({ type: 'set-flags', uids, add, remove, undoable: false }),
+  );
+  if (values.json) json(io, { uids, set: add, cleared: remove });
+  else out(io, `Changed flags of ${uids.length} message${uids.length === 1 ? '' : 's'}.`);
+  return 0;
+}
+
+async function transfer(kind: 'move' | 'copy', args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(kind, args, {
+    to: { type: 'string', short: 't' },
+    folder: { type: 'string', short: 'f' },
+  });
+  if (values.help) return help(io, kind);
+  const uids = parseUids(positionals);
+  if (!uids.length) throw usageError(`${kind} needs at least one UID`);
+  if (!values.to) throw usageError(`${kind} needs --to FOLDER`);
+  const to = values.to;
+  await onMessages(io, values, (engine) => engine.request({ type: kind, uids, to }));
+  if (values.json) json(io, { uids, to, [kind === 'move' ? 'moved' : 'copied']: uids.length });
+  else
+    out(
+      io,
+      `${kind === 'move' ? 'Moved' : 'Copied'} ${uids.length} message${uids.length === 1 ? '' : 's'} to ${to}.`,
+    );
+  return 0;
+}
+
+export const runMove = (args: string[], io: CliIo) => transfer('move', args, io);
+export const runCopy = (args: string[], io: CliIo) => transfer('copy', args, io);
+
+export async function runDelete(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('delete', args, { folder: { type: 'string', short: 'f' } });
+  if (values.help) return help(io, 'delete');
+  const uids = parseUids(positionals);
+  if (!uids.length) throw usageError('delete needs at least one UID');
+  const result = (await onMessages(io, values, async (engine) => {
+    // Roles come from the folder list: read it so "is this Trash?" can be answered.
+    await engine.request({ type: 'refresh-folders' });
+    return engine.request({ type: 'delete', uids });
+  })) as { moved: boolean };
+  if (values.json) json(io, { uids, movedToTrash: result.moved, markedDeleted: !result.moved });
+  else if (result.moved)
+    out(io, `Moved ${uids.length} message${uids.length === 1 ? '' : 's'} to Trash.`);
+  else
+    out(
+      io,
+      `Marked ${uids.length} message${uids.length === 1 ? '' : 's'} deleted; tmail expunge removes them.`,
+    );
+  return 0;
+}
+
+export async function runExpunge(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('expunge', args, {});
+  if (values.help) return help(io, 'expunge');
+  if (positionals.length > 1) throw usageError('expunge takes one folder');
+  const folder = positionals[0] ?? 'INBOX';
+  const { count } = (await onMessages(io, { ...values, folder }, (engine) =>
+    engine.request({ type: 'expunge' }),
+  )) as {
+    count: number;
+  };
+  if (values.json) json(io, { folder, expunged: count });
+  else out(io, `Expunged ${count} message${count === 1 ? '' : 's'} from ${folder}.`);
+  return 0;
+}
+
