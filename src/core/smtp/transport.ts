@@ -71,10 +71,22 @@ export function translateSmtpError(error: unknown, account: AccountConfig): Tmai
       { serverText: e.response, cause: error },
     );
   }
+  if (e.code === 'EENVELOPE' && e.command === 'MAIL FROM' && e.responseCode) {
+    return new TmailError(
+      'SEND_FAILED',
+      `The SMTP server ${endpoint.host}:${endpoint.port} refused the sender address.`,
+      { serverText: e.response, cause: error },
+    );
+  }
   if (e.code === 'EENVELOPE' && e.responseCode && e.responseCode >= 500) {
+    const rejected = (error as { rejected?: unknown }).rejected;
+    const who =
+      Array.isArray(rejected) && rejected.length > 0
+        ? `${rejected.length === 1 ? 'the recipient' : 'the recipients'} ${rejected.join(', ')}`
+        : 'a recipient';
     return new TmailError(
       'RECIPIENT_REJECTED',
-      `The SMTP server ${endpoint.host}:${endpoint.port} rejected a recipient.`,
+      `The SMTP server ${endpoint.host}:${endpoint.port} rejected ${who}.`,
       {
         serverText: e.response,
         cause: error,
