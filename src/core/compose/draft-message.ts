@@ -59,8 +59,9 @@ export function decodeDraftHeader(
 ): Omit<DraftHeaderData, 'v'> | undefined {
   if (!value) return undefined;
   try {
+    // Another program may have folded the line: whitespace is never part of the value.
     const data = JSON.parse(
-      Buffer.from(value.trim(), 'base64url').toString('utf8'),
+      Buffer.from(value.replace(/\s+/g, ''), 'base64url').toString('utf8'),
     ) as Partial<DraftHeaderData>;
     if (data.v !== 1 || typeof data.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(data.id)) {
       return undefined;

@@ -123,8 +123,12 @@ export async function buildMessage(
   if (!/^<[^<>\s\u0000-\u001f\u007f-\u009f]+>$/.test(messageId)) {
     throw new TmailError('INVALID_MESSAGE', 'The Message-ID is not valid.');
   }
-  const headers: Record<string, string> = { 'X-Mailer': `tmail ${VERSION}` };
-  if (purpose === 'draft') headers[DRAFT_HEADER] = encodeDraftHeader(draft);
+  const headers: Record<string, string | { prepared: true; value: string }> = {
+    'X-Mailer': `tmail ${VERSION}`,
+  };
+  // Plain base64url ASCII, well under the line limit: kept on one line rather than folded.
+  if (purpose === 'draft')
+    headers[DRAFT_HEADER] = { prepared: true, value: encodeDraftHeader(draft) };
 
   const body = draft.body.replace(/\r\n?/g, '\n');
   const composer = new MailComposer({
