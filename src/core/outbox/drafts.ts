@@ -1,0 +1,78 @@
+/**
+ * The local drafts store, `stateDir()/drafts/<id>.json`: the compose screen
+ * saves the draft here after every edit, so that a crash, a closed terminal or
+ * a lost connection while writing loses nothing. A draft leaves the store when
+ * it is queued for sending or postponed to the server.
+ */
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Draft } from '../compose/draft.js';
+import { TmailError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { statePath } from '../paths.js';
+import { writeFileAtomic } from './atomic.js';
+
+const log = createLogger('drafts');
+const DRAFT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The directory of local drafts: `stateDir()/drafts`. */
+export function localDraftsDir(): string {
+  return statePath('drafts');
+}
+
+function draftPath(id: string, dir: string): string {
+  if (!DRAFT_ID.test(id)) throw new TmailError('INVALID_MESSAGE', `"${id}" is not a draft id.`);
+  return join(dir, `${id}.json`);
+}
+
+/** Saves (atomically replaces) a draft. */
+export async function saveLocalDraft(draft: Draft, dir: string = localDraftsDir()): Promise<void> {
+  try {
+    await writeFileAtomic(draftPath(draft.id, dir), JSON.stringify(draft));
+  } catch (error) {
+    if (error instanceof TmailError) throw error;
+    throw new TmailError('FILE_ERROR', 'The draft could not be saved.', { cause: error });
+  }
+}
+
+/** One saved draft, or undefined. */
+export async function loadLocalDraft(
+  id: string,
+  dir: string = localDraftsDir(),
+): Promise<Draft | undefined> {
+  try {
+    return JSON.parse(await readFile(draftPath(id, dir), 'utf8')) as Draft;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every saved draft (of one account when given), most recently changed first. */
+export async function listLocalDrafts(
+  account?: string,
+  dir: string = localDraftsDir(),
+): Promise<Draft[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return [];
+    throw new TmailError('FILE_ERROR', 'The saved drafts could not be read.', { cause: error });
+  }
+  const drafts: Draft[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json') || name.startsWith('.')) continue;
+    const draft = await loadLocalDraft(name.slice(0, -'.json'.length), dir);
+    if (!draft) {
+      log.warn('unreadable local draft', { name });
+      continue;
+    }
+    if (account === undefined || draft.account === account) drafts.push(draft);
+  }
+  return drafts.sort((a, b) => b.updated - a.updated);
+}
+
+/** Removes a saved draft; harmless when it is not there. */
+export async function deleteLocalDraft(id: string, dir: string = localDraftsDir()): Promise<void> {
+  await rm(draftPath(id, dir), { force: true });
+}
