@@ -66,6 +66,16 @@ export const COMMANDS: CliCommand[] = [
     summary: 'remove the messages marked deleted from a folder',
     load: async () => ({ run: (await mail()).runExpunge }),
   },
+  {
+    name: 'send',
+    summary: 'send a message (body on stdin) or an .eml file',
+    load: () => import('./send.js'),
+  },
+  {
+    name: 'outbox',
+    summary: 'list, retry or drop messages waiting to be sent',
+    load: () => import('./outbox.js'),
+  },
 ];
 
 export function findCommand(name: string): CliCommand | undefined {
