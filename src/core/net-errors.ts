@@ -31,11 +31,16 @@ function where(endpoint: Endpoint): string {
   return `${endpoint.protocol} server ${endpoint.host}:${endpoint.port}`;
 }
 
-/** Reads `code` from an error or its causes. */
+/**
+ * Reads `code` from an error or its causes. nodemailer replaces a socket's own
+ * code (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT) with its category (ESOCKET)
+ * and keeps the original in `originalCode`, which says more.
+ */
 export function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
+    const { code, originalCode } = current as { code?: unknown; originalCode?: unknown };
+    if (typeof originalCode === 'string' && originalCode) return originalCode;
     if (typeof code === 'string' && code) return code;
     current = (current as { cause?: unknown }).cause;
   }

@@ -1,0 +1,80 @@
+/**
+ * "Log in and report" for `tmail account test` and the setup wizard: connect,
+ * log in, list the folders (to learn the SPECIAL-USE roles), log out. Never
+ * throws; the result says what worked or holds one TmailError naming host and
+ * port.
+ */
+import { ImapFlow } from 'imapflow';
+import type { AccountConfig, Credentials, FolderRoles, ProbeResult } from '../config/types.js';
+import { TmailError } from '../errors.js';
+import { imapOptions, translateImapError } from './connect.js';
+
+export interface ProbeOptions {
+  /** Limit for the whole check (connect, TLS, greeting, login, list) in ms; default 15 s. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const ROLE_OF_FLAG: Record<string, keyof FolderRoles> = {
+  '\\Drafts': 'drafts',
+  '\\Sent': 'sent',
+  '\\Trash': 'trash',
+  '\\Archive': 'archive',
+  '\\Junk': 'junk',
+};
+
+/** Connects to the account's IMAP server, logs in with `credentials`, and reports. */
+export async function probeImap(
+  account: AccountConfig,
+  credentials: Credentials,
+  options: ProbeOptions = {},
+): Promise<ProbeResult> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const base = {
+    protocol: 'IMAP' as const,
+    host: account.imap.host,
+    port: account.imap.port,
+    security: account.imap.security,
+    user: credentials.user,
+  };
+  if (options.signal?.aborted) return { ...base, ok: false, error: new TmailError('CANCELLED') };
+  // Built here rather than through connectImap so that a timeout or a cancel
+  // can close the socket of a login that is still under way.
+  const client = new ImapFlow(imapOptions({ account, credentials, timeoutMs }));
+  client.on('error', () => {});
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error('Timed out') as Error & { code: string };
+      error.code = 'ETIMEDOUT';
+      reject(error);
+    }, timeoutMs);
+    onAbort = () => reject(new TmailError('CANCELLED'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const specialUse = await Promise.race([
+      (async () => {
+        await client.connect();
+        const roles: FolderRoles = {};
+        for (const folder of await client.list()) {
+          // Only what the server itself flags: name guesses are the engine's business.
+          const role = folder.specialUse && ROLE_OF_FLAG[folder.specialUse];
+          if (role && folder.specialUseSource !== 'name' && !roles[role]) roles[role] = folder.path;
+        }
+        return roles;
+      })(),
+      stopped,
+    ]);
+    await Promise.race([client.logout().catch(() => {}), stopped.catch(() => {})]);
+    return { ...base, ok: true, detail: `logged in as ${credentials.user}`, specialUse };
+  } catch (error) {
+    return { ...base, ok: false, error: translateImapError(error, account) };
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    stopped.catch(() => {});
+    client.close();
+  }
+}
