@@ -93,19 +93,7 @@ export function translateSmtpError(error: unknown, account: AccountConfig): Tmai
       },
     );
   }
-  // nodemailer files socket errors under its own code (ESOCKET) and keeps the system's in originalCode.
-  const originalCode = (error as { originalCode?: unknown } | null)?.originalCode;
-  const network = translateNetworkError(
-    typeof originalCode === 'string'
-      ? Object.assign(
-          new Error(error instanceof Error ? error.message : String(error), { cause: error }),
-          {
-            code: originalCode,
-          },
-        )
-      : error,
-    endpoint,
-  );
+  const network = translateNetworkError(error, endpoint);
   if (network) return network;
   if (e.code === 'ECONNECTION' && !e.responseCode) {
     return new TmailError(
