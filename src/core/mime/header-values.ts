@@ -1,0 +1,246 @@
+/**
+ * Reading MIME header fields of body parts: unfolding, RFC 2047 encoded
+ * words, and parameters with RFC 2231 continuations and charsets. The
+ * message's own header goes through mailparser (see headers.ts); part headers
+ * are read here because the structure scanner needs them synchronously, and
+ * the engine needs the same decoding for names from BODYSTRUCTURE.
+ *
+ * Values are decoded, not sanitised.
+ */
+import { decodeBytes, decodeUtf8OrLatin } from './charset.js';
+
+/** One header field: the name as written, and the unfolded raw value. */
+export interface HeaderField {
+  /** Field name as written, e.g. `Content-Type`. */
+  name: string;
+  /** Lower-case field name. */
+  key: string;
+  /** Unfolded value, leading and trailing white space removed; encoded words NOT decoded. */
+  value: string;
+}
+
+/** A structured value such as `text/plain; charset=utf-8`. */
+export interface StructuredValue {
+  /** The main value, lower case (e.g. `text/plain`, `attachment`). */
+  value: string;
+  /** Parameters by lower-case name, decoded (RFC 2231 and RFC 2047). */
+  params: Record<string, string>;
+}
+
+const FIELD_NAME = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
+
+/**
+ * Splits a raw header block into fields. Each field's bytes are decoded as
+ * UTF-8 when valid (RFC 6532) and as windows-1252 otherwise. Lines that are
+ * neither a field nor a continuation are skipped.
+ */
+export function parseHeaderBlock(raw: Buffer): HeaderField[] {
+  const fields: HeaderField[] = [];
+  let current: Buffer[] = [];
+  const flush = (): void => {
+    if (!current.length) return;
+    const text = decodeUtf8OrLatin(Buffer.concat(current));
+    current = [];
+    const match = FIELD_NAME.exec(text);
+    if (!match) return;
+    const name = match[1]!;
+    const value = text
+      .slice(match[0].length)
+      .replace(/\r?\n(?=[ \t])/g, '')
+      .replace(/\r?\n$/, '')
+      .trim();
+    fields.push({ name, key: name.toLowerCase(), value });
+  };
+  let start = 0;
+  while (start < raw.length) {
+    let end = raw.indexOf(0x0a, start);
+    end = end === -1 ? raw.length : end + 1;
+    const line = raw.subarray(start, end);
+    start = end;
+    const first = line[0];
+    if (first === 0x20 || first === 0x09) {
+      if (current.length) current.push(line);
+      continue;
+    }
+    flush();
+    if (line.length && first !== 0x0d && first !== 0x0a) current.push(line);
+  }
+  flush();
+  return fields;
+}
+
+/** The first field named `key` (lower case), or undefined. */
+export function headerValue(fields: readonly HeaderField[], key: string): string | undefined {
+  return fields.find((field) => field.key === key)?.value;
+}
+
+const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
+
+function wordBytes(encoding: string, text: string): Buffer {
+  if (encoding === 'b' || encoding === 'B') {
+    return Buffer.from(text.replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '_') bytes.push(0x20);
+    else if (c === '=' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(c.charCodeAt(0) & 0xff);
+  }
+  return Buffer.from(bytes);
+}
+
+/**
+ * Decodes RFC 2047 encoded words (`=?charset?B|Q?...?=`). White space between
+ * adjacent encoded words is dropped, and adjacent words in the same charset
+ * are joined as bytes before decoding, so a multi-byte character split across
+ * two words survives. Unknown charsets decode as UTF-8. Never throws.
+ */
+export function decodeWords(value: string): string {
+  if (!value.includes('=?')) return value;
+  let out = '';
+  let last = 0;
+  let pending: { charset: string; bytes: Buffer[] } | null = null;
+  const flushPending = (): void => {
+    if (pending) out += decodeBytes(Buffer.concat(pending.bytes), pending.charset);
+    pending = null;
+  };
+  ENCODED_WORD.lastIndex = 0;
+  for (let match = ENCODED_WORD.exec(value); match; match = ENCODED_WORD.exec(value)) {
+    const between = value.slice(last, match.index);
+    const adjacent = pending !== null && /^[ \t\r\n]*$/.test(between);
+    if (!adjacent) {
+      flushPending();
+      out += between;
+    }
+    const charset = match[1]!.replace(/\*.*$/, '').toLowerCase();
+    const bytes = wordBytes(match[2]!, match[3]!);
+    const open = pending as { charset: string; bytes: Buffer[] } | null;
+    if (open && open.charset === charset) open.bytes.push(bytes);
+    else {
+      flushPending();
+      pending = { charset, bytes: [bytes] };
+    }
+    last = match.index + match[0].length;
+  }
+  flushPending();
+  return out + value.slice(last);
+}
+
+/** Splits `value; a=b; c="d;e"` at semicolons outside quotes, dropping comments. */
+function splitParameters(input: string): string[] {
+  const pieces: string[] = [];
+  let current = '';
+  let quoted = false;
+  let comment = 0;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i]!;
+    if (quoted) {
+      if (c === '\\' && i + 1 < input.length) {
+        current += input[++i];
+        continue;
+      }
+      if (c === '"') quoted = false;
+      else current += c;
+      continue;
+    }
+    if (comment) {
+      if (c === '\\') i++;
+      else if (c === '(') comment++;
+      else if (c === ')') comment--;
+      continue;
+    }
+    if (c === '"') {
+      quoted = true;
+      // Mark quoted content so an RFC 2231 `*` value is never read from it.
+      current += '\u0000';
+    } else if (c === '(') comment++;
+    else if (c === ';') {
+      pieces.push(current);
+      current = '';
+    } else current += c;
+  }
+  pieces.push(current);
+  return pieces;
+}
+
+function percentBytes(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/**
+ * Parses a structured field value (`Content-Type`, `Content-Disposition`):
+ * the main value in lower case, and parameters with RFC 2231 continuations
+ * (`name*0*=`, `name*1=`) and charsets (`name*=utf-8''%E2%82%AC`) decoded;
+ * plain parameter values have RFC 2047 words decoded, which is not standard
+ * but what many mailers send. A value decoded from RFC 2231 is never decoded
+ * again as RFC 2047.
+ */
+export function parseStructuredValue(input: string): StructuredValue {
+  const [head = '', ...rest] = splitParameters(input);
+  const plain: Record<string, string> = {};
+  const extended = new Map<string, Array<{ index: number; encoded: boolean; text: string }>>();
+  for (const piece of rest) {
+    const eq = piece.indexOf('=');
+    if (eq <= 0) continue;
+    const rawName = piece.slice(0, eq).trim().toLowerCase();
+    const wasQuoted = piece
+      .slice(eq + 1)
+      .trimStart()
+      .startsWith('\u0000');
+    const text = piece
+      .slice(eq + 1)
+      .replace(/\u0000/g, '')
+      .trim();
+    const m = /^([^*]+)(?:\*(\d+))?(\*)?$/.exec(rawName);
+    if (!m) continue;
+    const [, name, index, star] = m;
+    if (index === undefined && !star) {
+      if (!(name! in plain)) plain[name!] = text;
+      continue;
+    }
+    const list = extended.get(name!) ?? [];
+    list.push({ index: Number(index ?? 0), encoded: Boolean(star) && !wasQuoted, text });
+    extended.set(name!, list);
+  }
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(plain)) {
+    params[name] = decodeWords(value);
+  }
+  for (const [name, segments] of extended) {
+    segments.sort((a, b) => a.index - b.index);
+    let charset = '';
+    const bytes: Buffer[] = [];
+    segments.forEach((segment, position) => {
+      let text = segment.text;
+      if (position === 0 && segment.encoded) {
+        const m = /^([^']*)'[^']*'(.*)$/s.exec(text);
+        if (m) {
+          charset = m[1]!;
+          text = m[2]!;
+        }
+      }
+      bytes.push(segment.encoded ? percentBytes(text) : Buffer.from(text, 'utf8'));
+    });
+    params[name] = decodeBytes(Buffer.concat(bytes), charset || 'utf-8');
+  }
+  return {
+    value: head
+      .replace(/\u0000/g, '')
+      .trim()
+      .toLowerCase(),
+    params,
+  };
+}
