@@ -187,7 +187,9 @@ export function printResult(io: CliIo, result: SendResult): boolean {
   } else {
     const sentence = sanitizeLine(result.error?.userMessage ?? 'The message was not sent.');
     io.stderr.write(
-      `tmail: ${sentence.replace(/\.$/, '')}; the message is kept in the outbox as ${result.id}.\n`,
+      sentence.includes(result.id)
+        ? `tmail: ${sentence}\n`
+        : `tmail: ${sentence.replace(/\.$/, '')}; the message is kept in the outbox as ${result.id}.\n`,
     );
   }
   for (const warning of result.warnings) io.stderr.write(`tmail: ${sanitizeLine(warning)}\n`);

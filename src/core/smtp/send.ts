@@ -381,7 +381,14 @@ export async function retryOutbox(
       results.push(resultOf(entry, 'skipped', { error: down }));
       continue;
     }
-    const result = await deliver(deps, account, entry.id, credentials);
+    let result: SendResult;
+    try {
+      result = await deliver(deps, account, entry.id, credentials);
+    } catch (error) {
+      // Finished and removed by another tmail since it was listed: nothing left to do.
+      if (error instanceof TmailError && error.code === 'MESSAGE_UNKNOWN') continue;
+      throw error;
+    }
     if (result.status === 'failed' && result.error && GATEWAY_DOWN.has(result.error.code))
       down = result.error;
     results.push(result);
