@@ -52,6 +52,12 @@ export interface MessageParts {
    * still transfer-encoded). A missing part is noted, not an error.
    */
   parts: Map<string, Buffer>;
+  /**
+   * Parts in `parts` whose transfer encoding the server already removed
+   * (fetched with `BINARY.PEEK[<part>]`; imapflow reports them in
+   * `binaryParts`). They are not decoded again.
+   */
+  decoded?: ReadonlySet<string>;
 }
 
 const UU_ID = /^(.*)#uu(\d+)$/;
@@ -117,6 +123,12 @@ export async function messageFromParts(
 ): Promise<MessageView> {
   const settings = { ...options, uid: input.uid };
   const plan = planParts(input.structure, settings);
+  const decoded = input.decoded;
+  if (decoded?.size) {
+    plan.text = plan.text.map((part) =>
+      decoded.has(part.part) ? { ...part, encoding: 'binary' } : part,
+    );
+  }
   const attachments = plan.attachments.map((part) => toAttachment(part, plan.inline.has(part)));
   try {
     return await buildView(
