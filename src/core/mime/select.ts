@@ -53,7 +53,8 @@ function isCalendar(part: BodyPart): boolean {
   return part.type === 'text/calendar' || part.type === 'application/ics';
 }
 
-function param(part: BodyPart, name: string): string | undefined {
+/** A Content-Type parameter by lower-case name; servers differ in the case of keys. */
+export function partParam(part: BodyPart, name: string): string | undefined {
   if (name in part.parameters) return part.parameters[name];
   const key = Object.keys(part.parameters).find((k) => k.toLowerCase() === name);
   return key === undefined ? undefined : part.parameters[key];
@@ -89,7 +90,7 @@ function kindOf(part: BodyPart): Kind {
 }
 
 function relatedRoot(part: BodyPart): BodyPart | undefined {
-  const start = param(part, 'start')?.trim();
+  const start = partParam(part, 'start')?.trim();
   if (start) {
     const byId = part.childNodes.find((c) => c.contentId?.trim() === start);
     if (byId) return byId;
@@ -187,7 +188,7 @@ export function planParts(structure: BodyPart, options: SelectOptions = {}): Par
       ...structure,
       part: 'TEXT',
       type: 'text/plain',
-      parameters: { charset: param(structure, 'charset') ?? 'utf-8' },
+      parameters: { charset: partParam(structure, 'charset') ?? 'utf-8' },
       encoding: '7bit',
       childNodes: [],
     });

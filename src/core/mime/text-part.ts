@@ -9,6 +9,7 @@
 import { simpleParser } from 'mailparser';
 import type { BodyPart } from '../types.js';
 import { decodeUtf7, isKnownCharset, isUtf7, normalizeCharset } from './charset.js';
+import { partParam } from './select.js';
 import { decodeTransferEncoding, hasBrokenBase64, transferEncodingOf } from './transfer.js';
 
 /** A decoded text part. */
@@ -28,12 +29,6 @@ const PARSER_OPTIONS = {
   checksumAlgo: false,
 } as const;
 
-function param(part: BodyPart, name: string): string | undefined {
-  if (name in part.parameters) return part.parameters[name];
-  const key = Object.keys(part.parameters).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : part.parameters[key];
-}
-
 /** A token safe to put into a header we write: no quotes, no line breaks, no `;`. */
 function token(value: string | undefined, fallback: string): string {
   const clean = (value ?? '').trim().replace(/[^A-Za-z0-9._:+-]/g, '');
@@ -49,7 +44,7 @@ export async function decodeTextPart(raw: Buffer, part: BodyPart): Promise<Decod
   const kind = part.type === 'text/html' ? 'html' : 'plain';
   const notes: string[] = [];
   const label = part.part && part.part !== 'TEXT' ? `Part ${part.part}` : 'The text';
-  let charset = normalizeCharset(param(part, 'charset'));
+  let charset = normalizeCharset(partParam(part, 'charset'));
   let encoding = transferEncodingOf(part.encoding);
   let body = raw;
 
@@ -67,8 +62,8 @@ export async function decodeTextPart(raw: Buffer, part: BodyPart): Promise<Decod
     encoding = 'identity';
   }
 
-  const flowed = kind === 'plain' && normalizeCharset(param(part, 'format')) === 'flowed';
-  const delsp = flowed && normalizeCharset(param(part, 'delsp')) === 'yes';
+  const flowed = kind === 'plain' && normalizeCharset(partParam(part, 'format')) === 'flowed';
+  const delsp = flowed && normalizeCharset(partParam(part, 'delsp')) === 'yes';
   const header =
     `Content-Type: ${kind === 'html' ? 'text/html' : 'text/plain'}; charset="${token(charset, 'utf-8')}"` +
     (flowed ? '; format=flowed' : '') +
