@@ -71,7 +71,13 @@ describe('a folder opened as a window', () => {
     let view = engine.state.view!;
     expect(view.complete).toBe(true);
     await engine.request({ type: 'viewport', first: 0, last: 19 });
-    await waitFor(() => engine.state.view!.envelopes.size >= 20, { what: 'sorted rows' });
+    await waitFor(
+      () =>
+        engine.state.view!.uids.slice(0, 20).every((uid) => engine.state.view!.envelopes.has(uid)),
+      {
+        what: 'sorted rows',
+      },
+    );
     view = engine.state.view!;
     const subjects = view.uids
       .slice(0, 20)

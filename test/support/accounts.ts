@@ -1,4 +1,7 @@
 /** Account configs that point at the test mail stack. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AccountConfig, Credentials } from '../../src/core/config/types.js';
 import type { MailStackInfo } from './mail-stack.js';
 import type { TestUser } from './stack.js';
@@ -23,4 +26,29 @@ export function testAccount(
 
 export function testCredentials(user: TestUser): Credentials {
   return { user: user.name, password: user.password };
+}
+
+/**
+ * Writes a dotfile holding these accounts (the first is the default) into a
+ * fresh temp dir and returns the environment that points tmail at it, with
+ * state (outbox, drafts, log) in a temp dir of its own.
+ */
+export function testConfigEnv(
+  accounts: AccountConfig[],
+  extra: Record<string, unknown> = {},
+): Record<string, string> {
+  const configDir = mkdtempSync(join(tmpdir(), 'tmail-config-'));
+  const stateDir = mkdtempSync(join(tmpdir(), 'tmail-state-'));
+  const file = {
+    defaultAccount: accounts[0]?.name,
+    accounts: Object.fromEntries(accounts.map(({ name, ...rest }) => [name, rest])),
+    ...extra,
+  };
+  writeFileSync(join(configDir, 'config.json'), JSON.stringify(file, null, 2), { mode: 0o600 });
+  return {
+    TMAIL_CONFIG_DIR: configDir,
+    TMAIL_STATE_DIR: stateDir,
+    TMAIL_CACHE_DIR: join(stateDir, 'cache'),
+    TMAIL_LOG_FILE: join(stateDir, 'tmail.log'),
+  };
 }

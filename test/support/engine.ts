@@ -63,6 +63,8 @@ export async function checker(stack: MailStackInfo, user: TestUser): Promise<Ima
 export async function serverFlags(client: ImapFlow, path: string): Promise<Map<number, string[]>> {
   const lock = await client.getMailboxLock(path);
   try {
+    // EXPUNGE news may not be sent during FETCH (RFC 3501 §7.4.1): ask for it first.
+    await client.noop();
     const out = new Map<number, string[]>();
     if (!client.mailbox || client.mailbox.exists === 0) return out;
     for await (const message of client.fetch('1:*', { uid: true, flags: true })) {
@@ -78,6 +80,7 @@ export async function serverFlags(client: ImapFlow, path: string): Promise<Map<n
 export async function serverSubjects(client: ImapFlow, path: string): Promise<Map<number, string>> {
   const lock = await client.getMailboxLock(path);
   try {
+    await client.noop();
     const out = new Map<number, string>();
     if (!client.mailbox || client.mailbox.exists === 0) return out;
     for await (const message of client.fetch('1:*', { uid: true, envelope: true })) {

@@ -34,7 +34,7 @@ export interface MailUser {
 }
 
 export interface MailStackOptions {
-  /** Users to create; alice and bob by default. */
+  /** Users whose mail directories to prepare; alice and bob by default (passwords: passwordOf). */
   users?: MailUser[];
   /** Keep the temp directory after stop (for debugging). */
   keep?: boolean;
@@ -66,13 +66,21 @@ export interface MailStack extends MailStackInfo {
   /** Runs doveadm against this stack's Dovecot. */
   doveadm(...args: string[]): Promise<string>;
   info(): MailStackInfo;
-  /** Adds a user to Dovecot's passwd-file (read again on change); mail for it is accepted at once. */
-  addUser(name: string, password?: string): Promise<MailUser & { email: string }>;
+  /** Names a new user; any name logs in with passwordOf(name), and mail for it is accepted at once. */
+  addUser(name: string): Promise<MailUser & { email: string }>;
+}
+
+/** Every test user's password is its name followed by this. */
+export const USER_PASSWORD_SUFFIX = '-Pa55-word';
+
+/** The password of a test user. */
+export function passwordOf(name: string): string {
+  return `${name}${USER_PASSWORD_SUFFIX}`;
 }
 
 export const DEFAULT_USERS: MailUser[] = [
-  { name: 'alice', password: 'alice-Pa55-word' },
-  { name: 'bob', password: 'bob-Pa55-word' },
+  { name: 'alice', password: passwordOf('alice') },
+  { name: 'bob', password: passwordOf('bob') },
 ];
 
 /** Debian packages the stack needs. */
@@ -199,9 +207,12 @@ mail_fsync = never
 mail_max_userip_connections = 500
 mailbox_list_index = yes
 lmtp_save_to_detail_mailbox = no
+# Every user's password is "<name>-Pa55-word": test files make users of their
+# own at any moment, and a passwd-file is re-read only when its mtime changes,
+# which misses two users added within the same second.
 passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%Ln ${dir}/dovecot/users
+  driver = static
+  args = password=%Ln${USER_PASSWORD_SUFFIX}
 }
 userdb {
   driver = static
@@ -426,11 +437,9 @@ export function attachMailStack(info: MailStackInfo): MailStack {
     stopImap,
     startSmtp,
     stopSmtp,
-    async addUser(name: string, password = `${name}-Pa55-word`) {
+    async addUser(name: string) {
       if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new Error(`Bad test user name: ${name}`);
-      // Dovecot re-reads the passwd-file when it changes; Postfix accepts the whole domain.
-      appendFileSync(join(dir, 'dovecot/users'), `${name}:{PLAIN}${password}::::::\n`);
-      const user = { name, password, email: `${name}@${TEST_DOMAIN}` };
+      const user = { name, password: passwordOf(name), email: `${name}@${TEST_DOMAIN}` };
       info.users[name] = user;
       return user;
     },
@@ -501,11 +510,6 @@ export async function startMailStack(options: MailStackOptions = {}): Promise<Ma
   ]);
   chmodSync(join(dir, 'tls/key.pem'), 0o600);
 
-  writeFileSync(
-    join(dir, 'dovecot/users'),
-    users.map((u) => `${u.name}:{PLAIN}${u.password}::::::`).join('\n') + '\n',
-    { mode: 0o644 },
-  );
   for (const user of users) {
     mkdirSync(join(dir, 'mail', user.name, 'Maildir'), { recursive: true });
   }

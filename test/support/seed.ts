@@ -22,8 +22,11 @@ export interface SeedMessage {
   flags: string[];
   /** Arrival time, ms since the epoch. */
   date: number;
+  /** The subject as a reader shows it (decoded). */
   subject: string;
   messageId: string;
+  /** Words the decoded body shows (the start of the text, or the legacy-charset sentence). */
+  text: string;
 }
 
 /** A small deterministic PRNG (mulberry32), so a seed always gives the same mailbox. */
@@ -151,10 +154,10 @@ export function generateMessage(
   const plain = `Hello,\r\n\r\n${paragraphs.join('\r\n\r\n').replace(/(.{1,72})(\s|$)/g, '$1\r\n')}\r\nRegards,\r\n${fromName}\r\n`;
 
   const kind = rand();
-  const encodedSubject =
-    kind < 0.15
-      ? encodedWord(`${subject} — ✓ ${pick(['résumé', 'naïve', '日本語', 'Привет'])}`)
-      : subject;
+  // Some subjects carry non-ASCII words, sent as RFC 2047 encoded words.
+  const shownSubject =
+    kind < 0.15 ? `${subject} — ✓ ${pick(['résumé', 'naïve', '日本語', 'Привет'])}` : subject;
+  const encodedSubject = shownSubject === subject ? subject : encodedWord(shownSubject);
   const headers = [
     `Return-Path: <${fromAddress}>`,
     `From: ${headerName(fromName)} <${fromAddress}>`,
@@ -170,6 +173,7 @@ export function generateMessage(
   }
 
   let body: string;
+  let shown = 'Hello,';
   const boundary = `b${index}x${Math.floor(rand() * 1e9)}`;
   const withAttachment = rand() < (options.attachmentShare ?? 0.1);
   const html = `<html><body><p>Hello,</p>${paragraphs.map((p) => `<p>${p}</p>`).join('')}<p>See <a href="https://example.com/item/${index}">the details</a>.</p></body></html>`;
@@ -177,6 +181,7 @@ export function generateMessage(
     body = `Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${plain}`;
   } else if (kind < 0.55) {
     const legacy = pick(LEGACY_BODIES);
+    shown = legacy.text;
     body = `Content-Type: text/plain; charset=${legacy.charset}\r\nContent-Transfer-Encoding: base64\r\n\r\n${wrap76(legacy.base64)}`;
   } else if (kind < 0.65) {
     body = `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html}\r\n`;
@@ -211,7 +216,14 @@ export function generateMessage(
   if (rand() < (age < 0.02 ? 0.3 : 0.9)) flags.push('\\Seen');
   if (rand() < 0.05) flags.push('\\Flagged');
   if (rand() < 0.1) flags.push('\\Answered');
-  return { raw: `${headers.join('\r\n')}\r\n${body}`, flags, date, subject, messageId };
+  return {
+    raw: `${headers.join('\r\n')}\r\n${body}`,
+    flags,
+    date,
+    subject: shownSubject,
+    messageId,
+    text: shown,
+  };
 }
 
 const MAILDIR_FLAGS: Record<string, string> = {

@@ -472,6 +472,8 @@ export class MailEngine {
         this.selected = status;
         this.folderUids = null;
         this.inflight.clear();
+        // The old viewport described the old list; the face sends a new one.
+        this.viewport = null;
         this.emit({
           type: 'view-opened',
           path: status.path,
@@ -946,7 +948,8 @@ export class MailEngine {
 
   private async read(uid: number, peek: boolean, signal?: AbortSignal): Promise<MessageView> {
     this.currentView();
-    const { attachmentsFromStructure, chooseTextParts, messageFromParts, parseMessage } = await loadMime();
+    const { attachmentsFromStructure, chooseTextParts, messageFromParts, parseMessage } =
+      await loadMime();
     const view = await this.task(async (b) => {
       const skeleton = await b.fetchSkeleton(uid);
       if (skeleton.size <= WHOLE_MESSAGE_LIMIT) {

@@ -222,6 +222,17 @@ export class ImapBackend implements MailBackend {
     try {
       result = await fn(this.imap);
     } catch (error) {
+      const e = error as { responseStatus?: string; responseText?: string };
+      if (e?.responseStatus === 'NO' || e?.responseStatus === 'BAD') {
+        throw new TmailError(
+          e.responseStatus === 'BAD' ? 'SERVER_BAD' : 'SERVER_NO',
+          `The IMAP server refused to ${what}.`,
+          {
+            serverText: e.responseText,
+            cause: error,
+          },
+        );
+      }
       throw translateImapError(error, this.options.account);
     }
     if (result === false) {
@@ -496,7 +507,8 @@ export class ImapBackend implements MailBackend {
 
   async fetchSkeleton(uid: number): Promise<MessageSkeleton> {
     const message = await this.call('fetch the message', (c) =>
-      c.fetchOne(
+      fetchOneOrNull(
+        c,
         String(uid),
         { uid: true, flags: true, size: true, bodyStructure: true, headers: true },
         { uid: true },
@@ -521,7 +533,8 @@ export class ImapBackend implements MailBackend {
     const result = new Map<string, Buffer>();
     if (!parts.length) return result;
     const message = await this.call('fetch the message text', (c) =>
-      c.fetchOne(
+      fetchOneOrNull(
+        c,
         String(uid),
         { uid: true, bodyParts: parts.map((key) => ({ key, maxLength: maxBytes })) },
         { uid: true },
@@ -538,7 +551,7 @@ export class ImapBackend implements MailBackend {
 
   async fetchSource(uid: number): Promise<Buffer> {
     const message = await this.call('fetch the message', (c) =>
-      c.fetchOne(String(uid), { uid: true, source: true }, { uid: true }),
+      fetchOneOrNull(c, String(uid), { uid: true, source: true }, { uid: true }),
     );
     if (!message || !message.source)
       throw new TmailError(
@@ -568,6 +581,17 @@ export class ImapBackend implements MailBackend {
   async poll(): Promise<void> {
     await this.call('check for new mail', (c) => c.noop().then(() => true));
   }
+}
+
+/**
+ * fetchOne answers `false` both for a refusal and for a UID that does not
+ * exist; the callers treat "no such message" themselves, so map it to null.
+ */
+async function fetchOneOrNull(
+  client: ImapFlow,
+  ...args: Parameters<ImapFlow['fetchOne']>
+): Promise<Awaited<ReturnType<ImapFlow['fetchOne']>> | null> {
+  return (await client.fetchOne(...args)) || null;
 }
 
 /** The slice of imapflow's internal command interface used for SORT, THREAD and PREVIEW, which it lacks. */
