@@ -292,4 +292,3 @@ export async function runExpunge(args: string[], io: CliIo): Promise<number> {
   else out(io, `Expunged ${count} message${count === 1 ? '' : 's'} from ${folder}.`);
   return 0;
 }
-
