@@ -5,12 +5,14 @@
  * keytar is optional in every sense: the package may have failed to install,
  * its native part may not load (no libsecret), there may be no D-Bus session
  * or no Secret Service on it, and a wedged keyring daemon makes a call wait
- * about 50 s. So the module is imported lazily, every call is raced against
- * a timeout, and once the keychain has proved unreachable the rest of the run
+ * 25 to 50 s. So keytar is loaded lazily (by default in a helper process that
+ * can be killed: see keychain-helper.ts), every call is raced against a
+ * timeout, and once the keychain has proved unreachable the rest of the run
  * does not ask it again (each later call fails at once with the same sentence).
  */
 import { TmailError } from '../errors.js';
 import { createLogger, redact } from '../log.js';
+import { loadKeytarInHelper } from './keychain-helper.js';
 
 /** The keytar service name tmail stores passwords under. */
 export const KEYCHAIN_SERVICE = 'tmail';
@@ -20,13 +22,15 @@ export interface KeytarApi {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
+  /** Gives up on calls under way (a timeout); the helper-process keytar is killed. */
+  abandon?(): void;
 }
 
 /** Loads keytar; tests replace it to simulate a missing or broken module. */
 export type KeytarLoader = () => Promise<KeytarApi>;
 
 export interface KeychainOptions {
-  /** How keytar is loaded; default `import('@github/keytar')`. */
+  /** How keytar is loaded; default `loadKeytarInHelper` (a helper process). */
   loader?: KeytarLoader;
   /** Limit for each keychain call in ms; default 3000 or `TMAIL_KEYCHAIN_TIMEOUT_MS`. */
   timeoutMs?: number;
@@ -37,7 +41,12 @@ export type KeychainStatus = { available: true } | { available: false; error: Tm
 
 const log = createLogger('keychain');
 
-const defaultLoader: KeytarLoader = async () => {
+/**
+ * keytar in this process: about 10 ms faster per run than the helper, but a
+ * call stuck on a wedged daemon then holds the process at exit for 25 to 50 s
+ * (`keychainCallsStuck()` tells). Not the default; for callers that prefer it.
+ */
+export const loadKeytarInProcess: KeytarLoader = async () => {
   // A variable specifier: the optional package may be absent, and type
   // checking and bundling must not depend on it (it loads from node_modules).
   const specifier = '@github/keytar';
@@ -46,6 +55,8 @@ const defaultLoader: KeytarLoader = async () => {
   if (typeof api.getPassword !== 'function') throw new Error('keytar has no getPassword');
   return api;
 };
+
+const defaultLoader: KeytarLoader = loadKeytarInHelper;
 
 let loader: KeytarLoader = defaultLoader;
 let configuredTimeoutMs: number | undefined;
@@ -100,39 +111,46 @@ async function api(): Promise<KeytarApi> {
     return await loaded;
   } catch (error) {
     log.warn('keytar could not be loaded', { error });
-    broken = unavailable('the keytar module could not be loaded', error);
+    broken ??= unavailable('the keytar module could not be loaded', error);
     throw broken;
   }
 }
 
+function describeLimit(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
+}
+
 /**
- * Runs one keytar call with a timeout. A timed-out call cannot be cancelled
- * inside keytar; the keychain is then marked unavailable for this run.
+ * Runs one keytar call (loading keytar first if need be) within the timeout.
+ * On a timeout the keychain is marked unavailable for this run and keytar is
+ * told to abandon the call; an in-process keytar cannot, and its call is
+ * counted as stuck until it returns.
  */
 async function call<T>(what: string, run: (keytar: KeytarApi) => Promise<T>, secret?: string) {
-  const keytar = await api();
+  if (broken) throw broken;
   const limit = timeoutMs();
   let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const pending = run(keytar);
+  let started: Promise<T> | undefined;
+  const work = api().then((keytar) => {
+    started = run(keytar);
+    return started;
+  });
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      stuckCalls += 1;
-      reject(
-        unavailable(
-          `no keychain service answered within ${limit >= 1000 ? `${Math.round(limit / 100) / 10} s` : `${limit} ms`}`,
-        ),
-      );
-    }, limit);
+    timer = setTimeout(
+      () => reject(unavailable(`no keychain service answered within ${describeLimit(limit)}`)),
+      limit,
+    );
   });
   try {
-    return await Promise.race([pending, timeout]);
+    return await Promise.race([work, timeout]);
   } catch (error) {
     if (error instanceof TmailError) {
-      broken = error;
-      log.warn(`keychain ${what} timed out`);
-      throw error;
+      if (error.code === 'KEYCHAIN_UNAVAILABLE' && /answered within/.test(error.message)) {
+        log.warn(`keychain ${what} timed out`);
+        abandon(started);
+      }
+      broken ??= error;
+      throw broken;
     }
     const reason = reasonOf(error, secret);
     log.warn(`keychain ${what} failed: ${reason}`);
@@ -142,15 +160,24 @@ async function call<T>(what: string, run: (keytar: KeytarApi) => Promise<T>, sec
     throw broken;
   } finally {
     clearTimeout(timer);
-    pending.then(
-      () => {
-        if (timedOut) stuckCalls -= 1;
-      },
-      () => {
-        if (timedOut) stuckCalls -= 1;
-      },
-    );
+    work.catch(() => {});
   }
+}
+
+/** Stops what a timed-out call left running, or counts it as stuck when that is impossible. */
+function abandon(started: Promise<unknown> | undefined): void {
+  const pending = loaded;
+  void pending
+    ?.then((keytar) => {
+      if (keytar.abandon) return keytar.abandon();
+      if (!started) return;
+      stuckCalls += 1;
+      const done = () => {
+        stuckCalls -= 1;
+      };
+      started.then(done, done);
+    })
+    .catch(() => {});
 }
 
 /**
@@ -185,9 +212,10 @@ export async function deleteKeychainPassword(accountName: string): Promise<boole
 }
 
 /**
- * True while a keychain call that timed out is still running inside keytar.
- * Such a call holds Node's event loop open (for up to about a minute on a
- * wedged daemon), so a command that is done should exit explicitly.
+ * True while a keychain call that timed out is still running inside an
+ * in-process keytar (`loadKeytarInProcess`). Such a call holds the process at
+ * exit for up to about a minute on a wedged daemon, process.exit() included;
+ * the default helper-process keytar never leaves one.
  */
 export function keychainCallsStuck(): boolean {
   return stuckCalls > 0;
