@@ -106,6 +106,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
-const exitCode = await main(process.argv.slice(2));
+const exitCode = await main(process.argv.slice(2), {
+  ...processIo(),
+  // src/cli never imports the UI: `tmail account add` in a terminal opens the wizard through this.
+  runWizard: async () => (await import('./ui/wizard/index.js')).runWizardCommand(),
+});
 // Let pending writes to stdout drain before exiting.
 process.exitCode = exitCode;

@@ -9,6 +9,11 @@ export interface CliIo {
   stderr: NodeJS.WritableStream;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /**
+   * Opens the interactive account wizard and resolves to an exit code; set by
+   * src/cli.ts (the CLI itself never loads the UI), absent in tests.
+   */
+  runWizard?: () => Promise<number>;
 }
 
 export function processIo(): CliIo {

@@ -22,6 +22,11 @@ const mail = () => import('./mail-commands.js');
 
 export const COMMANDS: CliCommand[] = [
   {
+    name: 'account',
+    summary: 'add, edit, list, test, remove accounts, or choose the default one',
+    load: () => import('./account.js'),
+  },
+  {
     name: 'folders',
     summary: 'list folders with unread and total counts',
     load: async () => ({ run: (await mail()).runFolders }),

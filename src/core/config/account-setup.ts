@@ -10,6 +10,7 @@ import { TmailError, toTmailError } from '../errors.js';
 import {
   deleteStoredPassword,
   keychainStatus,
+  runSecretCommand,
   loginUser,
   rememberPassword,
   resolveCredentials,
@@ -18,6 +19,7 @@ import {
   type ResolveOptions,
 } from '../secrets/index.js';
 import { defaultAccountName, loadConfig, removeAccount, saveAccount } from './index.js';
+import type { Discovery, ServerCandidate } from './providers.js';
 import type { AccountConfig, Credentials, ProbeResult, TmailConfig } from './types.js';
 
 export {
@@ -128,6 +130,70 @@ export function formatProbeResult(result: ProbeResult): string {
   return result.ok
     ? `${where} ok (${result.detail})`
     : `${where} failed: ${result.error.userMessage}`;
+}
+
+/**
+ * Failures that show the server is the right one (it answered, and refused
+ * the password or showed a certificate we do not trust): trying the next
+ * candidate would not help.
+ */
+const DECISIVE = new Set(['AUTH_FAILED', 'TLS_UNTRUSTED', 'SERVER_NO', 'SERVER_BAD', 'CANCELLED']);
+
+export interface FindServersOptions extends CheckOptions {
+  /** Told before each candidate is tried, for progress lines. */
+  onTry?: (protocol: 'imap' | 'smtp', candidate: ServerCandidate) => void;
+}
+
+/**
+ * Tries the discovered candidates in order (IMAP and SMTP side by side) and
+ * stops at the first that logs in, or at one that answers decisively (wrong
+ * password, untrusted certificate). Resolves to the result for each protocol:
+ * the working server, the decisive failure, or, when nothing answered, the
+ * failure of the first (most likely) candidate.
+ */
+export async function findWorkingServers(
+  account: AccountConfig,
+  discovery: Pick<Discovery, 'imap' | 'smtp'>,
+  secret: { password?: string; accessToken?: string },
+  options: FindServersOptions = {},
+): Promise<{ imap?: ProbeResult; smtp?: ProbeResult }> {
+  const search = async (protocol: 'imap' | 'smtp') => {
+    let first: ProbeResult | undefined;
+    for (const candidate of discovery[protocol]) {
+      if (options.signal?.aborted) break;
+      options.onTry?.(protocol, candidate);
+      const { source: _source, ...server } = candidate;
+      const tried = { ...account, [protocol]: { ...account[protocol], ...server } };
+      const [result] = await probeAccount(tried, secret, { ...options, services: [protocol] });
+      if (result!.ok || DECISIVE.has(result!.error.code)) return result;
+      first ??= result;
+    }
+    return first;
+  };
+  const [imap, smtp] = await Promise.all([search('imap'), search('smtp')]);
+  return { ...(imap ? { imap } : {}), ...(smtp ? { smtp } : {}) };
+}
+
+/**
+ * Runs a password command the user proposes and checks that it prints the
+ * password that just logged in; null when it does, else the sentence why not
+ * (never the output itself).
+ */
+export async function verifyPasswordCommand(
+  command: string,
+  expected: string,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<TmailError | null> {
+  try {
+    const printed = await runSecretCommand(command, { label: 'the password command', ...options });
+    if (printed === expected) return null;
+    return new TmailError(
+      'SECRET_UNAVAILABLE',
+      'The command printed something else than the password that logged in.',
+    );
+  } catch (error) {
+    return toTmailError(error, 'SECRET_UNAVAILABLE');
+  }
 }
 
 /** Whether the keychain answers (within its timeout). Never throws. */

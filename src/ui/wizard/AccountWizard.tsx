@@ -1,0 +1,464 @@
+/**
+ * The account wizard: address, password, servers found and checked for real,
+ * where to keep the password, a name, saved. Only settings that logged in are
+ * saved. Esc cancels at any question.
+ *
+ *   email -> password -> searching -> store -> (command) -> name -> display name -> saved
+ *                 ^  wrong password  |   \-> trust (self-signed) -> recheck
+ *                 |                  \-> servers (nothing answered: edit by hand) -> recheck
+ */
+import { Box, Text, useInput } from 'ink';
+import { useEffect, useRef, useState } from 'react';
+import { suggestAccountName, type Provider } from '../../core/config/account-setup.js';
+import {
+  accountNameIssue,
+  checkAccountConfig,
+  defaultPort,
+  emailIssue,
+  type AccountConfig,
+  type PasswordSource,
+  type ProbeResult,
+  type Security,
+  type ServerConfig,
+} from '../../core/config/index.js';
+import type { KeychainStatus } from '../../core/config/account-setup.js';
+import type { WizardServices } from './services.js';
+import { TextField } from './TextField.js';
+
+export interface AccountWizardProps {
+  services: WizardServices;
+  /** Called once: with the saved account, or null when the user cancelled. */
+  onDone(account: AccountConfig | null): void;
+}
+
+type Step =
+  | 'email'
+  | 'password'
+  | 'searching'
+  | 'trust'
+  | 'servers'
+  | 'store'
+  | 'command'
+  | 'name'
+  | 'displayName'
+  | 'saving'
+  | 'done';
+
+/** The fields of the by-hand server form, in order. */
+const SERVER_FIELDS = [
+  ['imap', 'host', 'IMAP host'],
+  ['imap', 'port', 'IMAP port'],
+  ['imap', 'security', 'IMAP security (tls, starttls, plain)'],
+  ['smtp', 'host', 'SMTP host'],
+  ['smtp', 'port', 'SMTP port'],
+  ['smtp', 'security', 'SMTP security (tls, starttls, plain)'],
+  ['account', 'user', 'Login name (empty: the address)'],
+] as const;
+
+const PLACEHOLDER: ServerConfig = { host: 'localhost', port: 1, security: 'tls' };
+
+function serverOf(result: ProbeResult): ServerConfig {
+  return { host: result.host, port: result.port, security: result.security };
+}
+
+function describe(result: ProbeResult): string {
+  const where = `${result.protocol} ${result.host}:${result.port} (${result.security})`;
+  return result.ok ? `${where}: ${result.detail}` : `${where}: ${result.error.userMessage}`;
+}
+
+export function AccountWizard({ services, onDone }: AccountWizardProps) {
+  const [step, setStep] = useState<Step>('email');
+  const [error, setError] = useState<string | null>(null);
+  const [lines, setLines] = useState<string[]>([]);
+  const [provider, setProvider] = useState<Provider | undefined>();
+  const [keychain, setKeychain] = useState<KeychainStatus | undefined>();
+  const [storeChoice, setStoreChoice] = useState(0);
+  const [fieldIndex, setFieldIndex] = useState(0);
+  const [savedFile, setSavedFile] = useState('');
+  const [untrusted, setUntrusted] = useState<ProbeResult | undefined>();
+  const draft = useRef<AccountConfig>({
+    name: '',
+    email: '',
+    imap: PLACEHOLDER,
+    smtp: PLACEHOLDER,
+    password: { type: 'prompt' },
+  });
+  const password = useRef('');
+  const discovery = useRef<ReturnType<WizardServices['discover']> | undefined>(undefined);
+  const finished = useRef(false);
+
+  // Asked at once, so the answer (or the timeout) is in by the time it matters.
+  const keychainStatus = useRef(services.keychain());
+  useEffect(() => {
+    let live = true;
+    keychainStatus.current.then((status) => live && setKeychain(status));
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const finish = (account: AccountConfig | null) => {
+    if (finished.current) return;
+    finished.current = true;
+    onDone(account);
+  };
+
+  useEffect(() => {
+    if (step === 'done') finish(draft.current);
+  });
+
+  useInput((_input, key) => {
+    if (key.escape && step !== 'saving' && step !== 'done') finish(null);
+  });
+
+  const storeOptions = (): Array<{ type: PasswordSource['type']; label: string }> => [
+    ...(keychain?.available
+      ? [{ type: 'keychain' as const, label: 'in the system keychain (recommended)' }]
+      : []),
+    { type: 'command', label: 'from a command that prints it (pass, gpg, a password manager)' },
+    { type: 'prompt', label: 'nowhere: ask for it once each time tmail starts' },
+  ];
+
+  /** Acts on what a search or a re-check found. */
+  const evaluate = (imap: ProbeResult | undefined, smtp: ProbeResult | undefined) => {
+    const results = [imap, smtp].filter((r): r is ProbeResult => r !== undefined);
+    if (imap) draft.current.imap = { ...serverOf(imap), ...userOf('imap') };
+    if (smtp) draft.current.smtp = { ...serverOf(smtp), ...userOf('smtp') };
+    setLines(results.map(describe));
+    if (imap?.ok && smtp?.ok) {
+      setError(null);
+      setStep('store');
+      return;
+    }
+    const failed = results.filter((r): r is ProbeResult & { ok: false } => !r.ok);
+    const auth = failed.find((r) => r.error.code === 'AUTH_FAILED');
+    if (auth) {
+      setError(`${auth.error.userMessage} Type the password again, or Esc to stop.`);
+      password.current = '';
+      setStep('password');
+      return;
+    }
+    const tls = failed.find((r) => r.error.code === 'TLS_UNTRUSTED');
+    if (tls && !draft.current.allowInvalidCert) {
+      setUntrusted(tls);
+      setError(null);
+      setStep('trust');
+      return;
+    }
+    setError(
+      'No working settings were found; check them below (Enter on the last one checks again).',
+    );
+    if (!imap) draft.current.imap = { host: '', port: 993, security: 'tls' };
+    if (!smtp) draft.current.smtp = { host: '', port: 465, security: 'tls' };
+    setFieldIndex(0);
+    setStep('servers');
+  };
+
+  const userOf = (protocol: 'imap' | 'smtp') => {
+    const user = draft.current[protocol].user;
+    return user === undefined ? {} : { user };
+  };
+
+  const search = async () => {
+    setStep('searching');
+    setError(null);
+    setLines([]);
+    const found = await (discovery.current ?? services.discover(draft.current.email));
+    setProvider(found.provider);
+    if (found.provider?.serverSavesSent) draft.current.serverSavesSent = true;
+    const result = await services.findServers(
+      draft.current,
+      found,
+      password.current,
+      (protocol, candidate) =>
+        setLines((shown) => [
+          ...shown,
+          `Trying ${protocol.toUpperCase()} ${candidate.host}:${candidate.port} (${candidate.security})...`,
+        ]),
+    );
+    evaluate(result.imap, result.smtp);
+  };
+
+  const recheck = async () => {
+    setStep('searching');
+    setLines([`Checking ${draft.current.imap.host} and ${draft.current.smtp.host}...`]);
+    const [imap, smtp] = await services.probe(draft.current, password.current);
+    evaluate(imap, smtp);
+  };
+
+  const submitEmail = (value: string) => {
+    const email = value.trim();
+    const problem = emailIssue(email);
+    if (problem) return setError(`The address ${problem}.`);
+    draft.current.email = email;
+    discovery.current = services.discover(email);
+    discovery.current.then((found) => setProvider(found.provider)).catch(() => {});
+    setError(null);
+    setStep('password');
+  };
+
+  const submitPassword = (value: string) => {
+    if (value === '') return setError('The password is empty.');
+    password.current = value;
+    void search();
+  };
+
+  const submitServerField = (value: string) => {
+    const [part, key] = SERVER_FIELDS[fieldIndex]!;
+    const text = value.trim();
+    if (part === 'account') {
+      if (text) {
+        draft.current.user = text;
+      } else {
+        delete draft.current.user;
+      }
+    } else if (key === 'port') {
+      const port = Number(text);
+      if (!/^\d+$/.test(text) || port < 1 || port > 65535)
+        return setError('The port must be a number from 1 to 65535.');
+      draft.current[part] = { ...draft.current[part], port };
+    } else if (key === 'security') {
+      if (text !== 'tls' && text !== 'starttls' && text !== 'plain')
+        return setError('The security must be tls, starttls or plain.');
+      const server = draft.current[part];
+      // The usual port follows the security when the port was the usual one.
+      const port =
+        server.port === defaultPort(part, server.security)
+          ? defaultPort(part, text as Security)
+          : server.port;
+      draft.current[part] = { ...server, security: text as Security, port };
+    } else {
+      draft.current[part] = { ...draft.current[part], host: text };
+    }
+    setError(null);
+    if (fieldIndex < SERVER_FIELDS.length - 1) {
+      setFieldIndex(fieldIndex + 1);
+      return;
+    }
+    const issues = checkAccountConfig({ ...draft.current, name: 'new' });
+    if (issues.length) {
+      const issue = issues[0]!;
+      return setError(`${issue.path.replace(/^accounts\.new\./, '')}: ${issue.message}.`);
+    }
+    void recheck();
+  };
+
+  const chooseStore = (type: PasswordSource['type']) => {
+    setError(null);
+    if (type === 'command') return setStep('command');
+    draft.current.password = type === 'keychain' ? { type: 'keychain' } : { type: 'prompt' };
+    setStep('name');
+  };
+
+  const submitCommand = async (value: string) => {
+    const command = value.trim();
+    if (!command) return setError('Type a command, or Esc to stop.');
+    setError(null);
+    setLines([`Running the command to check it...`]);
+    const problem = await services.verifyCommand(command, password.current);
+    setLines([]);
+    if (problem) return setError(problem.userMessage);
+    draft.current.password = { type: 'command', command };
+    setStep('name');
+  };
+
+  const submitName = (value: string) => {
+    const name = value.trim();
+    const problem = accountNameIssue(name);
+    if (problem) return setError(`The name ${problem}.`);
+    if (services.accountNames().includes(name))
+      return setError(`An account named ${name} already exists; choose another name.`);
+    draft.current.name = name;
+    setError(null);
+    setStep('displayName');
+  };
+
+  const submitDisplayName = async (value: string) => {
+    const displayName = value.trim();
+    if (displayName) draft.current.displayName = displayName;
+    setStep('saving');
+    try {
+      setSavedFile(await services.save(draft.current, password.current));
+      setStep('done');
+    } catch (e) {
+      setError((e as { userMessage?: string }).userMessage ?? 'The account could not be saved.');
+      setStep('store');
+    }
+  };
+
+  useInput(
+    (input, key) => {
+      if (step === 'trust') {
+        if (input === 'y' || input === 'Y') {
+          draft.current.allowInvalidCert = true;
+          void recheck();
+        } else if (input === 'n' || input === 'N' || key.return) {
+          setError('Then the settings below need a certificate the system trusts.');
+          setFieldIndex(0);
+          setStep('servers');
+        }
+        return;
+      }
+      if (step === 'store') {
+        const options = storeOptions();
+        if (key.upArrow) setStoreChoice((i) => Math.max(0, i - 1));
+        else if (key.downArrow || key.tab)
+          setStoreChoice((i) => Math.min(options.length - 1, i + 1));
+        else if (key.return) chooseStore(options[Math.min(storeChoice, options.length - 1)]!.type);
+        else {
+          const picked = options.find((o) => o.type[0] === input.toLowerCase());
+          if (picked) chooseStore(picked.type);
+        }
+        return;
+      }
+      if (step === 'servers') {
+        if (key.upArrow) setFieldIndex((i) => Math.max(0, i - 1));
+        if (key.downArrow || key.tab)
+          setFieldIndex((i) => Math.min(SERVER_FIELDS.length - 1, i + 1));
+      }
+    },
+    { isActive: step === 'trust' || step === 'store' || step === 'servers' },
+  );
+
+  const fieldValue = (index: number): string => {
+    const [part, key] = SERVER_FIELDS[index]!;
+    if (part === 'account') return draft.current.user ?? '';
+    const value = draft.current[part][key];
+    return String(value);
+  };
+
+  return (
+    <Box flexDirection="column">
+      <Text bold>tmail: add a mail account</Text>
+      {draft.current.email && step !== 'email' ? <Text>Address: {draft.current.email}</Text> : null}
+      {provider && step !== 'email' ? (
+        <Text dimColor>
+          {provider.name}
+          {provider.note ? `: ${provider.note}` : ''}
+        </Text>
+      ) : null}
+
+      {step === 'email' ? (
+        <Box>
+          <Text>Email address: </Text>
+          <TextField key="email" placeholder="ann@example.com" onSubmit={submitEmail} />
+        </Box>
+      ) : null}
+
+      {step === 'password' ? (
+        <Box>
+          <Text>Password: </Text>
+          <TextField key={`password-${lines.length}`} mask onSubmit={submitPassword} />
+        </Box>
+      ) : null}
+
+      {step === 'searching' || step === 'trust' || step === 'servers' || step === 'store'
+        ? lines.map((line, i) => (
+            <Text
+              key={i}
+              color={/: .*(refused|not|could|did|failed|no )/i.test(line) ? 'yellow' : undefined}
+            >
+              {line}
+            </Text>
+          ))
+        : null}
+
+      {step === 'trust' && untrusted ? (
+        <Text>
+          Trust the certificate of {untrusted.host}:{untrusted.port} for this account only (it is
+          not checked by the system)? [y/N]
+        </Text>
+      ) : null}
+
+      {step === 'servers' ? (
+        <Box flexDirection="column">
+          {SERVER_FIELDS.map(([, , label], index) => (
+            <Box key={label}>
+              <Text>{index === fieldIndex ? '> ' : '  '}</Text>
+              <Text>{label}: </Text>
+              {index === fieldIndex ? (
+                <TextField
+                  key={`field-${index}`}
+                  initial={fieldValue(index)}
+                  onSubmit={submitServerField}
+                />
+              ) : (
+                <Text>{fieldValue(index)}</Text>
+              )}
+            </Box>
+          ))}
+        </Box>
+      ) : null}
+
+      {step === 'store' ? (
+        <Box flexDirection="column">
+          {keychain && !keychain.available ? (
+            <Text color="yellow">{keychain.error.userMessage}</Text>
+          ) : null}
+          {!keychain ? <Text dimColor>Asking the system keychain...</Text> : null}
+          <Text>Where should tmail get the password?</Text>
+          {storeOptions().map((option, index) => (
+            <Text key={option.type}>
+              {index === Math.min(storeChoice, storeOptions().length - 1) ? '> ' : '  '}[
+              {option.type[0]}] {option.label}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
+
+      {step === 'command' ? (
+        <Box flexDirection="column">
+          {lines.map((line, i) => (
+            <Text key={i} dimColor>
+              {line}
+            </Text>
+          ))}
+          <Box>
+            <Text>Command: </Text>
+            <TextField
+              key="command"
+              placeholder="pass show mail/work"
+              onSubmit={(v) => void submitCommand(v)}
+            />
+          </Box>
+        </Box>
+      ) : null}
+
+      {step === 'name' ? (
+        <Box>
+          <Text>Account name: </Text>
+          <TextField
+            key="name"
+            initial={suggestAccountName(draft.current.email, services.accountNames())}
+            onSubmit={submitName}
+          />
+        </Box>
+      ) : null}
+
+      {step === 'displayName' ? (
+        <Box>
+          <Text>Your name, as shown in From (optional): </Text>
+          <TextField key="display" onSubmit={(v) => void submitDisplayName(v)} />
+        </Box>
+      ) : null}
+
+      {step === 'saving' ? <Text>Saving...</Text> : null}
+      {step === 'done' ? (
+        <Text color="green">
+          Saved account {draft.current.name} in {savedFile}.
+        </Text>
+      ) : null}
+
+      {error ? <Text color="red">{error}</Text> : null}
+      {step !== 'done' && step !== 'saving' && step !== 'searching' ? (
+        <Text dimColor>
+          {step === 'store' || step === 'servers'
+            ? 'Up/Down to choose, Enter to confirm, Esc to cancel'
+            : step === 'trust'
+              ? 'y to trust it, n to change the settings, Esc to cancel'
+              : 'Enter to continue, Esc to cancel'}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
