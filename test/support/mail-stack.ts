@@ -386,6 +386,11 @@ ${keep ? '' : `rm -rf "${dir}"`}
   return child.pid ?? 0;
 }
 
+/** Dovecot's instance name for a stack (process titles read `dovecot-tmail-<id>/imap`). */
+function dovecotInstance(dir: string): string {
+  return dir.slice(-6).replace(/[^A-Za-z0-9]/g, 'x');
+}
+
 /** Controls a running stack from its info alone, so test workers can use a stack the main process started. */
 export function attachMailStack(info: MailStackInfo): MailStack {
   const { dir, ports, dovecotConfig, postfixConfigDir } = info;
@@ -398,9 +403,13 @@ export function attachMailStack(info: MailStackInfo): MailStack {
     await waitForGreeting(ports.imap);
   };
   const stopImap = async () => {
+    // Kill the sessions first: on SIGTERM alone Dovecot lets open sessions linger
+    // for about ten seconds, and a stop in a test stands for a dropped connection.
+    const instance = `dovecot-tmail-${dovecotInstance(dir)}/`;
     await run('sh', [
       '-c',
-      `kill -TERM "$(cat "${dir}/dovecot/run/master.pid")" 2>/dev/null || true`,
+      `pkill -KILL -f '^${instance}(imap|lmtp)' 2>/dev/null; ` +
+        `kill -TERM "$(cat "${dir}/dovecot/run/master.pid")" 2>/dev/null || true`,
     ]);
     await waitForClosed(ports.imap);
     // Let the master finish removing its pid file before a restart.
@@ -470,7 +479,7 @@ export async function startMailStack(options: MailStackOptions = {}): Promise<Ma
   const dir = mkdtempSync(join(tmpdir(), 'tmail-stack-'));
   // The postfix and dovecot users must traverse it to reach the sockets.
   chmodSync(dir, 0o755);
-  const id = dir.slice(-6).replace(/[^A-Za-z0-9]/g, 'x');
+  const id = dovecotInstance(dir);
   for (const sub of [
     'dovecot/run',
     'dovecot/state',

@@ -194,7 +194,7 @@ export class ImapBackend implements MailBackend {
       else
         this.emit({
           type: 'closed',
-          reason: `The connection to ${account.imap.host}:${account.imap.port} was lost.`,
+          reason: `The connection to the IMAP server ${account.imap.host}:${account.imap.port} was lost.`,
         });
     });
   }
