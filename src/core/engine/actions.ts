@@ -52,6 +52,10 @@ export type EngineAction =
   | { type: 'append'; folder: string | { role: FolderRole }; raw: Buffer; flags?: Flag[] }
   /** Sets a flag on a message in another folder (e.g. \Answered after a reply). */
   | { type: 'flag-in-folder'; folder: string; uid: number; add?: Flag[]; remove?: Flag[] }
+  /** The source of a message in any folder, or one decoded part of it (forwarding, resuming drafts). */
+  | { type: 'fetch-remote'; folder: string; uid: number; part?: string }
+  /** Removes one message for good (a postponed draft once sent): \Deleted and UID EXPUNGE of it alone. */
+  | { type: 'remove-message'; folder: string; uid: number }
   /** Asks the server for news now. */
   | { type: 'poll' };
 
@@ -76,6 +80,8 @@ export interface ActionResults {
   'save-attachment': string;
   append: number | undefined;
   'flag-in-folder': void;
+  'fetch-remote': Buffer;
+  'remove-message': void;
   poll: void;
 }
 

@@ -423,6 +423,22 @@ export class MailEngine {
         if (path !== this.selected?.path) void this.refreshCounts(path);
         return uid;
       }
+      case 'fetch-remote':
+        return this.fetchRemote(action.folder, action.uid, action.part, signal);
+      case 'remove-message':
+        if (this.state.view?.path === action.folder) {
+          await this.setFlags([action.uid], [DELETED], [], false, signal);
+          await this.expunge([action.uid], signal);
+          return;
+        }
+        return this.inFolder(
+          action.folder,
+          async (b) => {
+            await b.storeFlags([action.uid], [DELETED], []);
+            await b.expunge([action.uid]);
+          },
+          signal,
+        );
       case 'flag-in-folder':
         return this.flagInFolder(
           action.folder,
@@ -924,24 +940,56 @@ export class MailEngine {
       await this.setFlags([uid], add, remove, false, signal);
       return;
     }
-    await this.task(async (b) => {
-      const back = this.selected?.path;
+    await this.inFolder(folder, (b) => b.storeFlags([uid], add, remove), signal);
+  }
+
+  /**
+   * Runs work with another folder selected, then selects the open folder again
+   * and catches up with what changed there meanwhile (nothing is pushed about a
+   * folder while it is not selected).
+   */
+  private async inFolder<T>(
+    folder: string,
+    work: (backend: MailBackend) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return this.task(async (b) => {
+      const back = this.selected;
+      if (back?.path === folder) return work(b);
       await b.select(folder);
       try {
-        await b.storeFlags([uid], add, remove);
+        return await work(b);
       } finally {
         if (back) {
-          const status = await b.select(back);
-          const changed =
-            status.uidNext !== this.selected?.uidNext || status.exists !== this.folderUids?.length;
+          const status = await b.select(back.path);
           this.selected = status;
-          // Nothing is pushed about a folder while it is not selected.
-          if (changed) await this.loadList(b);
+          if (status.uidNext !== back.uidNext || status.exists !== this.folderUids?.length) {
+            await this.loadList(b);
+          }
         } else {
           this.selected = null;
         }
       }
     }, signal);
+  }
+
+  /** The source of a message, or one decoded part of it, in any folder. */
+  private async fetchRemote(
+    folder: string,
+    uid: number,
+    part: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    return this.inFolder(
+      folder,
+      async (b) => {
+        if (!part) return b.fetchSource(uid);
+        const chunks: Buffer[] = [];
+        for await (const chunk of await b.downloadPart(uid, part)) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks);
+      },
+      signal,
+    );
   }
 
   // ---------------------------------------------------------------- reading
