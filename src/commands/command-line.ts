@@ -1,0 +1,300 @@
+/**
+ * The `:` command line: `:q`, `:folder NAME`, `:sort date reverse`, `:thread`,
+ * `:search …`, `:expunge`, `:mkdir NAME` and friends, and any command id of
+ * the keymap (`:list.last`). Words are split on spaces; quotes keep a name
+ * with spaces together.
+ */
+import { COMMANDS } from '../keymap/index.js';
+import { DELETED, FLAGGED, SEEN, type SortKey } from '../core/types.js';
+import { completeFolder } from './completion.js';
+import type { CommandContext, Completer } from './context.js';
+import {
+  expungeAsking,
+  HANDLERS,
+  moveOrCopyTo,
+  openFolder,
+  quitAsking,
+  reported,
+  runCommand,
+  runSearch,
+} from './handlers.js';
+
+interface LineCommand {
+  names: string[];
+  usage: string;
+  summary: string;
+  /** Completes the last argument: folder names, or fixed words. */
+  complete?: 'folder' | readonly string[];
+  run(ctx: CommandContext, args: string[], rest: string): Promise<void> | void;
+}
+
+const SORT_KEYS: readonly SortKey[] = ['date', 'arrival', 'from', 'subject', 'size'];
+
+function onOff(word: string | undefined, current: boolean): boolean | null {
+  if (word === undefined || word === 'toggle') return !current;
+  if (['on', 'yes', 'true', '1'].includes(word)) return true;
+  if (['off', 'no', 'false', '0'].includes(word)) return false;
+  return null;
+}
+
+function needFolder(ctx: CommandContext, args: string[], usage: string): string | null {
+  const path = args.join(' ').trim();
+  if (!path) {
+    ctx.ui.notify('error', `Usage: ${usage}`);
+    return null;
+  }
+  return path;
+}
+
+/** The `:` commands, in the order `:help` would list them. */
+export const LINE_COMMANDS: readonly LineCommand[] = [
+  {
+    names: ['quit', 'q'],
+    usage: ':quit',
+    summary: 'Quit (asks when changes are waiting)',
+    run: quitAsking,
+  },
+  {
+    names: ['quit!', 'q!'],
+    usage: ':quit!',
+    summary: 'Quit without asking',
+    run: (ctx) => ctx.ui.quit(),
+  },
+  {
+    names: ['folder', 'cd', 'cf', 'open'],
+    usage: ':folder NAME',
+    summary: 'Open a folder',
+    complete: 'folder',
+    run: async (ctx, args) => {
+      const path = needFolder(ctx, args, ':folder NAME');
+      if (path) await openFolder(ctx, path, { search: null });
+    },
+  },
+  {
+    names: ['sort'],
+    usage: ':sort date|arrival|from|subject|size [reverse]',
+    summary: 'Sort the list',
+    complete: SORT_KEYS,
+    run: async (ctx, args) => {
+      const view = ctx.engine.state.view;
+      const key = args[0] as SortKey | undefined;
+      if (!view || !key || !SORT_KEYS.includes(key)) {
+        ctx.ui.notify('error', 'Usage: :sort date|arrival|from|subject|size [reverse]');
+        return;
+      }
+      // Newest (and largest) first is what a mail list means unless asked otherwise;
+      // names and subjects read A to Z. `reverse` flips that; asc/desc say it outright.
+      const natural = key === 'date' || key === 'arrival' || key === 'size';
+      const flag = args[1];
+      const reverse =
+        flag === 'desc' ? true : flag === 'asc' ? false : flag === 'reverse' ? !natural : natural;
+      const sort = { key, reverse };
+      await openFolder(ctx, view.path, { sort, threaded: false, search: view.search });
+    },
+  },
+  {
+    names: ['thread', 'threads'],
+    usage: ':thread [on|off]',
+    summary: 'Show conversations as threads',
+    complete: ['on', 'off'],
+    run: async (ctx, args) => {
+      const view = ctx.engine.state.view;
+      if (!view) return;
+      const threaded = onOff(args[0], view.threaded);
+      if (threaded === null) {
+        ctx.ui.notify('error', 'Usage: :thread [on|off]');
+        return;
+      }
+      await openFolder(ctx, view.path, { threaded, search: view.search });
+    },
+  },
+  {
+    names: ['search', 'find'],
+    usage: ':search [from:X to:X subject:X body:X is:unread WORDS]',
+    summary: 'Search the folder; with nothing, show the whole folder again',
+    run: (ctx, _args, rest) => runSearch(ctx, rest),
+  },
+  {
+    names: ['expunge'],
+    usage: ':expunge',
+    summary: 'Remove the messages marked deleted (asks first)',
+    run: expungeAsking,
+  },
+  {
+    names: ['mkdir', 'create'],
+    usage: ':mkdir NAME',
+    summary: 'Create a folder',
+    run: async (ctx, args) => {
+      const path = needFolder(ctx, args, ':mkdir NAME');
+      if (!path) return;
+      if (reported(ctx, await ctx.engine.dispatch({ type: 'create-folder', path })))
+        ctx.ui.notify('info', `Created ${path}.`);
+    },
+  },
+  {
+    names: ['rmdir'],
+    usage: ':rmdir NAME',
+    summary: 'Delete a folder and its mail (asks first)',
+    complete: 'folder',
+    run: async (ctx, args) => {
+      const path = needFolder(ctx, args, ':rmdir NAME');
+      if (!path) return;
+      if (!(await ctx.ui.confirm(`Delete the folder ${path} and all its mail? (y/n)`))) return;
+      if (reported(ctx, await ctx.engine.dispatch({ type: 'delete-folder', path })))
+        ctx.ui.notify('info', `Deleted the folder ${path}.`);
+    },
+  },
+  {
+    names: ['rename'],
+    usage: ':rename OLD NEW',
+    summary: 'Rename a folder',
+    complete: 'folder',
+    run: async (ctx, args) => {
+      if (args.length !== 2) {
+        ctx.ui.notify('error', 'Usage: :rename OLD NEW (quote names with spaces)');
+        return;
+      }
+      const [path, to] = args as [string, string];
+      if (reported(ctx, await ctx.engine.dispatch({ type: 'rename-folder', path, to })))
+        ctx.ui.notify('info', `Renamed ${path} to ${to}.`);
+    },
+  },
+  {
+    names: ['move', 'mv'],
+    usage: ':move FOLDER',
+    summary: 'Move the message (or the tagged ones) to a folder',
+    complete: 'folder',
+    run: async (ctx, args) => {
+      const to = needFolder(ctx, args, ':move FOLDER');
+      if (to) await moveOrCopyTo(ctx, 'move', to);
+    },
+  },
+  {
+    names: ['copy', 'cp'],
+    usage: ':copy FOLDER',
+    summary: 'Copy the message (or the tagged ones) to a folder',
+    complete: 'folder',
+    run: async (ctx, args) => {
+      const to = needFolder(ctx, args, ':copy FOLDER');
+      if (to) await moveOrCopyTo(ctx, 'copy', to);
+    },
+  },
+  ...(
+    [
+      ['flag', FLAGGED, true, 'Flag the message'],
+      ['unflag', FLAGGED, false, 'Remove the flag'],
+      ['read', SEEN, true, 'Mark the message read'],
+      ['unread', SEEN, false, 'Mark the message unread'],
+      ['delete-mark', DELETED, true, 'Mark the message deleted without moving it'],
+      ['undelete', DELETED, false, 'Remove the deleted mark'],
+    ] as const
+  ).map(([name, flag, add, summary]): LineCommand => ({
+    names: [name],
+    usage: `:${name}`,
+    summary,
+    run: async (ctx) => {
+      const uids = ctx.ui.targets();
+      if (!uids.length) return;
+      const change = add ? { add: [flag] } : { remove: [flag] };
+      if (reported(ctx, await ctx.engine.dispatch({ type: 'set-flags', uids, ...change })))
+        ctx.ui.clearTags();
+    },
+  })),
+  {
+    names: ['layout'],
+    usage: ':layout split|full',
+    summary: 'Show list and message together, or one at a time',
+    complete: ['split', 'full'],
+    run: (ctx, args) => {
+      const layout = args[0];
+      if (layout !== 'split' && layout !== 'full' && layout !== undefined) {
+        ctx.ui.notify('error', 'Usage: :layout split|full');
+        return;
+      }
+      ctx.ui.setLayout(layout ?? 'toggle');
+    },
+  },
+  {
+    names: ['sidebar'],
+    usage: ':sidebar [on|off]',
+    summary: 'Show or hide the folder sidebar',
+    complete: ['on', 'off'],
+    run: (ctx, args) => {
+      const word = args[0];
+      if (word === undefined) ctx.ui.setSidebar('toggle');
+      else ctx.ui.setSidebar(onOff(word, false) ?? 'toggle');
+    },
+  },
+  {
+    names: ['reconnect', 'refresh'],
+    usage: ':reconnect',
+    summary: 'Check for new mail now, reconnecting when offline',
+    run: (ctx) => runCommand('global.refresh', ctx),
+  },
+  {
+    names: ['help', 'h'],
+    usage: ':help',
+    summary: 'Show the keys',
+    run: (ctx) => ctx.ui.showHelp(),
+  },
+];
+
+/** Splits a command line into words; "double quotes" keep spaces. */
+export function splitWords(line: string): string[] {
+  const out: string[] = [];
+  for (const match of line.matchAll(/"([^"]*)"?|(\S+)/g)) out.push(match[1] ?? match[2]!);
+  return out;
+}
+
+function findLineCommand(name: string): LineCommand | undefined {
+  return LINE_COMMANDS.find((c) => c.names.includes(name));
+}
+
+/** Runs one `:` line; unknown commands become a notice. */
+export async function runCommandLine(ctx: CommandContext, line: string): Promise<void> {
+  const trimmed = line.trim().replace(/^:/, '');
+  const name = /^\S+/.exec(trimmed)?.[0] ?? '';
+  const rest = trimmed.slice(name.length).trim();
+  const command = findLineCommand(name.toLowerCase());
+  if (command) {
+    await command.run(ctx, splitWords(rest), rest);
+    return;
+  }
+  if (HANDLERS[name] && !name.startsWith('prompt.')) {
+    await runCommand(name, ctx);
+    return;
+  }
+  ctx.ui.notify('error', `There is no command :${name}; :help lists the keys and commands.`);
+}
+
+/** Tab completion for the command line: command names, then each command's arguments. */
+export function commandLineCompleter(ctx: CommandContext): Completer {
+  return (input) => {
+    const match = /^(\S*)(\s+)(.*)$/.exec(input);
+    if (!match) {
+      const names = [
+        ...LINE_COMMANDS.map((c) => c.names[0]!),
+        ...COMMANDS.filter((c) => !c.id.startsWith('prompt.')).map((c) => c.id),
+      ];
+      return names.filter((n) => n.startsWith(input.toLowerCase()));
+    }
+    const [, name, , rest] = match as unknown as [string, string, string, string];
+    const command = findLineCommand(name.toLowerCase());
+    if (!command?.complete) return [];
+    const head = `${name} `;
+    if (command.complete === 'folder') {
+      return completeFolder(rest.replace(/^"/, ''), ctx.engine.state.folders).map((path) =>
+        /\s/.test(path) ? `${head}"${path}"` : `${head}${path}`,
+      );
+    }
+    const words = splitWords(rest);
+    const last = rest.endsWith(' ') || !words.length ? '' : words.pop()!;
+    const before = words.length ? `${words.join(' ')} ` : '';
+    return command.complete.filter((w) => w.startsWith(last)).map((w) => `${head}${before}${w}`);
+  };
+}
+
+/** The `:` commands for the help screen: usage and summary. */
+export function lineCommandHelp(): Array<{ usage: string; summary: string }> {
+  return LINE_COMMANDS.map((c) => ({ usage: c.usage, summary: c.summary }));
+}

@@ -1,0 +1,105 @@
+/**
+ * What a command handler may use: the engine, and the UI through a small
+ * controller interface (no React here). The UI implements the controller; the
+ * tests implement it with a plain object.
+ */
+import type { AccountConfig } from '../core/config/types.js';
+import type { MailEngine } from '../core/engine/engine.js';
+import type { MailState } from '../core/store/state.js';
+import type { Attachment, MessageView } from '../core/types.js';
+
+/** The part of the engine commands use. */
+export interface EngineApi {
+  readonly state: MailState;
+  readonly account: AccountConfig;
+  dispatch: MailEngine['dispatch'];
+  reconnect(): void;
+}
+
+/** Ways to move the cursor of the list (or a scrollable view). */
+export type Motion =
+  'next' | 'prev' | 'first' | 'last' | 'page-down' | 'page-up' | 'half-down' | 'half-up';
+
+/** The screens of the TUI. */
+export type Screen = 'list' | 'message' | 'attachments' | 'help' | 'compose';
+
+export type Layout = 'split' | 'full';
+
+/** A completion source for a prompt: the answers that fit what was typed. */
+export type Completer = (input: string) => string[];
+
+export interface PromptOptions {
+  /** Shown before the answer, e.g. `Move to: `. */
+  label: string;
+  initial?: string;
+  complete?: Completer;
+  /** Answers given to prompts with the same history name can be recalled with Up. */
+  history?: string;
+  /** Hide what is typed (passwords). */
+  secret?: boolean;
+}
+
+/** The UI as commands see it. */
+export interface UiController {
+  screen(): Screen;
+  /** UID under the list cursor, or null while the rows load. */
+  cursorUid(): number | null;
+  /** The message open in the reader, or null. */
+  openUid(): number | null;
+  /** The decoded message in the reader, once it has loaded. */
+  openMessageView(): MessageView | null;
+  /** What mail commands act on: the tagged messages, else the open one, else the cursor's. */
+  targets(): number[];
+  toggleTag(uid: number): void;
+  clearTags(): void;
+
+  moveCursor(motion: Motion): void;
+  /** Rows the list shows at once (to ask the engine for a first window of that size). */
+  listHeight(): number;
+  /** Opens a message in the reader; `then` opens a sub-view on it. */
+  openMessage(uid: number, then?: 'attachments' | 'headers'): void;
+  /** Opens the message after (1) or before (-1) the open one; false when there is none. */
+  openAdjacent(step: 1 | -1): boolean;
+  closeMessage(): void;
+  scrollMessage(motion: Motion): void;
+  find(query: string): void;
+  findNext(step: 1 | -1): void;
+  toggleHeaders(): void;
+
+  showAttachments(): void;
+  closeAttachments(): void;
+  moveAttachment(step: 1 | -1): void;
+  selectedAttachment(): Attachment | null;
+
+  showHelp(): void;
+  closeHelp(): void;
+  scrollHelp(motion: Motion): void;
+
+  setLayout(layout: Layout | 'toggle'): void;
+  setSidebar(visible: boolean | 'toggle'): void;
+  /** Folds or unfolds the subfolders of a folder in the sidebar. */
+  toggleFold(path: string): void;
+  /** The folder after (1) or before (-1) the open one in the sidebar's order. */
+  adjacentFolder(step: 1 | -1): string | null;
+
+  prompt(options: PromptOptions): Promise<string | null>;
+  /** Asks a yes/no question; `y` answers yes, anything else no. */
+  confirm(question: string): Promise<boolean>;
+  notify(kind: 'info' | 'error', text: string): void;
+
+  quit(): void;
+  suspend(): void;
+  redraw(): void;
+}
+
+/** Everything a handler receives. */
+export interface CommandContext {
+  engine: EngineApi;
+  ui: UiController;
+  /** Messages waiting in the outbox, when sending is wired in. */
+  pendingSends?: () => number;
+  /** Starts writing a message; absent until sending is wired in. */
+  compose?: (kind: 'new' | 'reply' | 'reply-all' | 'forward', ctx: CommandContext) => Promise<void>;
+  /** Home directory, for `~` in paths (tests pass their own). */
+  home?: string;
+}

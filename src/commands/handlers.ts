@@ -1,0 +1,434 @@
+/**
+ * One handler per command id. Handlers speak to the engine through dispatch
+ * (which never throws) and to the UI through the controller; whatever fails
+ * becomes one sentence in the status line.
+ */
+import type { ActionResults, ActionType, DispatchResult } from '../core/engine/actions.js';
+import {
+  DELETED,
+  FLAGGED,
+  SEEN,
+  type Flag,
+  type SearchQuery,
+  type SortOrder,
+} from '../core/types.js';
+import { commandLineCompleter, runCommandLine } from './command-line.js';
+import { directoryCompleter, expandHome, folderCompleter } from './completion.js';
+import type { CommandContext, Motion } from './context.js';
+import { formatSearch, isEmptySearch, parseSearch } from './search-query.js';
+
+export type CommandHandler = (ctx: CommandContext) => Promise<void> | void;
+
+/** Reports a failed dispatch in the status line; true when it succeeded. */
+export function reported<T>(
+  ctx: CommandContext,
+  result: DispatchResult<T>,
+): result is { ok: true; value: T } {
+  if (result.ok) return true;
+  if (!result.cancelled) ctx.ui.notify('error', result.error.userMessage);
+  return false;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Opens a folder (or a search in it) as the list, keeping the current sort and threading. */
+export async function openFolder(
+  ctx: CommandContext,
+  path: string,
+  options: { sort?: SortOrder; threaded?: boolean; search?: SearchQuery | null } = {},
+): Promise<boolean> {
+  const view = ctx.engine.state.view;
+  if (ctx.ui.screen() !== 'list') ctx.ui.closeMessage();
+  ctx.ui.clearTags();
+  const result = await ctx.engine.dispatch({
+    type: 'open-folder',
+    path,
+    sort: options.sort ?? view?.sort,
+    threaded: options.threaded ?? view?.threaded ?? false,
+    search: options.search ?? null,
+    rows: ctx.ui.listHeight(),
+  });
+  return reported(ctx, result);
+}
+
+/** Asks before quitting when something would otherwise wait for the next run. */
+export async function quitAsking(ctx: CommandContext): Promise<void> {
+  const queued = ctx.engine.state.queuedChanges;
+  const sends = ctx.pendingSends?.() ?? 0;
+  const waiting: string[] = [];
+  if (queued) waiting.push(`${plural(queued, 'change')} waiting for the connection`);
+  if (sends) waiting.push(`${plural(sends, 'message')} in the outbox`);
+  if (waiting.length) {
+    const ok = await ctx.ui.confirm(
+      `${waiting.join(' and ')} (kept for the next run). Quit? (y/n)`,
+    );
+    if (!ok) return;
+  }
+  ctx.ui.quit();
+}
+
+function envelopeFlags(ctx: CommandContext, uid: number): readonly Flag[] | null {
+  return ctx.engine.state.view?.envelopes.get(uid)?.flags ?? null;
+}
+
+/**
+ * Sets or clears one flag on the targets: cleared when the message the user
+ * is looking at has it, set otherwise (so a mixed selection becomes uniform).
+ */
+async function toggleFlag(ctx: CommandContext, flag: Flag): Promise<void> {
+  const uids = ctx.ui.targets();
+  if (!uids.length) return;
+  const lead = ctx.ui.openUid() ?? ctx.ui.cursorUid() ?? uids[0]!;
+  const has = (envelopeFlags(ctx, lead) ?? []).includes(flag);
+  const result = await ctx.engine.dispatch({
+    type: 'set-flags',
+    uids,
+    ...(has ? { remove: [flag] } : { add: [flag] }),
+  });
+  if (reported(ctx, result)) ctx.ui.clearTags();
+}
+
+async function deleteTargets(ctx: CommandContext): Promise<void> {
+  const uids = ctx.ui.targets();
+  if (!uids.length) return;
+  const reading = ctx.ui.screen() === 'message' ? ctx.ui.openUid() : null;
+  const result = await ctx.engine.dispatch({ type: 'delete', uids });
+  if (!reported(ctx, result)) return;
+  ctx.ui.clearTags();
+  if (!result.value.moved) {
+    // Only marked \Deleted: the row stays, so step over it as mutt does.
+    if (reading !== null) {
+      if (!ctx.ui.openAdjacent(1)) ctx.ui.closeMessage();
+    } else {
+      ctx.ui.moveCursor('next');
+    }
+    return;
+  }
+  if (reading !== null) {
+    // The list closed over the removed row; the cursor is on the next message now.
+    const next = ctx.ui.cursorUid();
+    if (next !== null && next !== reading) ctx.ui.openMessage(next);
+    else ctx.ui.closeMessage();
+  }
+}
+
+async function askFolder(ctx: CommandContext, label: string): Promise<string | null> {
+  const answer = await ctx.ui.prompt({
+    label,
+    complete: folderCompleter(() => ctx.engine.state.folders),
+    history: 'folder',
+  });
+  const path = answer?.trim();
+  if (!path) return null;
+  const folders = ctx.engine.state.folders;
+  if (folders.length && !folders.some((f) => f.path === path)) {
+    // Be forgiving about case, which people rarely mean.
+    const match = folders.find((f) => f.path.toLowerCase() === path.toLowerCase());
+    if (match) return match.path;
+    ctx.ui.notify('error', `There is no folder named ${path}; Tab completes folder names.`);
+    return null;
+  }
+  return path;
+}
+
+async function moveOrCopy(ctx: CommandContext, type: 'move' | 'copy'): Promise<void> {
+  const uids = ctx.ui.targets();
+  if (!uids.length) return;
+  const label = `${type === 'move' ? 'Move' : 'Copy'} ${uids.length > 1 ? `${uids.length} messages ` : ''}to: `;
+  const to = await askFolder(ctx, label);
+  if (!to) return;
+  await moveOrCopyTo(ctx, type, to, uids);
+}
+
+/** Moves or copies the given messages, keeping the reader sensible afterwards. */
+export async function moveOrCopyTo(
+  ctx: CommandContext,
+  type: 'move' | 'copy' | 'archive',
+  to: string | null,
+  uids = ctx.ui.targets(),
+): Promise<void> {
+  if (!uids.length) return;
+  const reading = ctx.ui.screen() === 'message' ? ctx.ui.openUid() : null;
+  const result =
+    type === 'archive'
+      ? await ctx.engine.dispatch({ type: 'archive', uids })
+      : await ctx.engine.dispatch({ type, uids, to: to! });
+  if (!reported(ctx, result)) return;
+  ctx.ui.clearTags();
+  if (type !== 'copy' && reading !== null) {
+    const next = ctx.ui.cursorUid();
+    if (next !== null && next !== reading) ctx.ui.openMessage(next);
+    else ctx.ui.closeMessage();
+  }
+}
+
+/** `$`: asks, then removes the messages marked \Deleted from the open folder. */
+export async function expungeAsking(ctx: CommandContext): Promise<void> {
+  const view = ctx.engine.state.view;
+  if (!view) return;
+  let known = 0;
+  for (const envelope of view.envelopes.values()) if (envelope.flags.includes(DELETED)) known++;
+  const question = known
+    ? `Expunge ${plural(known, 'deleted message')}? (y/n)`
+    : `Expunge the messages marked deleted in ${view.path}? (y/n)`;
+  if (!(await ctx.ui.confirm(question))) return;
+  const result = await ctx.engine.dispatch({ type: 'expunge' });
+  if (!reported(ctx, result)) return;
+  ctx.ui.notify(
+    'info',
+    result.value.count
+      ? `Expunged ${plural(result.value.count, 'message')}.`
+      : 'No message was marked deleted.',
+  );
+}
+
+/** `/` in the list: asks for a query; the results become the list. */
+export async function searchAsking(ctx: CommandContext, initial?: string): Promise<void> {
+  const view = ctx.engine.state.view;
+  if (!view) return;
+  const answer =
+    initial ??
+    (await ctx.ui.prompt({
+      label: 'Search: ',
+      initial: view.search ? formatSearch(view.search) : '',
+      history: 'search',
+    }));
+  if (answer === null) return;
+  await runSearch(ctx, answer);
+}
+
+/** Runs a search in the open folder; an empty query returns to the whole folder. */
+export async function runSearch(ctx: CommandContext, input: string): Promise<void> {
+  const view = ctx.engine.state.view;
+  if (!view) return;
+  const { query, warnings } = parseSearch(input);
+  if (warnings.length) ctx.ui.notify('error', warnings[0]!);
+  const search = isEmptySearch(query) ? null : query;
+  if (!(await openFolder(ctx, view.path, { search }))) return;
+  const after = ctx.engine.state.view;
+  if (search && after && after.total === 0)
+    ctx.ui.notify('info', 'No message matches; Esc returns to the folder.');
+  else if (search && after)
+    ctx.ui.notify('info', `${plural(after.total, 'message')} match; Esc returns to the folder.`);
+}
+
+async function saveAttachment(ctx: CommandContext): Promise<void> {
+  const uid = ctx.ui.openUid();
+  const attachment = ctx.ui.selectedAttachment();
+  if (uid === null || !attachment) return;
+  const initial = ctx.engine.account.downloadDir ?? '~/Downloads/';
+  const answer = await ctx.ui.prompt({
+    label: 'Save to: ',
+    initial: initial.endsWith('/') ? initial : `${initial}/`,
+    complete: directoryCompleter(ctx.home),
+    history: 'save',
+  });
+  if (!answer?.trim()) return;
+  const dir = expandHome(answer.trim(), ctx.home);
+  const result = await ctx.engine.dispatch({
+    type: 'save-attachment',
+    uid,
+    attachmentId: attachment.id,
+    dir,
+  });
+  if (reported(ctx, result)) ctx.ui.notify('info', `Saved ${result.value}.`);
+}
+
+async function undo(ctx: CommandContext): Promise<void> {
+  const result = await ctx.engine.dispatch({ type: 'undo' });
+  if (!reported(ctx, result)) return;
+  if (result.value === null) ctx.ui.notify('info', 'Nothing to undo.');
+  else if (result.value.label === 'flag change') ctx.ui.notify('info', 'Undid the flag change.');
+}
+
+async function compose(
+  ctx: CommandContext,
+  kind: 'new' | 'reply' | 'reply-all' | 'forward',
+): Promise<void> {
+  if (!ctx.compose) {
+    ctx.ui.notify('error', 'Writing mail from the reader is not available in this build yet.');
+    return;
+  }
+  await ctx.compose(kind, ctx);
+}
+
+async function refresh(ctx: CommandContext): Promise<void> {
+  ctx.ui.redraw();
+  if (ctx.engine.state.connection.status !== 'online') {
+    ctx.engine.reconnect();
+    return;
+  }
+  reported(ctx, await ctx.engine.dispatch({ type: 'poll' }));
+}
+
+async function adjacentFolder(ctx: CommandContext, step: 1 | -1): Promise<void> {
+  const path = ctx.ui.adjacentFolder(step);
+  if (path === null) {
+    ctx.ui.notify('info', step > 0 ? 'This is the last folder.' : 'This is the first folder.');
+    return;
+  }
+  await openFolder(ctx, path, { search: null });
+}
+
+async function goFolder(ctx: CommandContext): Promise<void> {
+  const path = await askFolder(ctx, 'Open folder: ');
+  if (path) await openFolder(ctx, path, { search: null });
+}
+
+function mailView(ctx: CommandContext, then: 'attachments' | 'headers'): void {
+  if (ctx.ui.screen() === 'message') {
+    if (then === 'attachments') ctx.ui.showAttachments();
+    else ctx.ui.toggleHeaders();
+    return;
+  }
+  const uid = ctx.ui.cursorUid();
+  if (uid !== null) ctx.ui.openMessage(uid, then);
+}
+
+async function escapeList(ctx: CommandContext): Promise<void> {
+  const view = ctx.engine.state.view;
+  if (view?.search) {
+    await openFolder(ctx, view.path, { search: null });
+    return;
+  }
+  ctx.ui.clearTags();
+}
+
+async function findAsking(ctx: CommandContext): Promise<void> {
+  const query = await ctx.ui.prompt({ label: 'Find: ', history: 'find' });
+  if (query) ctx.ui.find(query);
+}
+
+async function commandLine(ctx: CommandContext): Promise<void> {
+  const line = await ctx.ui.prompt({
+    label: ':',
+    complete: commandLineCompleter(ctx),
+    history: 'command',
+  });
+  if (line?.trim()) await runCommandLine(ctx, line);
+}
+
+const move =
+  (motion: Motion): CommandHandler =>
+  (ctx) =>
+    ctx.ui.moveCursor(motion);
+const scroll =
+  (motion: Motion): CommandHandler =>
+  (ctx) =>
+    ctx.ui.scrollMessage(motion);
+const scrollHelp =
+  (motion: Motion): CommandHandler =>
+  (ctx) =>
+    ctx.ui.scrollHelp(motion);
+
+/** The handlers, by command id. Prompt editing commands are the prompt's own. */
+export const HANDLERS: Record<string, CommandHandler> = {
+  'global.help': (ctx) => ctx.ui.showHelp(),
+  'global.command-line': commandLine,
+  'global.quit-now': (ctx) => ctx.ui.quit(),
+  'global.suspend': (ctx) => ctx.ui.suspend(),
+  'global.layout': (ctx) => ctx.ui.setLayout('toggle'),
+  'global.sidebar': (ctx) => ctx.ui.setSidebar('toggle'),
+  'global.refresh': refresh,
+
+  'list.next': move('next'),
+  'list.prev': move('prev'),
+  'list.first': move('first'),
+  'list.last': move('last'),
+  'list.page-down': move('page-down'),
+  'list.page-up': move('page-up'),
+  'list.half-down': move('half-down'),
+  'list.half-up': move('half-up'),
+  'list.open': (ctx) => {
+    const uid = ctx.ui.cursorUid();
+    if (uid !== null) ctx.ui.openMessage(uid);
+  },
+  'list.quit': quitAsking,
+  'list.escape': escapeList,
+  'list.tag': (ctx) => {
+    const uid = ctx.ui.cursorUid();
+    if (uid === null) return;
+    ctx.ui.toggleTag(uid);
+    ctx.ui.moveCursor('next');
+  },
+
+  'folder.next': (ctx) => adjacentFolder(ctx, 1),
+  'folder.prev': (ctx) => adjacentFolder(ctx, -1),
+  'folder.go': goFolder,
+  'folder.search': (ctx) => searchAsking(ctx),
+  'folder.expunge': expungeAsking,
+  'folder.fold': (ctx) => {
+    const path = ctx.engine.state.view?.path;
+    if (path) ctx.ui.toggleFold(path);
+  },
+
+  'mail.reply': (ctx) => compose(ctx, 'reply'),
+  'mail.reply-all': (ctx) => compose(ctx, 'reply-all'),
+  'mail.forward': (ctx) => compose(ctx, 'forward'),
+  'mail.compose': (ctx) => compose(ctx, 'new'),
+  'mail.delete': deleteTargets,
+  'mail.undo': undo,
+  'mail.toggle-flagged': (ctx) => toggleFlag(ctx, FLAGGED),
+  'mail.toggle-read': (ctx) => toggleFlag(ctx, SEEN),
+  'mail.move': (ctx) => moveOrCopy(ctx, 'move'),
+  'mail.copy': (ctx) => moveOrCopy(ctx, 'copy'),
+  'mail.archive': (ctx) => moveOrCopyTo(ctx, 'archive', null),
+  'mail.attachments': (ctx) => mailView(ctx, 'attachments'),
+  'mail.headers': (ctx) => mailView(ctx, 'headers'),
+
+  'message.down': scroll('next'),
+  'message.up': scroll('prev'),
+  'message.page-down': scroll('page-down'),
+  'message.page-up': scroll('page-up'),
+  'message.half-down': scroll('half-down'),
+  'message.half-up': scroll('half-up'),
+  'message.top': scroll('first'),
+  'message.bottom': scroll('last'),
+  'message.find': findAsking,
+  'message.find-next': (ctx) => ctx.ui.findNext(1),
+  'message.find-prev': (ctx) => ctx.ui.findNext(-1),
+  'message.next': (ctx) => {
+    if (!ctx.ui.openAdjacent(1)) ctx.ui.notify('info', 'This is the last message.');
+  },
+  'message.prev': (ctx) => {
+    if (!ctx.ui.openAdjacent(-1)) ctx.ui.notify('info', 'This is the first message.');
+  },
+  'message.close': (ctx) => ctx.ui.closeMessage(),
+
+  'attachments.next': (ctx) => ctx.ui.moveAttachment(1),
+  'attachments.prev': (ctx) => ctx.ui.moveAttachment(-1),
+  'attachments.save': saveAttachment,
+  'attachments.close': (ctx) => ctx.ui.closeAttachments(),
+
+  'help.down': scrollHelp('next'),
+  'help.up': scrollHelp('prev'),
+  'help.page-down': scrollHelp('page-down'),
+  'help.page-up': scrollHelp('page-up'),
+  'help.close': (ctx) => ctx.ui.closeHelp(),
+};
+
+/**
+ * Runs a command by id. Resolves when it is done (including any prompt it
+ * asked); never rejects: an unexpected failure becomes a notice.
+ */
+export async function runCommand(id: string, ctx: CommandContext): Promise<void> {
+  const handler = HANDLERS[id];
+  if (!handler) {
+    ctx.ui.notify('error', `The command ${id} is not available here.`);
+    return;
+  }
+  try {
+    await handler(ctx);
+  } catch (error) {
+    const message =
+      error && typeof error === 'object' && 'userMessage' in error
+        ? String((error as { userMessage: unknown }).userMessage)
+        : 'Something went wrong inside tmail; the log file has the details.';
+    ctx.ui.notify('error', message);
+  }
+}
+
+/** Type helper for tests: the value of a successful dispatch. */
+export type ResultOf<T extends ActionType> = ActionResults[T];

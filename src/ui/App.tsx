@@ -1,0 +1,179 @@
+/**
+ * The root component: wiring only. It reads the UI store and the terminal
+ * size, lays the screen out, and hands raw key input to the key dispatcher.
+ * What keys do lives in the keymap and the commands; what the UI remembers
+ * lives in the UI store and the controller.
+ */
+import { Box, useStdin } from 'ink';
+import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import type { MailEngine } from '../core/engine/engine.js';
+import { tokensFromRawInput, type Keymap } from '../keymap/index.js';
+import type { BenchMarks } from './bench-marks.js';
+import type { Controller } from './controller.js';
+import { FolderSidebar } from './FolderSidebar.js';
+import { HelpScreen } from './HelpScreen.js';
+import type { KeyDispatcher } from './key-dispatcher.js';
+import { computeLayout } from './layout.js';
+import type { DateStyle } from './list-row.js';
+import { MessageLine } from './MessageLine.js';
+import { MessageList } from './MessageList.js';
+import { ReaderPane } from './ReaderPane.js';
+import { StatusLine } from './StatusLine.js';
+import { ThemeContext, type Theme } from './theme.js';
+import type { UiStore } from './ui-store.js';
+import { useTerminalSize } from './use-terminal-size.js';
+
+/** A switch the runtime flips to hand the keyboard to another program (the editor). */
+export interface InputSwitch {
+  get(): boolean;
+  set(active: boolean): void;
+  subscribe(listener: () => void): () => void;
+}
+
+export function createInputSwitch(): InputSwitch {
+  let active = true;
+  const listeners = new Set<() => void>();
+  return {
+    get: () => active,
+    set(value) {
+      if (value === active) return;
+      active = value;
+      for (const listener of listeners) listener();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** Everything the App renders from, made once by start-app. */
+export interface Runtime {
+  engine: MailEngine;
+  store: UiStore;
+  controller: Controller;
+  dispatcher: KeyDispatcher;
+  keymap: Keymap;
+  theme: Theme;
+  dateStyle: DateStyle;
+  input: InputSwitch;
+  bench: BenchMarks | null;
+}
+
+/** Raw input from Ink's stdin handling, split into keys for the dispatcher. */
+function useKeys(runtime: Runtime): void {
+  const { internal_eventEmitter: emitter, setRawMode, isRawModeSupported } = useStdin();
+  const active = useSyncExternalStore(runtime.input.subscribe, runtime.input.get);
+  useEffect(() => {
+    if (!active) return;
+    if (isRawModeSupported) setRawMode(true);
+    const onInput = (data: string) => {
+      const tokens = tokensFromRawInput(data);
+      if (!tokens.length) return;
+      runtime.bench?.key(tokens.join(''));
+      runtime.controller.keyPressed();
+      runtime.dispatcher.push(tokens);
+    };
+    emitter.on('input', onInput);
+    return () => {
+      emitter.off('input', onInput);
+      if (isRawModeSupported) setRawMode(false);
+    };
+  }, [active, emitter, setRawMode, isRawModeSupported, runtime]);
+}
+
+const HINT = '?:help  q:quit';
+
+export function App({ runtime }: { runtime: Runtime }) {
+  const { engine, store, controller } = runtime;
+  const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const size = useTerminalSize();
+  const { ui, cursor } = snapshot;
+  const metrics = useMemo(
+    () =>
+      computeLayout({
+        columns: size.columns,
+        rows: size.rows,
+        sidebar: ui.sidebar,
+        layout: ui.layout,
+        screen: ui.screen,
+      }),
+    [size.columns, size.rows, ui.sidebar, ui.layout, ui.screen],
+  );
+  store.metrics = metrics;
+  useEffect(() => controller.relayout(), [controller, metrics.listHeight]);
+  useKeys(runtime);
+
+  const bench = runtime.bench;
+  const onRows = useMemo(() => (bench ? () => bench.listRows() : undefined), [bench]);
+  const helpShown = ui.screen === 'help';
+  const main = helpShown ? (
+    <HelpScreen
+      keymap={runtime.keymap}
+      front={ui.behindHelp}
+      scroll={ui.helpScroll}
+      width={metrics.columns}
+      height={metrics.mainHeight}
+    />
+  ) : (
+    <Box flexDirection="row" width={metrics.columns} height={metrics.mainHeight}>
+      {metrics.sidebarWidth ? (
+        <FolderSidebar
+          store={engine.store}
+          width={metrics.sidebarWidth}
+          height={metrics.mainHeight}
+          folded={ui.folded}
+        />
+      ) : null}
+      <Box flexDirection="column" width={metrics.mainWidth} height={metrics.mainHeight}>
+        {metrics.listHeight ? (
+          <MessageList
+            store={engine.store}
+            engine={engine}
+            cursor={cursor}
+            width={metrics.mainWidth}
+            height={metrics.listHeight}
+            tagged={ui.tagged}
+            dateStyle={runtime.dateStyle}
+            focused={ui.screen === 'list'}
+            onRows={onRows}
+          />
+        ) : null}
+        {metrics.readerHeight && ui.message ? (
+          <ReaderPane
+            store={engine.store}
+            pane={ui.message}
+            reading={snapshot.reading}
+            width={metrics.mainWidth}
+            height={metrics.readerHeight}
+            showAttachments={ui.screen === 'attachments'}
+          />
+        ) : null}
+      </Box>
+    </Box>
+  );
+  return (
+    <ThemeContext.Provider value={runtime.theme}>
+      <Box flexDirection="column" width={metrics.columns} height={metrics.rows}>
+        {main}
+        <StatusLine
+          store={engine.store}
+          width={metrics.columns}
+          tagged={ui.tagged.size}
+          layout={ui.layout}
+          busy={snapshot.busy}
+        />
+        <MessageLine
+          store={engine.store}
+          width={metrics.columns}
+          prompt={snapshot.prompt}
+          question={snapshot.question}
+          pendingKeys={snapshot.pendingKeys}
+          uiNotice={ui.notice}
+          dismissedAt={ui.dismissedAt}
+          hint={HINT}
+        />
+      </Box>
+    </ThemeContext.Provider>
+  );
+}

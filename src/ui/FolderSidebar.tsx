@@ -1,0 +1,79 @@
+/**
+ * The folder sidebar: INBOX and the special folders first, subfolders
+ * indented under their parent (folded ones marked ▸), unread counts on the
+ * right, the open folder highlighted. Folder names come from the server and
+ * are sanitised.
+ */
+import { Box, Text } from 'ink';
+import { memo, useMemo } from 'react';
+import type { MailStore } from '../core/store/store.js';
+import { cellWidth, padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
+import { folderTree, type FolderRow } from './folder-tree.js';
+import { useStyles } from './theme.js';
+import { useMailState } from './use-mail-state.js';
+
+export interface FolderSidebarProps {
+  store: MailStore;
+  /** Width including the separator column on the right. */
+  width: number;
+  height: number;
+  folded: ReadonlySet<string>;
+}
+
+function rowText(row: FolderRow, width: number): { name: string; count: string } {
+  const marker = row.hasChildren ? (row.folded ? '▸' : '▾') : ' ';
+  const unread = row.folder.unread ?? 0;
+  const count = unread > 0 ? (unread > 99_999 ? '99k+' : String(unread)) : '';
+  const indent = ' '.repeat(Math.min(row.depth, 6));
+  const nameWidth = Math.max(1, width - cellWidth(count) - 1);
+  const name = padToWidth(`${indent}${marker}${sanitizeLine(row.folder.name)}`, nameWidth);
+  return { name, count };
+}
+
+export const FolderSidebar = memo(function FolderSidebar(props: FolderSidebarProps) {
+  const styles = useStyles();
+  const folders = useMailState(props.store, (s) => s.folders);
+  const loaded = useMailState(props.store, (s) => s.foldersLoaded);
+  const current = useMailState(props.store, (s) => s.view?.path ?? s.opening);
+  const rows = useMemo(() => folderTree(folders, props.folded), [folders, props.folded]);
+  const inner = props.width - 1;
+  const height = Math.max(1, props.height);
+  // Keep the open folder in view when the list is longer than the screen.
+  const index = rows.findIndex((r) => r.folder.path === current);
+  const top = index >= height ? index - height + 1 : 0;
+  const shown = rows.slice(top, top + height);
+  const lines = shown.map((row) => {
+    const { name, count } = rowText(row, inner);
+    const isCurrent = row.folder.path === current;
+    const unread = (row.folder.unread ?? 0) > 0;
+    const style = isCurrent
+      ? styles.sidebarCurrent
+      : unread
+        ? styles.sidebarUnread
+        : row.folder.selectable
+          ? {}
+          : styles.dim;
+    return (
+      <Text key={row.folder.path} wrap="truncate" {...style}>
+        {name} {count}
+      </Text>
+    );
+  });
+  if (!rows.length) {
+    lines.push(
+      <Text key="none" {...styles.dim}>
+        {truncateToWidth(loaded ? '(no folders)' : 'Loading folders…', inner)}
+      </Text>,
+    );
+  }
+  return (
+    <Box flexDirection="row" width={props.width} height={height}>
+      <Box flexDirection="column" width={inner} height={height}>
+        {lines}
+      </Box>
+      <Box flexDirection="column" width={1} height={height}>
+        <Text {...styles.separator}>{Array.from({ length: height }, () => '│').join('\n')}</Text>
+      </Box>
+    </Box>
+  );
+});

@@ -1,0 +1,99 @@
+/**
+ * The last line: an open prompt (with its cursor), a yes/no question, the
+ * keys typed so far of a longer binding, or the latest notice. Notices can
+ * quote server text, so they are sanitised.
+ */
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import type { MailStore } from '../core/store/store.js';
+import type { Notice } from '../core/store/state.js';
+import { cellWidth, padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
+import { displayKeys, type KeyToken } from '../keymap/index.js';
+import type { PromptState } from './prompt-state.js';
+import { useStyles } from './theme.js';
+import { useMailState } from './use-mail-state.js';
+
+export interface MessageLineProps {
+  store: MailStore;
+  width: number;
+  prompt: PromptState | null;
+  question: string | null;
+  pendingKeys: readonly KeyToken[];
+  uiNotice: Notice | null;
+  dismissedAt: number;
+  /** Shown when there is nothing else to say. */
+  hint: string;
+}
+
+function PromptLine({ prompt, width }: { prompt: PromptState; width: number }) {
+  const styles = useStyles();
+  const label = sanitizeLine(prompt.label);
+  const shown = prompt.secret ? prompt.chars.map(() => '*') : prompt.chars.map(sanitizeLine);
+  const suffix =
+    prompt.choices === null
+      ? ''
+      : prompt.choices.length === 0
+        ? '  (no match)'
+        : prompt.choices.length > 1
+          ? `  (${prompt.choice + 1}/${prompt.choices.length})`
+          : '';
+  // Keep the cursor in view: drop characters from the left of a long answer.
+  const room = Math.max(4, width - cellWidth(label) - cellWidth(suffix) - 1);
+  let start = 0;
+  while (start < prompt.cursor && cellWidth(shown.slice(start, prompt.cursor).join('')) > room - 1)
+    start++;
+  const before = shown.slice(start, prompt.cursor).join('');
+  const under = shown[prompt.cursor] ?? ' ';
+  const after = truncateToWidth(
+    shown.slice(prompt.cursor + 1).join(''),
+    Math.max(0, room - cellWidth(before) - cellWidth(under)),
+  );
+  return (
+    <Text wrap="truncate">
+      <Text {...styles.prompt}>{label}</Text>
+      {before}
+      <Text inverse>{under}</Text>
+      {after}
+      <Text {...styles.dim}>{suffix}</Text>
+    </Text>
+  );
+}
+
+export const MessageLine = memo(function MessageLine(props: MessageLineProps) {
+  const styles = useStyles();
+  const engineNotice = useMailState(props.store, (s) => s.notice);
+  const { width } = props;
+  let content;
+  if (props.prompt) {
+    content = <PromptLine prompt={props.prompt} width={width} />;
+  } else if (props.question !== null) {
+    content = (
+      <Text wrap="truncate" {...styles.prompt}>
+        {truncateToWidth(sanitizeLine(props.question), width - 1)}{' '}
+      </Text>
+    );
+  } else if (props.pendingKeys.length) {
+    content = (
+      <Text {...styles.dim}>{truncateToWidth(`${displayKeys(props.pendingKeys)}-`, width)}</Text>
+    );
+  } else {
+    const candidates = [props.uiNotice, engineNotice].filter(
+      (n): n is Notice => n !== null && n.at > props.dismissedAt,
+    );
+    const notice = candidates.sort((a, b) => b.at - a.at)[0];
+    content = notice ? (
+      <Text wrap="truncate" {...(notice.kind === 'error' ? styles.error : styles.info)}>
+        {truncateToWidth(sanitizeLine(notice.text), width)}
+      </Text>
+    ) : (
+      <Text {...styles.dim}>
+        {padToWidth(truncateToWidth(props.hint, width), width, { align: 'right' })}
+      </Text>
+    );
+  }
+  return (
+    <Box width={width} height={1}>
+      {content}
+    </Box>
+  );
+});

@@ -1,0 +1,173 @@
+/**
+ * The message list. It draws exactly the rows on screen: the cost of a frame
+ * is the screen's height, whatever the folder's size. Rows whose envelope has
+ * not arrived yet show a placeholder and fill in when it does.
+ */
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import type { EngineApi } from '../commands/index.js';
+import type { MailStore } from '../core/store/store.js';
+import type { FolderView } from '../core/store/state.js';
+import { padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
+import { DELETED, FLAGGED, SEEN, type Envelope } from '../core/types.js';
+import type { ListCursor } from './list-nav.js';
+import {
+  formatRow,
+  placeholderRow,
+  rowColumns,
+  type DateStyle,
+  type RowColumns,
+} from './list-row.js';
+import { useStyles } from './theme.js';
+import { useMailState } from './use-mail-state.js';
+import { useViewport } from './use-viewport.js';
+
+export interface MessageListProps {
+  store: MailStore;
+  engine: Pick<EngineApi, 'dispatch'>;
+  cursor: ListCursor;
+  width: number;
+  height: number;
+  tagged: ReadonlySet<number>;
+  dateStyle: DateStyle;
+  /** False when the reader has the keys: the cursor row is drawn dimmer. */
+  focused: boolean;
+  /** Called while rendering when rows with envelopes are on screen (for the start-up benchmark). */
+  onRows?: () => void;
+}
+
+interface RowProps {
+  envelope: Envelope | undefined;
+  selected: boolean;
+  focused: boolean;
+  tagged: boolean;
+  depth: number;
+  columns: RowColumns;
+  dateStyle: DateStyle;
+  showRecipient: boolean;
+  width: number;
+  /** Start of today, so relative dates change once a day and not per frame. */
+  today: number;
+}
+
+const ListRow = memo(function ListRow(props: RowProps) {
+  const styles = useStyles();
+  const { envelope, columns } = props;
+  const row = envelope
+    ? formatRow(envelope, {
+        columns,
+        tagged: props.tagged,
+        depth: props.depth,
+        dateStyle: props.dateStyle,
+        showRecipient: props.showRecipient,
+        now: props.today,
+      })
+    : placeholderRow(columns, props.tagged);
+  if (props.selected) {
+    const text = `${row.flags}${row.from} ${row.subject}${row.date ? ` ${row.date}` : ''}`;
+    return (
+      <Text wrap="truncate" {...(props.focused ? styles.selected : styles.readerTitle)}>
+        {padToWidth(text, props.width)}
+      </Text>
+    );
+  }
+  if (!envelope) {
+    return (
+      <Text wrap="truncate" {...styles.placeholder}>
+        {row.flags}
+        {row.from}
+      </Text>
+    );
+  }
+  const flags = envelope.flags;
+  const base = flags.includes(DELETED)
+    ? styles.deleted
+    : flags.includes(FLAGGED)
+      ? styles.flagged
+      : !flags.includes(SEEN)
+        ? styles.unread
+        : {};
+  return (
+    <Text wrap="truncate" {...base}>
+      <Text {...(props.tagged ? styles.tagged : styles.flags)}>{row.flags}</Text>
+      {row.from} {row.subject}
+      {row.date ? <Text {...styles.date}> {row.date}</Text> : null}
+    </Text>
+  );
+});
+
+function startOfToday(): number {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+function emptyText(
+  view: FolderView | null,
+  opening: string | null,
+  busy: boolean,
+  offline: string | null,
+): string {
+  if (opening) return `Opening ${sanitizeLine(opening)}…`;
+  if (busy && view?.search) return 'Searching…';
+  if (busy) return 'Loading…';
+  if (!view) return offline ? `Offline: ${sanitizeLine(offline)}` : 'Connecting…';
+  if (view.search) return 'No message matches the search; Esc returns to the folder.';
+  return view.complete ? 'This folder is empty.' : 'Loading…';
+}
+
+export const MessageList = memo(function MessageList(props: MessageListProps) {
+  const styles = useStyles();
+  const view = useMailState(props.store, (s) => s.view);
+  const opening = useMailState(props.store, (s) => s.opening);
+  const busy = useMailState(props.store, (s) => s.progress !== null);
+  const offline = useMailState(props.store, (s) =>
+    s.connection.status === 'offline' ? s.connection.reason : null,
+  );
+  const role = useMailState(props.store, (s) => {
+    const path = s.view?.path;
+    return path ? (s.folders.find((f) => f.path === path)?.role ?? null) : null;
+  });
+  const { cursor, width, height } = props;
+  useViewport(props.engine, view, cursor.top, height);
+  const columns = rowColumns(width, props.dateStyle);
+  const showRecipient = role === 'sent' || role === 'drafts';
+  const today = startOfToday();
+  const rows = [];
+  let loaded = false;
+  if (view && view.total > 0) {
+    const last = Math.min(view.total, cursor.top + height);
+    for (let row = cursor.top; row < last; row++) {
+      const uid = view.uids[row];
+      const envelope = uid === undefined ? undefined : view.envelopes.get(uid);
+      if (envelope) loaded = true;
+      rows.push(
+        <ListRow
+          key={row}
+          envelope={envelope}
+          selected={row === cursor.row}
+          focused={props.focused}
+          tagged={uid !== undefined && props.tagged.has(uid)}
+          depth={(uid !== undefined && view.depth?.get(uid)) || 0}
+          columns={columns}
+          dateStyle={props.dateStyle}
+          showRecipient={showRecipient}
+          width={width}
+          today={today}
+        />,
+      );
+    }
+  } else {
+    rows.push(
+      <Text key="empty" {...styles.dim}>
+        {truncateToWidth(`  ${emptyText(view, opening, busy, offline)}`, width)}
+      </Text>,
+    );
+  }
+  if (loaded) props.onRows?.();
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {rows}
+    </Box>
+  );
+});

@@ -1,0 +1,62 @@
+/**
+ * Marks for the benchmarks, written only when TMAIL_BENCH_MARKS names a
+ * file: when the first list frame with messages reached the terminal, and
+ * how long each key took to reach the screen. One JSON object per line; times
+ * are milliseconds since the process started. Without the variable nothing
+ * here runs.
+ */
+import { appendFileSync } from 'node:fs';
+
+export interface BenchMarks {
+  /** Rows with envelopes were rendered (the next frame is the first list screen). */
+  listRows(): void;
+  /** A key arrived. */
+  key(name: string): void;
+  /** Ink wrote a frame. */
+  frame(): void;
+  /** A free-form mark. */
+  mark(name: string, data?: Record<string, unknown>): void;
+}
+
+/** The marks writer, or null when benchmarks are not being taken. */
+export function createBenchMarks(file = process.env.TMAIL_BENCH_MARKS): BenchMarks | null {
+  if (!file) return null;
+  const write = (entry: Record<string, unknown>) => {
+    try {
+      appendFileSync(file, `${JSON.stringify(entry)}\n`);
+    } catch {
+      // Benchmarks must never break the program.
+    }
+  };
+  let rowsSeen = false;
+  let firstListDone = false;
+  let firstFrameDone = false;
+  let pendingKey: { name: string; at: number } | null = null;
+  return {
+    listRows() {
+      rowsSeen = true;
+    },
+    key(name) {
+      pendingKey = { name, at: performance.now() };
+    },
+    frame() {
+      const key = pendingKey;
+      pendingKey = null;
+      const list = rowsSeen && !firstListDone;
+      if (list) firstListDone = true;
+      const first = !firstFrameDone;
+      firstFrameDone = true;
+      if (!key && !list && !first) return;
+      // Ink writes the frame right after this callback returns; measure after the write.
+      setImmediate(() => {
+        const now = performance.now();
+        if (first) write({ mark: 'first-frame', ms: now });
+        if (list) write({ mark: 'first-list-frame', ms: now, rss: process.memoryUsage().rss });
+        if (key) write({ mark: 'key-frame', key: key.name, ms: now - key.at });
+      });
+    },
+    mark(name, data = {}) {
+      write({ mark: name, ms: performance.now(), ...data });
+    },
+  };
+}

@@ -1,0 +1,573 @@
+/**
+ * The UI side of the commands: implements the controller interface over the
+ * UI store, follows the engine's store (the list cursor, the bell), loads
+ * messages for the reader and runs prompts. No React: App only renders what
+ * is here.
+ */
+import {
+  runCommand,
+  type CommandContext,
+  type EngineApi,
+  type Layout,
+  type Motion,
+  type PromptOptions,
+  type Screen,
+  type UiController,
+} from '../commands/index.js';
+import type { MailStore } from '../core/store/store.js';
+import type { FolderView } from '../core/store/state.js';
+import type { Attachment, MessageView } from '../core/types.js';
+import { isPrintableKey, type KeyContext, type Keymap, type KeyToken } from '../keymap/index.js';
+import { adjacentFolderPath, folderTree } from './folder-tree.js';
+import { cachedHelpLines, type HelpLine } from './help-lines.js';
+import { readerTextWidth } from './layout.js';
+import { cursorToUid, INITIAL_CURSOR, moveCursor, syncCursor } from './list-nav.js';
+import { createPrompt, editPrompt } from './prompt-state.js';
+import {
+  cachedReaderLines,
+  findMatches,
+  nextMatchIndex,
+  type RenderedLine,
+} from './reader-lines.js';
+import type { UiStore } from './ui-store.js';
+
+export interface ControllerOptions {
+  engine: EngineApi & { store: MailStore };
+  store: UiStore;
+  keymap: Keymap;
+  /** Leaves the TUI. */
+  exit: () => void;
+  /** Stops the process until `fg` (Ctrl-Z). */
+  suspend: () => void;
+  /** Rings the terminal bell (new mail), when the config asks for it. */
+  bell?: () => void;
+  pendingSends?: () => number;
+  compose?: CommandContext['compose'];
+  home?: string;
+}
+
+/** Messages kept decoded for going back and forth in the reader. */
+const READ_CACHE = 30;
+/** Work shorter than this shows no spinner. */
+const BUSY_DELAY_MS = 200;
+
+function viewKey(view: FolderView | null): string {
+  if (!view) return '';
+  return `${view.path}\u0000${view.uidValidity}\u0000${JSON.stringify(view.search)}`;
+}
+
+function maxUid(uids: readonly number[]): number {
+  let max = 0;
+  for (const uid of uids) if (uid > max) max = uid;
+  return max;
+}
+
+export class Controller implements UiController {
+  readonly context: CommandContext;
+  private readonly engine: ControllerOptions['engine'];
+  private readonly store: UiStore;
+  private readonly keymap: Keymap;
+  private readonly options: ControllerOptions;
+  private readonly history = new Map<string, string[]>();
+  private promptDone: ((value: string | null) => void) | null = null;
+  private promptHistory: string | null = null;
+  private questionDone: ((yes: boolean) => void) | null = null;
+  private promptWaiters: Array<() => void> = [];
+  private readAbort: AbortController | null = null;
+  private readonly cache = new Map<number, MessageView>();
+  private key = '';
+  private lastView: FolderView | null = null;
+  private newestUid = 0;
+  private lastUndo = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+    this.engine = options.engine;
+    this.store = options.store;
+    this.keymap = options.keymap;
+    this.context = {
+      engine: options.engine,
+      ui: this,
+      pendingSends: options.pendingSends,
+      compose: options.compose,
+      home: options.home,
+    };
+    this.unsubscribe = this.engine.store.subscribe(() => this.followMail());
+    this.followMail();
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    this.readAbort?.abort();
+  }
+
+  // ------------------------------------------------------------ following the engine
+
+  /** Keeps the cursor on its message as the list changes; starts over in a new folder. */
+  private followMail(): void {
+    const view = this.engine.state.view;
+    if (view === this.lastView) return;
+    this.lastView = view;
+    const key = viewKey(view);
+    let cursor = this.store.getSnapshot().cursor;
+    if (key !== this.key) {
+      const folderChanged = this.key !== '';
+      this.key = key;
+      cursor = INITIAL_CURSOR;
+      this.cache.clear();
+      this.newestUid = view && !view.search ? maxUid(view.uids) : 0;
+      if (folderChanged) {
+        this.readAbort?.abort();
+        this.store.dispatch({ type: 'clear-tags' });
+        if (this.store.ui.message) this.store.dispatch({ type: 'close-message' });
+        this.store.set({ reading: null });
+      }
+    } else if (view && !view.search) {
+      const newest = view.uids.length ? maxUid(view.uids) : 0;
+      // New UIDs above the newest seen are new mail, unless an undo just put messages back.
+      if (this.newestUid && newest > this.newestUid && Date.now() - this.lastUndo > 3000)
+        this.options.bell?.();
+      if (newest > this.newestUid) this.newestUid = newest;
+    }
+    if (view) cursor = syncCursor(cursor, view, this.listHeight());
+    this.store.set({ cursor });
+  }
+
+  // ------------------------------------------------------------ selection
+
+  screen(): Screen {
+    return this.store.ui.screen;
+  }
+
+  cursorUid(): number | null {
+    return this.store.getSnapshot().cursor.uid;
+  }
+
+  openUid(): number | null {
+    return this.store.ui.message?.uid ?? null;
+  }
+
+  openMessageView(): MessageView | null {
+    const reading = this.store.getSnapshot().reading;
+    return reading && reading.uid === this.openUid() ? reading.view : null;
+  }
+
+  targets(): number[] {
+    const { tagged, message, screen } = this.store.ui;
+    if (tagged.size) return [...tagged];
+    if (message && screen !== 'list') return [message.uid];
+    const uid = this.cursorUid();
+    return uid === null ? [] : [uid];
+  }
+
+  toggleTag(uid: number): void {
+    this.store.dispatch({ type: 'toggle-tag', uid });
+  }
+
+  clearTags(): void {
+    this.store.dispatch({ type: 'clear-tags' });
+  }
+
+  // ------------------------------------------------------------ list
+
+  listHeight(): number {
+    const m = this.store.metrics;
+    return m.listHeight || m.mainHeight;
+  }
+
+  /** Keeps the cursor on screen after the list's height changed (resize, layout). */
+  relayout(): void {
+    const view = this.engine.state.view;
+    if (!view) return;
+    this.store.set({
+      cursor: syncCursor(this.store.getSnapshot().cursor, view, this.listHeight()),
+    });
+  }
+
+  moveCursor(motion: Motion): void {
+    const view = this.engine.state.view;
+    if (!view) return;
+    const cursor = moveCursor(this.store.getSnapshot().cursor, motion, view, this.listHeight());
+    this.store.set({ cursor });
+  }
+
+  // ------------------------------------------------------------ reader
+
+  openMessage(uid: number, then?: 'attachments' | 'headers'): void {
+    const view = this.engine.state.view;
+    if (view) {
+      const cursor = cursorToUid(this.store.getSnapshot().cursor, uid, view, this.listHeight());
+      this.store.set({ cursor });
+    }
+    const already = this.store.ui.message?.uid === uid;
+    this.store.dispatch({ type: 'open-message', uid, then });
+    if (!already || this.store.getSnapshot().reading?.uid !== uid) this.load(uid);
+  }
+
+  /** Fetches and decodes a message (from the cache when it was read before). */
+  private load(uid: number): void {
+    this.readAbort?.abort();
+    const cached = this.cache.get(uid);
+    if (cached) {
+      this.store.set({ reading: { uid, view: cached, error: null } });
+      return;
+    }
+    this.store.set({ reading: { uid, view: null, error: null } });
+    const abort = new AbortController();
+    this.readAbort = abort;
+    const done = this.busy('Loading the message');
+    void this.engine
+      .dispatch({ type: 'read', uid }, { signal: abort.signal })
+      .then((result) => {
+        if (abort.signal.aborted || this.store.getSnapshot().reading?.uid !== uid) return;
+        if (result.ok) {
+          this.cache.set(uid, result.value);
+          if (this.cache.size > READ_CACHE) this.cache.delete(this.cache.keys().next().value!);
+          this.store.set({ reading: { uid, view: result.value, error: null } });
+        } else if (!result.cancelled) {
+          this.store.set({ reading: { uid, view: null, error: result.error.userMessage } });
+        }
+      })
+      .finally(done);
+  }
+
+  openAdjacent(step: 1 | -1): boolean {
+    const view = this.engine.state.view;
+    if (!view) return false;
+    const current = this.openUid() ?? this.cursorUid();
+    const row = current === null ? -1 : view.uids.indexOf(current);
+    const from = row >= 0 ? row : this.store.getSnapshot().cursor.row;
+    const uid = view.uids[from + step];
+    if (uid === undefined) return false;
+    this.openMessage(uid);
+    return true;
+  }
+
+  closeMessage(): void {
+    this.readAbort?.abort();
+    this.store.dispatch({ type: 'close-message' });
+    this.store.set({ reading: null });
+  }
+
+  private lines(): RenderedLine[] {
+    const view = this.openMessageView();
+    const pane = this.store.ui.message;
+    if (!view || !pane) return [];
+    return cachedReaderLines(view, readerTextWidth(this.store.metrics), pane.allHeaders);
+  }
+
+  private maxScroll(): number {
+    return Math.max(0, this.lines().length - this.store.metrics.readerHeight);
+  }
+
+  scrollMessage(motion: Motion): void {
+    const pane = this.store.ui.message;
+    if (!pane) return;
+    const h = Math.max(1, this.store.metrics.readerHeight);
+    const page = Math.max(1, h - 1);
+    const half = Math.max(1, Math.floor(h / 2));
+    const delta: Record<Motion, number> = {
+      next: 1,
+      prev: -1,
+      'page-down': page,
+      'page-up': -page,
+      'half-down': half,
+      'half-up': -half,
+      first: -Infinity,
+      last: Infinity,
+    };
+    const max = this.maxScroll();
+    const scroll = Math.max(0, Math.min(max, pane.scroll + delta[motion]));
+    if (scroll === pane.scroll && (motion === 'page-down' || motion === 'next') && max >= 0) {
+      this.notify('info', 'End of the message; J opens the next one.');
+    }
+    this.store.dispatch({ type: 'message-scroll', scroll });
+  }
+
+  find(query: string): void {
+    const pane = this.store.ui.message;
+    if (!pane) return;
+    const matches = findMatches(this.lines(), query);
+    if (!matches.length) {
+      this.store.dispatch({ type: 'find', query, match: -1 });
+      this.notify('error', `Not found: ${query}`);
+      return;
+    }
+    // The first match at or below the top of the screen, as less does.
+    let index = matches.findIndex((m) => m.line >= pane.scroll);
+    if (index < 0) index = 0;
+    this.store.dispatch({
+      type: 'find',
+      query,
+      match: index,
+      scroll: this.scrollFor(matches[index]!.line),
+    });
+  }
+
+  findNext(step: 1 | -1): void {
+    const pane = this.store.ui.message;
+    if (!pane?.find) {
+      this.notify('info', 'Nothing to find yet; / asks for the text.');
+      return;
+    }
+    const matches = findMatches(this.lines(), pane.find);
+    const index = nextMatchIndex(matches, pane.match, step);
+    if (index < 0) {
+      this.notify('error', `Not found: ${pane.find}`);
+      return;
+    }
+    if ((step > 0 && index < pane.match) || (step < 0 && index > pane.match))
+      this.notify(
+        'info',
+        step > 0 ? 'Search wrapped to the top.' : 'Search wrapped to the bottom.',
+      );
+    this.store.dispatch({
+      type: 'find',
+      query: pane.find,
+      match: index,
+      scroll: this.scrollFor(matches[index]!.line),
+    });
+  }
+
+  private scrollFor(line: number): number {
+    const pane = this.store.ui.message;
+    const h = this.store.metrics.readerHeight;
+    if (pane && line >= pane.scroll && line < pane.scroll + h) return pane.scroll;
+    return Math.max(0, Math.min(this.maxScroll(), line - 2));
+  }
+
+  toggleHeaders(): void {
+    this.store.dispatch({ type: 'toggle-headers' });
+  }
+
+  // ------------------------------------------------------------ attachments
+
+  showAttachments(): void {
+    const view = this.openMessageView();
+    if (view && !view.attachments.length) {
+      this.notify('info', 'This message has no attachments.');
+      return;
+    }
+    this.store.dispatch({ type: 'show-attachments' });
+  }
+
+  closeAttachments(): void {
+    this.store.dispatch({ type: 'close-attachments' });
+  }
+
+  moveAttachment(step: 1 | -1): void {
+    const pane = this.store.ui.message;
+    const count = this.openMessageView()?.attachments.length ?? 0;
+    if (!pane || !count) return;
+    const index = Math.max(0, Math.min(count - 1, pane.attachment + step));
+    this.store.dispatch({ type: 'select-attachment', index });
+  }
+
+  selectedAttachment(): Attachment | null {
+    const pane = this.store.ui.message;
+    return (pane && this.openMessageView()?.attachments[pane.attachment]) || null;
+  }
+
+  // ------------------------------------------------------------ help
+
+  /** The context whose keys are read now. */
+  keyContext(): KeyContext {
+    const screen = this.store.ui.screen;
+    return screen === 'list' ? 'list' : screen;
+  }
+
+  helpLines(): HelpLine[] {
+    const behind = this.store.ui.behindHelp;
+    return cachedHelpLines(this.keymap, behind, this.store.metrics.columns - 2);
+  }
+
+  showHelp(): void {
+    this.store.dispatch({ type: 'show-help' });
+  }
+
+  closeHelp(): void {
+    this.store.dispatch({ type: 'close-help' });
+  }
+
+  scrollHelp(motion: Motion): void {
+    const h = Math.max(1, this.store.metrics.mainHeight - 1);
+    const max = Math.max(0, this.helpLines().length - h);
+    const current = this.store.ui.helpScroll;
+    const delta =
+      motion === 'next' ? 1 : motion === 'prev' ? -1 : motion.endsWith('down') ? h - 1 : -(h - 1);
+    this.store.dispatch({
+      type: 'help-scroll',
+      scroll: Math.max(0, Math.min(max, current + delta)),
+    });
+  }
+
+  // ------------------------------------------------------------ layout and folders
+
+  setLayout(layout: Layout | 'toggle'): void {
+    this.store.dispatch({ type: 'layout', layout });
+  }
+
+  setSidebar(visible: boolean | 'toggle'): void {
+    this.store.dispatch({ type: 'sidebar', visible });
+  }
+
+  toggleFold(path: string): void {
+    const hasChildren = this.engine.state.folders.some((f) => f.parentPath === path);
+    if (!hasChildren) {
+      this.notify('info', `${path} has no subfolders.`);
+      return;
+    }
+    this.store.dispatch({ type: 'toggle-fold', path });
+  }
+
+  adjacentFolder(step: 1 | -1): string | null {
+    const rows = folderTree(this.engine.state.folders, this.store.ui.folded);
+    return adjacentFolderPath(rows, this.engine.state.view?.path ?? null, step);
+  }
+
+  // ------------------------------------------------------------ prompts
+
+  /** True while a prompt or a question takes the keys. */
+  promptOpen(): boolean {
+    const s = this.store.getSnapshot();
+    return s.prompt !== null || s.question !== null;
+  }
+
+  /** Resolves when the next prompt or question opens. */
+  promptOpened(): Promise<void> {
+    return new Promise((resolve) => this.promptWaiters.push(resolve));
+  }
+
+  private opened(): void {
+    const waiters = this.promptWaiters;
+    this.promptWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  prompt(options: PromptOptions): Promise<string | null> {
+    this.cancelPrompt();
+    this.promptHistory = options.secret ? null : (options.history ?? null);
+    const history = this.promptHistory ? (this.history.get(this.promptHistory) ?? []) : [];
+    this.store.set({
+      prompt: createPrompt({
+        label: options.label,
+        initial: options.initial,
+        secret: options.secret,
+        complete: options.complete,
+        history,
+      }),
+    });
+    const answer = new Promise<string | null>((resolve) => {
+      this.promptDone = resolve;
+    });
+    this.opened();
+    return answer;
+  }
+
+  confirm(question: string): Promise<boolean> {
+    this.cancelPrompt();
+    this.store.set({ question });
+    const answer = new Promise<boolean>((resolve) => {
+      this.questionDone = resolve;
+    });
+    this.opened();
+    return answer;
+  }
+
+  private cancelPrompt(): void {
+    const done = this.promptDone;
+    const question = this.questionDone;
+    this.promptDone = null;
+    this.questionDone = null;
+    this.store.set({ prompt: null, question: null });
+    done?.(null);
+    question?.(false);
+  }
+
+  /** A key for the open prompt or question (`command` is its prompt binding, if any). */
+  promptKey(token: KeyToken, command: string | null): void {
+    const snapshot = this.store.getSnapshot();
+    if (snapshot.question !== null) {
+      const done = this.questionDone;
+      this.questionDone = null;
+      this.store.set({ question: null });
+      done?.(token === 'y' || token === 'Y');
+      return;
+    }
+    const prompt = snapshot.prompt;
+    if (!prompt) return;
+    let outcome;
+    if (command) outcome = editPrompt(prompt, { type: 'command', command });
+    else if (token === '<Space>') outcome = editPrompt(prompt, { type: 'insert', text: ' ' });
+    else if (isPrintableKey(token)) outcome = editPrompt(prompt, { type: 'insert', text: token });
+    else return;
+    if (outcome.kind === 'edit') {
+      this.store.set({ prompt: outcome.state });
+      return;
+    }
+    const done = this.promptDone;
+    this.promptDone = null;
+    this.store.set({ prompt: null });
+    if (outcome.kind === 'accept') {
+      if (this.promptHistory && outcome.value.trim()) {
+        const list = (this.history.get(this.promptHistory) ?? []).filter(
+          (v) => v !== outcome.value,
+        );
+        list.push(outcome.value);
+        this.history.set(this.promptHistory, list.slice(-50));
+      }
+      done?.(outcome.value);
+    } else {
+      done?.(null);
+    }
+  }
+
+  // ------------------------------------------------------------ notices and the rest
+
+  notify(kind: 'info' | 'error', text: string): void {
+    this.store.dispatch({ type: 'notify', notice: { kind, text, at: Date.now() } });
+  }
+
+  /** A key was pressed: what was said before it has been read. */
+  keyPressed(): void {
+    const { ui } = this.store.getSnapshot();
+    const engineNotice = this.engine.state.notice;
+    const newest = Math.max(ui.notice?.at ?? 0, engineNotice?.at ?? 0);
+    if (newest > ui.dismissedAt) this.store.dispatch({ type: 'dismiss-notices', at: Date.now() });
+  }
+
+  /** Shows a spinner with `label` if the work takes longer than a moment; call the result when done. */
+  busy(label: string): () => void {
+    const timer = setTimeout(() => this.store.set({ busy: label }), BUSY_DELAY_MS);
+    return () => {
+      clearTimeout(timer);
+      if (this.store.getSnapshot().busy === label) this.store.set({ busy: null });
+    };
+  }
+
+  quit(): void {
+    this.cancelPrompt();
+    this.options.exit();
+  }
+
+  suspend(): void {
+    this.options.suspend();
+  }
+
+  redraw(): void {
+    this.store.dispatch({ type: 'redraw' });
+  }
+
+  /** Runs a command by id with this controller's context. */
+  async run(command: string): Promise<void> {
+    if (command === 'mail.undo') this.lastUndo = Date.now();
+    const done =
+      command.startsWith('list.') || command.startsWith('message.') ? null : this.busy('Working');
+    try {
+      await runCommand(command, this.context);
+    } finally {
+      done?.();
+    }
+  }
+}

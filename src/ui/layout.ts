@@ -1,0 +1,59 @@
+/**
+ * Where everything goes for a terminal size: pure, so a resize is just a new
+ * set of numbers, and usable at 80x24.
+ */
+import type { Layout, Screen } from '../commands/index.js';
+
+export interface LayoutInput {
+  columns: number;
+  rows: number;
+  sidebar: boolean;
+  layout: Layout;
+  screen: Screen;
+}
+
+export interface LayoutMetrics {
+  columns: number;
+  rows: number;
+  /** Width of the sidebar including its separator column; 0 when hidden. */
+  sidebarWidth: number;
+  /** Width of the list and reader. */
+  mainWidth: number;
+  /** Rows above the status and message lines. */
+  mainHeight: number;
+  /** Rows of the message list; 0 when the list is not shown. */
+  listHeight: number;
+  /** Rows of the reader's body (below its title bar); 0 when no reader is shown. */
+  readerHeight: number;
+}
+
+/** Below this width the sidebar hides itself: the list needs the room more. */
+export const SIDEBAR_MIN_COLUMNS = 60;
+
+export function computeLayout(input: LayoutInput): LayoutMetrics {
+  const columns = Math.max(20, input.columns);
+  const rows = Math.max(5, input.rows);
+  const mainHeight = rows - 2;
+  const wholeScreen = input.screen === 'help' || input.screen === 'compose';
+  const sidebarWidth =
+    input.sidebar && !wholeScreen && columns >= SIDEBAR_MIN_COLUMNS
+      ? Math.min(30, Math.max(16, Math.round(columns * 0.2)))
+      : 0;
+  const mainWidth = columns - sidebarWidth;
+  let listHeight = 0;
+  let readerHeight = 0;
+  if (input.screen === 'list') {
+    listHeight = mainHeight;
+  } else if (input.screen === 'message' || input.screen === 'attachments') {
+    if (input.layout === 'split' && mainHeight >= 12) {
+      listHeight = Math.min(10, Math.max(3, Math.floor(mainHeight / 3)));
+    }
+    readerHeight = Math.max(1, mainHeight - listHeight - 1);
+  }
+  return { columns, rows, sidebarWidth, mainWidth, mainHeight, listHeight, readerHeight };
+}
+
+/** Width of the reader's text: the pane less a margin column on the left. */
+export function readerTextWidth(metrics: Pick<LayoutMetrics, 'mainWidth'>): number {
+  return Math.max(10, metrics.mainWidth - 1);
+}

@@ -1,0 +1,137 @@
+/**
+ * One row of the message list as fixed-width pieces: the flag column, the
+ * sender, the subject (indented in threads) and the date. Every string from
+ * the message is sanitised here and every piece is cut to its width in
+ * terminal cells, so CJK and emoji keep the columns straight.
+ */
+import { cellWidth, padToWidth, sanitizeLine } from '../core/text/index.js';
+import { ANSWERED, DELETED, FLAGGED, FORWARDED, SEEN, type Envelope } from '../core/types.js';
+
+export type DateStyle = 'relative' | 'iso';
+
+export interface RowColumns {
+  /** Width of the flag column, including the space after it. */
+  flags: number;
+  from: number;
+  subject: number;
+  date: number;
+}
+
+/** Column widths for a list `width` cells wide. */
+export function rowColumns(width: number, dateStyle: DateStyle = 'relative'): RowColumns {
+  const flags = 6;
+  const date = width < 50 ? 0 : dateStyle === 'iso' ? 16 : 10;
+  const from = Math.max(6, Math.min(24, Math.floor(width * 0.22)));
+  const gaps = 1 + (date ? 1 : 0);
+  const subject = Math.max(0, width - flags - from - date - gaps);
+  return { flags, from, subject, date };
+}
+
+export interface RowText {
+  flags: string;
+  from: string;
+  subject: string;
+  date: string;
+}
+
+/**
+ * The flag column, mutt style: tag `*`, then `D` deleted or `N` new, `!`
+ * flagged, `r` answered (`f` forwarded), `@` has attachments.
+ */
+export function flagColumn(envelope: Envelope, tagged: boolean): string {
+  const flags = envelope.flags;
+  const status = flags.includes(DELETED) ? 'D' : flags.includes(SEEN) ? ' ' : 'N';
+  const flagged = flags.includes(FLAGGED) ? '!' : ' ';
+  const replied = flags.includes(ANSWERED) ? 'r' : flags.includes(FORWARDED) ? 'f' : ' ';
+  const attachment = envelope.hasAttachments ? '@' : ' ';
+  return `${tagged ? '*' : ' '}${status}${flagged}${replied}${attachment} `;
+}
+
+const dayMonth = new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: 'short' });
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/**
+ * The date column: today's mail shows the time, this year's the day and
+ * month, older mail the full date. `iso` always shows `YYYY-MM-DD HH:MM`.
+ * Local time (TZ), like the rest of the terminal.
+ */
+export function formatListDate(ms: number, style: DateStyle, now = Date.now()): string {
+  if (!Number.isFinite(ms) || ms <= 0) return '';
+  const d = new Date(ms);
+  const ymd = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  if (style === 'iso') return `${ymd} ${hm}`;
+  const today = new Date(now);
+  if (
+    d.getFullYear() === today.getFullYear() &&
+    d.getMonth() === today.getMonth() &&
+    d.getDate() === today.getDate()
+  )
+    return hm;
+  if (d.getFullYear() === today.getFullYear() && ms <= now + 86_400_000) return dayMonth.format(d);
+  return ymd;
+}
+
+/** Who to show for a message: the sender, or the first recipient in Sent and Drafts. */
+export function senderText(envelope: Envelope, showRecipient: boolean): string {
+  const list = showRecipient ? envelope.to : envelope.from;
+  const first = list[0];
+  if (!first) return showRecipient ? 'To: (nobody)' : '(unknown sender)';
+  const name = sanitizeLine(first.name).trim() || sanitizeLine(first.address).trim();
+  return showRecipient ? `To: ${name}` : name;
+}
+
+/** The indentation of a reply in a thread. */
+export function threadPrefix(depth: number): string {
+  if (depth <= 0) return '';
+  return `${'  '.repeat(Math.min(depth, 8) - 1)}└ `;
+}
+
+export interface RowOptions {
+  columns: RowColumns;
+  tagged: boolean;
+  depth: number;
+  dateStyle: DateStyle;
+  showRecipient: boolean;
+  now: number;
+}
+
+/** The row of an envelope, each piece exactly its column's width. */
+export function formatRow(envelope: Envelope, options: RowOptions): RowText {
+  const { columns } = options;
+  const subject = sanitizeLine(envelope.subject).trim() || '(no subject)';
+  return {
+    flags: flagColumn(envelope, options.tagged),
+    from: padToWidth(senderText(envelope, options.showRecipient), columns.from),
+    subject: padToWidth(threadPrefix(options.depth) + subject, columns.subject),
+    date: columns.date
+      ? padToWidth(formatListDate(envelope.date, options.dateStyle, options.now), columns.date, {
+          align: 'right',
+        })
+      : '',
+  };
+}
+
+/** A row whose envelope has not arrived yet. */
+export function placeholderRow(columns: RowColumns, tagged: boolean): RowText {
+  return {
+    flags: `${tagged ? '*' : ' '}     `,
+    from: padToWidth('…', columns.from),
+    subject: ' '.repeat(columns.subject),
+    date: ' '.repeat(columns.date),
+  };
+}
+
+/** Width of a row's text, for tests: the pieces and the gaps between them. */
+export function rowWidth(row: RowText): number {
+  return (
+    cellWidth(row.flags) +
+    cellWidth(row.from) +
+    1 +
+    cellWidth(row.subject) +
+    (row.date ? 1 + cellWidth(row.date) : 0)
+  );
+}

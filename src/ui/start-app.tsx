@@ -1,0 +1,108 @@
+/**
+ * Builds the TUI around a started engine and renders it: the keymap with the
+ * dotfile's overrides, the theme, the UI store, the controller and the key
+ * dispatcher. This module pulls in React and Ink, so main.tsx imports it
+ * only once connecting has begun.
+ */
+import { render, type Instance } from 'ink';
+import type { CommandContext } from '../commands/index.js';
+import type { TmailConfig } from '../core/config/types.js';
+import type { MailEngine } from '../core/engine/engine.js';
+import { buildKeymap } from '../keymap/index.js';
+import { App, createInputSwitch, type InputSwitch, type Runtime } from './App.js';
+import type { BenchMarks } from './bench-marks.js';
+import { Controller } from './controller.js';
+import { KeyDispatcher } from './key-dispatcher.js';
+import { pickTheme } from './theme.js';
+import { UiStore } from './ui-store.js';
+
+export interface StartAppOptions {
+  engine: MailEngine;
+  config: Pick<TmailConfig, 'keys' | 'ui'>;
+  /** The user chose to quit. */
+  exit: () => void;
+  /** Ctrl-Z. */
+  suspend: () => void;
+  bell?: () => void;
+  bench?: BenchMarks | null;
+  pendingSends?: () => number;
+  compose?: CommandContext['compose'];
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Streams for Ink (tests pass their own). */
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  stderr?: NodeJS.WriteStream;
+  /** Notices to show at once (a keymap error, a folder that could not be opened). */
+  notices?: string[];
+}
+
+export interface StartedApp {
+  instance: Instance;
+  runtime: Runtime;
+}
+
+/** Makes the runtime without rendering (the tests render it with ink-testing-library). */
+export function createRuntime(options: StartAppOptions): Runtime {
+  const ui = options.config.ui ?? {};
+  const { keymap, errors } = buildKeymap(options.config.keys);
+  const store = new UiStore({ layout: ui.layout, sidebar: ui.sidebar });
+  const input: InputSwitch = createInputSwitch();
+  const controller = new Controller({
+    engine: options.engine,
+    store,
+    keymap,
+    exit: options.exit,
+    suspend: options.suspend,
+    bell: ui.bell ? options.bell : undefined,
+    pendingSends: options.pendingSends,
+    compose: options.compose,
+    home: options.home,
+  });
+  const dispatcher = new KeyDispatcher({
+    keymap: () => keymap,
+    context: () => controller.keyContext(),
+    promptOpen: () => controller.promptOpen(),
+    promptKey: (token, command) => controller.promptKey(token, command),
+    promptOpened: () => controller.promptOpened(),
+    run: (command) => controller.run(command),
+    unbound: (keys) => {
+      const shown = keys.join('');
+      controller.notify('error', `${shown} is not bound to anything here; ? shows the keys.`);
+    },
+    pending: (keys) => store.set({ pendingKeys: keys }),
+  });
+  const notices = [...(options.notices ?? []), ...errors];
+  if (notices.length) {
+    const more = notices.length > 1 ? ` (and ${notices.length - 1} more in the log)` : '';
+    controller.notify('error', `${notices[0]}${more}`);
+  }
+  return {
+    engine: options.engine,
+    store,
+    controller,
+    dispatcher,
+    keymap,
+    theme: pickTheme(ui.theme, options.env),
+    dateStyle: ui.dateFormat ?? 'relative',
+    input,
+    bench: options.bench ?? null,
+  };
+}
+
+/** Renders the TUI; the caller owns the terminal (alternate screen, raw mode on exit). */
+export function startApp(options: StartAppOptions): StartedApp {
+  const runtime = createRuntime(options);
+  const bench = runtime.bench;
+  const instance = render(<App runtime={runtime} />, {
+    stdout: options.stdout ?? process.stdout,
+    stdin: options.stdin ?? process.stdin,
+    stderr: options.stderr ?? process.stderr,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    // A key's frame goes out at once; 60 fps caps only bursts (a held-down j).
+    maxFps: 60,
+    onRender: bench ? () => bench.frame() : undefined,
+  });
+  return { instance, runtime };
+}

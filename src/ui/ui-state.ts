@@ -1,0 +1,173 @@
+/**
+ * What the UI shows, apart from mail data (which lives in the engine's
+ * store): the screen, the layout, the open message and its scroll and find
+ * state, tags and local notices. A pure reducer; the controller turns command
+ * calls into these actions.
+ */
+import type { Layout, Screen } from '../commands/index.js';
+import type { Notice } from '../core/store/state.js';
+
+export interface MessagePane {
+  uid: number;
+  allHeaders: boolean;
+  /** First body line shown. */
+  scroll: number;
+  find: string | null;
+  /** Index of the current find match, or -1. */
+  match: number;
+  /** Selected attachment in the attachments view. */
+  attachment: number;
+}
+
+export interface UiState {
+  screen: Screen;
+  /** Where help returns to. */
+  behindHelp: Screen;
+  layout: Layout;
+  sidebar: boolean;
+  folded: ReadonlySet<string>;
+  message: MessagePane | null;
+  helpScroll: number;
+  tagged: ReadonlySet<number>;
+  /** The UI's own last notice (the engine has its own). */
+  notice: Notice | null;
+  /** Notices from before this moment are not shown (a key press dismisses them). */
+  dismissedAt: number;
+  /** Bumped to force a full repaint (after a suspend or Ctrl-L). */
+  redraw: number;
+}
+
+export function initialUiState(options: { layout?: Layout; sidebar?: boolean } = {}): UiState {
+  return {
+    screen: 'list',
+    behindHelp: 'list',
+    layout: options.layout ?? 'split',
+    sidebar: options.sidebar ?? true,
+    folded: new Set(),
+    message: null,
+    helpScroll: 0,
+    tagged: new Set(),
+    notice: null,
+    dismissedAt: 0,
+    redraw: 0,
+  };
+}
+
+export type UiAction =
+  | { type: 'open-message'; uid: number; then?: 'attachments' | 'headers' }
+  | { type: 'close-message' }
+  | { type: 'message-scroll'; scroll: number }
+  | { type: 'find'; query: string | null; match: number; scroll?: number }
+  | { type: 'toggle-headers' }
+  | { type: 'show-attachments' }
+  | { type: 'close-attachments' }
+  | { type: 'select-attachment'; index: number }
+  | { type: 'show-help' }
+  | { type: 'close-help' }
+  | { type: 'help-scroll'; scroll: number }
+  | { type: 'show-compose' }
+  | { type: 'close-compose' }
+  | { type: 'layout'; layout: Layout | 'toggle' }
+  | { type: 'sidebar'; visible: boolean | 'toggle' }
+  | { type: 'toggle-fold'; path: string }
+  | { type: 'toggle-tag'; uid: number }
+  | { type: 'clear-tags' }
+  | { type: 'notify'; notice: Notice }
+  | { type: 'dismiss-notices'; at: number }
+  | { type: 'redraw' };
+
+export function reduceUi(state: UiState, action: UiAction): UiState {
+  switch (action.type) {
+    case 'open-message': {
+      const same = state.message?.uid === action.uid ? state.message : null;
+      const message: MessagePane = same
+        ? { ...same, allHeaders: action.then === 'headers' ? !same.allHeaders : same.allHeaders }
+        : {
+            uid: action.uid,
+            allHeaders: action.then === 'headers',
+            scroll: 0,
+            find: null,
+            match: -1,
+            attachment: 0,
+          };
+      return {
+        ...state,
+        message,
+        screen: action.then === 'attachments' ? 'attachments' : 'message',
+      };
+    }
+    case 'close-message':
+      if (!state.message && state.screen === 'list') return state;
+      return { ...state, message: null, screen: 'list' };
+    case 'message-scroll':
+      if (!state.message || state.message.scroll === action.scroll) return state;
+      return { ...state, message: { ...state.message, scroll: action.scroll } };
+    case 'find':
+      if (!state.message) return state;
+      return {
+        ...state,
+        message: {
+          ...state.message,
+          find: action.query,
+          match: action.match,
+          scroll: action.scroll ?? state.message.scroll,
+        },
+      };
+    case 'toggle-headers':
+      if (!state.message) return state;
+      return {
+        ...state,
+        message: { ...state.message, allHeaders: !state.message.allHeaders, scroll: 0, match: -1 },
+      };
+    case 'show-attachments':
+      if (!state.message) return state;
+      return { ...state, screen: 'attachments' };
+    case 'close-attachments':
+      return state.screen === 'attachments' ? { ...state, screen: 'message' } : state;
+    case 'select-attachment':
+      if (!state.message) return state;
+      return { ...state, message: { ...state.message, attachment: action.index } };
+    case 'show-help':
+      if (state.screen === 'help') return state;
+      return { ...state, screen: 'help', behindHelp: state.screen, helpScroll: 0 };
+    case 'close-help':
+      return state.screen === 'help' ? { ...state, screen: state.behindHelp } : state;
+    case 'help-scroll':
+      return { ...state, helpScroll: action.scroll };
+    case 'show-compose':
+      return { ...state, screen: 'compose' };
+    case 'close-compose':
+      return state.screen === 'compose'
+        ? { ...state, screen: state.message ? 'message' : 'list' }
+        : state;
+    case 'layout': {
+      const layout =
+        action.layout === 'toggle' ? (state.layout === 'split' ? 'full' : 'split') : action.layout;
+      return layout === state.layout ? state : { ...state, layout };
+    }
+    case 'sidebar': {
+      const sidebar = action.visible === 'toggle' ? !state.sidebar : action.visible;
+      return sidebar === state.sidebar ? state : { ...state, sidebar };
+    }
+    case 'toggle-fold': {
+      const folded = new Set(state.folded);
+      if (folded.has(action.path)) folded.delete(action.path);
+      else folded.add(action.path);
+      return { ...state, folded };
+    }
+    case 'toggle-tag': {
+      const tagged = new Set(state.tagged);
+      if (tagged.has(action.uid)) tagged.delete(action.uid);
+      else tagged.add(action.uid);
+      return { ...state, tagged };
+    }
+    case 'clear-tags':
+      return state.tagged.size ? { ...state, tagged: new Set() } : state;
+    case 'notify':
+      return { ...state, notice: action.notice };
+    case 'dismiss-notices':
+      return { ...state, dismissedAt: action.at };
+    case 'redraw':
+      return { ...state, redraw: state.redraw + 1 };
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The UI's own state, held outside React so that commands read and change it
+ * synchronously (a command that moves the cursor and then opens the message
+ * under it must see the move). Shaped for useSyncExternalStore like the
+ * engine's MailStore.
+ */
+import type { MessageView } from '../core/types.js';
+import type { KeyToken } from '../keymap/index.js';
+import type { LayoutMetrics } from './layout.js';
+import { INITIAL_CURSOR, type ListCursor } from './list-nav.js';
+import type { PromptState } from './prompt-state.js';
+import { initialUiState, reduceUi, type UiAction, type UiState } from './ui-state.js';
+
+/** The message being read: loading, loaded, or failed. */
+export interface Reading {
+  uid: number;
+  view: MessageView | null;
+  error: string | null;
+}
+
+export interface UiSnapshot {
+  ui: UiState;
+  cursor: ListCursor;
+  prompt: PromptState | null;
+  /** A yes/no question waiting for its key. */
+  question: string | null;
+  /** Keys typed so far of a multi-key binding. */
+  pendingKeys: readonly KeyToken[];
+  reading: Reading | null;
+  /** Something the user waits for (shown with a spinner after a moment). */
+  busy: string | null;
+}
+
+export class UiStore {
+  private snapshot: UiSnapshot;
+  private readonly listeners = new Set<() => void>();
+  /** The layout of the last frame; commands size their moves by it. */
+  metrics: LayoutMetrics = {
+    columns: 80,
+    rows: 24,
+    sidebarWidth: 0,
+    mainWidth: 80,
+    mainHeight: 22,
+    listHeight: 22,
+    readerHeight: 0,
+  };
+
+  constructor(initial: Parameters<typeof initialUiState>[0] = {}) {
+    this.snapshot = {
+      ui: initialUiState(initial),
+      cursor: INITIAL_CURSOR,
+      prompt: null,
+      question: null,
+      pendingKeys: [],
+      reading: null,
+      busy: null,
+    };
+  }
+
+  getSnapshot = (): UiSnapshot => this.snapshot;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  get ui(): UiState {
+    return this.snapshot.ui;
+  }
+
+  /** Replaces part of the snapshot; listeners run only when something changed. */
+  set(patch: Partial<UiSnapshot>): void {
+    let changed = false;
+    for (const key of Object.keys(patch) as Array<keyof UiSnapshot>) {
+      if (this.snapshot[key] !== patch[key]) changed = true;
+    }
+    if (!changed) return;
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  dispatch(action: UiAction): void {
+    this.set({ ui: reduceUi(this.snapshot.ui, action) });
+  }
+}
