@@ -315,28 +315,6 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   return account;
 }
 
-function checkKeys(c: Checker, value: unknown): Record<string, Record<string, string>> | undefined {
-  if (value === undefined) return undefined;
-  if (!isObject(value)) {
-    c.issue('keys', 'must be an object mapping contexts (list, message, ...) to key bindings');
-    return undefined;
-  }
-  const keys: Record<string, Record<string, string>> = {};
-  for (const [context, bindings] of Object.entries(value)) {
-    const path = `keys.${segment(context)}`;
-    if (!isObject(bindings)) {
-      c.issue(path, 'must be an object mapping key sequences to command names');
-      continue;
-    }
-    keys[context] = {};
-    for (const [sequence, command] of Object.entries(bindings)) {
-      const id = c.string(`${path}.${segment(sequence)}`, command);
-      if (id !== undefined) keys[context][sequence] = id;
-    }
-  }
-  return keys;
-}
-
 function checkUi(c: Checker, value: unknown): UiConfig | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) {
@@ -398,7 +376,9 @@ export function validateConfig(document: unknown): ValidationResult {
         : 'names no account (there are none)',
     );
   }
-  const keys = checkKeys(c, document.keys);
+  // Key bindings are checked by the keymap, which reports a bad entry and
+  // ignores it (ARCHITECTURE, principle 4): a typo there must not stop tmail.
+  const keys = document.keys as TmailConfig['keys'];
   const ui = checkUi(c, document.ui);
   if (c.issues.length) return { ok: false, issues: c.issues };
   const config: TmailConfig = { accounts };
@@ -421,6 +401,10 @@ export function checkAccountConfig(account: AccountConfig): ConfigIssue[] {
 /** The JSON an account is written as: its name is the key, so it is left out. */
 export function accountToFile(account: AccountConfig): Record<string, unknown> {
   const { name: _name, ...rest } = account;
-  // Drop undefined fields so the file holds only what is set.
-  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  // Drop undefined fields so the file holds only what is set, in the order
+  // the documentation lists them.
+  const plain = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  const ordered: Record<string, unknown> = {};
+  for (const key of ACCOUNT_KEYS) if (key in plain) ordered[key] = plain[key];
+  return ordered;
 }

@@ -167,7 +167,7 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
     setProvider(found.provider);
     if (found.provider?.serverSavesSent) draft.current.serverSavesSent = true;
     const result = await services.findServers(
-      draft.current,
+      structuredClone(draft.current),
       found,
       password.current,
       (protocol, candidate) =>
@@ -182,7 +182,7 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
   const recheck = async () => {
     setStep('searching');
     setLines([`Checking ${draft.current.imap.host} and ${draft.current.smtp.host}...`]);
-    const [imap, smtp] = await services.probe(draft.current, password.current);
+    const [imap, smtp] = await services.probe(structuredClone(draft.current), password.current);
     evaluate(imap, smtp);
   };
 
@@ -278,7 +278,7 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
     if (displayName) draft.current.displayName = displayName;
     setStep('saving');
     try {
-      setSavedFile(await services.save(draft.current, password.current));
+      setSavedFile(await services.save(structuredClone(draft.current), password.current));
       setStep('done');
     } catch (e) {
       setError((e as { userMessage?: string }).userMessage ?? 'The account could not be saved.');

@@ -1,0 +1,262 @@
+/**
+ * The account wizard on fake services: it asks for the address and password,
+ * finds and checks the servers, handles a wrong password, a self-signed
+ * certificate, a missing keychain and servers typed by hand, saves only what
+ * logged in, and never shows the password.
+ */
+import { render } from 'ink-testing-library';
+import { describe, expect, it, vi } from 'vitest';
+import type { AccountConfig, ProbeResult } from '../../src/core/config/index.js';
+import { TmailError } from '../../src/core/errors.js';
+import { AccountWizard, type WizardServices } from '../../src/ui/wizard/index.js';
+import { waitFor } from '../support/wait.js';
+
+const PASSWORD = 'wizard-Pa55-word';
+const KEY = { enter: '\r', esc: '\u001b', down: '\u001b[B' };
+
+function ok(protocol: 'IMAP' | 'SMTP', host: string, port: number): ProbeResult {
+  return {
+    protocol,
+    host,
+    port,
+    security: 'tls',
+    user: 'ann@example.com',
+    ok: true,
+    detail:
+      protocol === 'IMAP' ? 'logged in as ann@example.com' : 'authenticated as ann@example.com',
+  };
+}
+
+function failed(
+  protocol: 'IMAP' | 'SMTP',
+  host: string,
+  port: number,
+  error: TmailError,
+): ProbeResult {
+  return { protocol, host, port, security: 'tls', user: 'ann@example.com', ok: false, error };
+}
+
+const IMAP_OK = ok('IMAP', 'imap.example.com', 993);
+const SMTP_OK = ok('SMTP', 'smtp.example.com', 465);
+
+function fakeServices(overrides: Partial<WizardServices> = {}) {
+  const services = {
+    discover: vi.fn(async () => ({
+      imap: [
+        { host: 'imap.example.com', port: 993, security: 'tls' as const, source: 'guess' as const },
+      ],
+      smtp: [
+        { host: 'smtp.example.com', port: 465, security: 'tls' as const, source: 'guess' as const },
+      ],
+    })),
+    findServers: vi.fn(async () => ({ imap: IMAP_OK, smtp: SMTP_OK })),
+    probe: vi.fn(async () => [IMAP_OK, SMTP_OK]),
+    keychain: vi.fn(async () => ({ available: true as const })),
+    verifyCommand: vi.fn(async () => null),
+    accountNames: vi.fn(() => ['other']),
+    save: vi.fn(async () => '/home/ann/.config/tmail/config.json'),
+    ...overrides,
+  } satisfies WizardServices;
+  return services;
+}
+
+function start(services: WizardServices) {
+  const onDone = vi.fn<(account: AccountConfig | null) => void>();
+  const app = render(<AccountWizard services={services} onDone={onDone} />);
+  const frame = () => app.lastFrame() ?? '';
+  const frames = () => app.frames.join('\n');
+  const until = (text: string | RegExp) =>
+    waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), {
+      what: `a frame showing ${String(text)}; last frame:\n${frame()}`,
+    });
+  /** Types text and Enter once the frame shows `prompt`. */
+  const answer = async (prompt: string | RegExp, text: string) => {
+    await until(prompt);
+    app.stdin.write(text);
+    await waitFor(() => frame().includes(text) || frame().includes('*'.repeat(text.length)), {
+      what: `the typed text to show`,
+    });
+    app.stdin.write(KEY.enter);
+  };
+  return { app, onDone, frame, frames, until, answer };
+}
+
+describe('the account wizard', () => {
+  it('asks, checks and saves an account with its password in the keychain', async () => {
+    const services = fakeServices();
+    const w = start(services);
+    await w.answer('Email address:', 'ann@example.com');
+    await w.answer('Password:', PASSWORD);
+    await w.until('Where should tmail get the password?');
+    expect(w.frame()).toContain('IMAP imap.example.com:993 (tls): logged in as ann@example.com');
+    expect(w.frame()).toContain('[k] in the system keychain (recommended)');
+    w.app.stdin.write(KEY.enter);
+    await w.until('Account name: example');
+    w.app.stdin.write(KEY.enter);
+    await w.answer('Your name', 'Ann Example');
+    await w.until('Saved account example in /home/ann/.config/tmail/config.json.');
+    const expected = {
+      name: 'example',
+      email: 'ann@example.com',
+      displayName: 'Ann Example',
+      imap: { host: 'imap.example.com', port: 993, security: 'tls' },
+      smtp: { host: 'smtp.example.com', port: 465, security: 'tls' },
+      password: { type: 'keychain' },
+    };
+    expect(services.save).toHaveBeenCalledWith(expect.objectContaining(expected), PASSWORD);
+    expect(services.findServers.mock.calls[0]![2]).toBe(PASSWORD);
+    await waitFor(() => w.onDone.mock.calls.length > 0);
+    expect(w.onDone).toHaveBeenCalledWith(expect.objectContaining(expected));
+    expect(w.frames()).not.toContain(PASSWORD);
+  });
+
+  it('refuses an address that is not one', async () => {
+    const w = start(fakeServices());
+    await w.answer('Email address:', 'ann at example');
+    await w.until('The address must be an email address such as ann@example.com.');
+  });
+
+  it('asks for the password again when the server refuses it, showing its words', async () => {
+    const refused = new TmailError(
+      'AUTH_FAILED',
+      'The IMAP server imap.example.com:993 refused the login for new; check the user name and password.',
+      { serverText: '[AUTHENTICATIONFAILED] Authentication failed.' },
+    );
+    const services = fakeServices({
+      findServers: vi
+        .fn()
+        .mockResolvedValueOnce({
+          imap: failed('IMAP', 'imap.example.com', 993, refused),
+          smtp: SMTP_OK,
+        })
+        .mockResolvedValueOnce({ imap: IMAP_OK, smtp: SMTP_OK }),
+    });
+    const w = start(services);
+    await w.answer('Email address:', 'ann@example.com');
+    await w.answer('Password:', 'wrong-one');
+    await w.until('[AUTHENTICATIONFAILED] Authentication failed. Type the password again');
+    await w.answer('Password:', PASSWORD);
+    await w.until('Where should tmail get the password?');
+    expect(services.findServers.mock.calls[1]![2]).toBe(PASSWORD);
+    expect(w.frames()).not.toContain(PASSWORD);
+    expect(w.frames()).not.toContain('wrong-one');
+  });
+
+  it('offers to trust a self-signed certificate for this account only', async () => {
+    const untrusted = new TmailError(
+      'TLS_UNTRUSTED',
+      'The certificate of the IMAP server mail.example.com:993 is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT).',
+    );
+    const services = fakeServices({
+      findServers: vi.fn(async () => ({
+        imap: failed('IMAP', 'mail.example.com', 993, untrusted),
+        smtp: SMTP_OK,
+      })),
+    });
+    const w = start(services);
+    await w.answer('Email address:', 'ann@example.com');
+    await w.answer('Password:', PASSWORD);
+    await w.until('Trust the certificate of mail.example.com:993 for this account only');
+    w.app.stdin.write('y');
+    await w.until('Where should tmail get the password?');
+    const [checked] = services.probe.mock.calls[0]! as unknown as [AccountConfig];
+    expect(checked.allowInvalidCert).toBe(true);
+    expect(checked.imap.host).toBe('mail.example.com');
+  });
+
+  it('without a keychain says why and offers a command or a prompt; checks the command', async () => {
+    const services = fakeServices({
+      keychain: vi.fn(async () => ({
+        available: false as const,
+        error: new TmailError(
+          'KEYCHAIN_UNAVAILABLE',
+          'The system keychain is not available (no D-Bus session); keep the password with a command (--password-command) or type it at each run (--password-prompt) instead.',
+        ),
+      })),
+      verifyCommand: vi
+        .fn()
+        .mockResolvedValueOnce(
+          new TmailError(
+            'SECRET_UNAVAILABLE',
+            'The command printed something else than the password that logged in.',
+          ),
+        )
+        .mockResolvedValueOnce(null),
+    });
+    const w = start(services);
+    await w.answer('Email address:', 'ann@example.com');
+    await w.answer('Password:', PASSWORD);
+    await w.until('The system keychain is not available (no D-Bus session)');
+    expect(w.frame()).not.toContain('[k]');
+    expect(w.frame()).toContain('[c] from a command');
+    expect(w.frame()).toContain('[p] nowhere: ask for it');
+    w.app.stdin.write('c');
+    await w.answer('Command:', 'pass show wrong');
+    await w.until('The command printed something else than the password that logged in.');
+    w.app.stdin.write('\u0015');
+    await w.answer('Command:', 'pass show mail/ann');
+    await w.until('Account name:');
+    w.app.stdin.write(KEY.enter);
+    await w.answer('Your name', 'Ann');
+    await w.until('Saved account');
+    expect(services.verifyCommand).toHaveBeenLastCalledWith('pass show mail/ann', PASSWORD);
+    expect(services.save).toHaveBeenCalledWith(
+      expect.objectContaining({ password: { type: 'command', command: 'pass show mail/ann' } }),
+      PASSWORD,
+    );
+  });
+
+  it('lets the servers be typed by hand when no guess answers', async () => {
+    const refused = (protocol: 'IMAP' | 'SMTP', port: number) =>
+      failed(
+        protocol,
+        `${protocol.toLowerCase()}.example.com`,
+        port,
+        new TmailError('HOST_UNKNOWN', `The ${protocol} server name could not be found.`),
+      );
+    const services = fakeServices({
+      findServers: vi.fn(async () => ({ imap: refused('IMAP', 993), smtp: refused('SMTP', 465) })),
+      probe: vi.fn(async (account: AccountConfig) => [
+        { ...IMAP_OK, host: account.imap.host, port: account.imap.port },
+        { ...SMTP_OK, host: account.smtp.host, port: account.smtp.port },
+      ]),
+    });
+    const w = start(services);
+    await w.answer('Email address:', 'ann@example.com');
+    await w.answer('Password:', PASSWORD);
+    await w.until('No working settings were found');
+    // IMAP host: replace the guess.
+    w.app.stdin.write('\u0015');
+    await w.answer('> IMAP host:', 'box.example.net');
+    await w.until('> IMAP port: 993');
+    w.app.stdin.write(KEY.enter);
+    await w.until('> IMAP security');
+    w.app.stdin.write(KEY.enter);
+    await w.until('> SMTP host');
+    w.app.stdin.write('\u0015');
+    await w.answer('> SMTP host:', 'box.example.net');
+    await w.until('> SMTP port: 465');
+    w.app.stdin.write('\u0015');
+    await w.answer('> SMTP port:', '587');
+    await w.until('> SMTP security');
+    w.app.stdin.write('\u0015');
+    await w.answer('> SMTP security', 'starttls');
+    await w.until('> Login name');
+    w.app.stdin.write(KEY.enter);
+    await w.until('Where should tmail get the password?');
+    const [checked] = services.probe.mock.calls[0]! as unknown as [AccountConfig];
+    expect(checked.imap).toEqual({ host: 'box.example.net', port: 993, security: 'tls' });
+    expect(checked.smtp).toEqual({ host: 'box.example.net', port: 587, security: 'starttls' });
+  });
+
+  it('is cancelled by Esc, and saves nothing', async () => {
+    const services = fakeServices();
+    const w = start(services);
+    await w.answer('Email address:', 'ann@example.com');
+    await w.until('Password:');
+    w.app.stdin.write(KEY.esc);
+    await waitFor(() => w.onDone.mock.calls.length > 0, { what: 'the wizard to end' });
+    expect(w.onDone).toHaveBeenCalledWith(null);
+    expect(services.save).not.toHaveBeenCalled();
+  });
+});
