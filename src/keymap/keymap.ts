@@ -105,9 +105,7 @@ export function buildKeymap(
         const where = `keys.${contextName}.${spec}`;
         const tokens = parseKeySpec(spec);
         if (!tokens) {
-          errors.push(
-            `${where}: not a key this terminal can send (write j, G, <C-d>, <PgDn>, <Enter>).`,
-          );
+          errors.push(`${where}: not a key (write j, G, <C-d>, <PgDn>, <Enter>).`);
           continue;
         }
         if (typeof command !== 'string') {

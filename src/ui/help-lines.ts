@@ -33,7 +33,10 @@ export function contextEntries(
     list.push(displayKeys(binding.keys));
     byCommand.set(binding.command, list);
   }
-  return [...byCommand].map(([command, keys]) => ({
+  // The context's own commands first (scrolling before replying in the message view).
+  const own = (command: string) => (command.startsWith(`${context}.`) ? 0 : 1);
+  const ordered = [...byCommand].sort((a, b) => own(a[0]) - own(b[0]));
+  return ordered.map(([command, keys]) => ({
     command,
     keys: keys.join(', '),
     description: findCommandInfo(command)?.description ?? command,
@@ -43,7 +46,7 @@ export function contextEntries(
 /** The help text for a screen, each line at most `width` cells. */
 export function helpLines(keymap: Keymap, front: KeyContext, width: number): HelpLine[] {
   const lines: HelpLine[] = [];
-  const keyWidth = Math.min(18, Math.max(10, Math.floor(width * 0.25)));
+  const keyWidth = Math.min(22, Math.max(12, Math.floor(width * 0.25)));
   const textWidth = Math.max(10, width - keyWidth - 2);
   const order = [
     front,

@@ -8,6 +8,7 @@ import { render, type Instance } from 'ink';
 import type { CommandContext } from '../commands/index.js';
 import type { TmailConfig } from '../core/config/types.js';
 import type { MailEngine } from '../core/engine/engine.js';
+import { createLogger } from '../core/log.js';
 import { buildKeymap } from '../keymap/index.js';
 import { App, createInputSwitch, type InputSwitch, type Runtime } from './App.js';
 import type { BenchMarks } from './bench-marks.js';
@@ -15,6 +16,8 @@ import { Controller } from './controller.js';
 import { KeyDispatcher } from './key-dispatcher.js';
 import { pickTheme } from './theme.js';
 import { UiStore } from './ui-store.js';
+
+const log = createLogger('tui');
 
 export interface StartAppOptions {
   engine: MailEngine;
@@ -73,6 +76,7 @@ export function createRuntime(options: StartAppOptions): Runtime {
     pending: (keys) => store.set({ pendingKeys: keys }),
   });
   const notices = [...(options.notices ?? []), ...errors];
+  for (const error of errors) log.warn('key binding skipped', { error });
   if (notices.length) {
     const more = notices.length > 1 ? ` (and ${notices.length - 1} more in the log)` : '';
     controller.notify('error', `${notices[0]}${more}`);

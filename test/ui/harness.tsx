@@ -56,6 +56,9 @@ export function rawKey(token: string): string {
   return token;
 }
 
+// The program's log goes to a temp file, never to the user's state directory.
+process.env.TMAIL_LOG_FILE ??= join(tmpdir(), `tmail-ui-test-${process.pid}.log`);
+
 // Colours on, so tests can see the highlighted row (ink-testing-library's stdout is no TTY).
 chalk.level = 1;
 
