@@ -349,10 +349,28 @@ describe('keychain accounts', () => {
     expect(keytar.entries.get('tmail/kc')).toBe(user.password);
     expect(savedAccounts().kc!.password).toEqual({ type: 'keychain' });
     expect((await tmail(['test', 'kc'])).code).toBe(0);
+    // edit --keychain asks for the password again, checks it, and replaces the entry.
+    keytar.entries.set('tmail/kc', 'stale');
+    const rekeyed = await tmail(['edit', 'kc', '--keychain'], `${user.password}\n`);
+    expect(rekeyed.code).toBe(0);
+    expect(keytar.entries.get('tmail/kc')).toBe(user.password);
     const removed = await tmail(['remove', 'kc']);
     expect(removed.stdout).toBe('Removed account kc and its password in the system keychain.\n');
     expect(keytar.entries.size).toBe(0);
     expect(savedAccounts().kc).toBeUndefined();
+  });
+
+  it('leave the keychain when the account moves to a password command', async () => {
+    const keytar = memoryKeytar();
+    configureKeychain({ loader: async () => keytar });
+    expect(
+      (await tmail(['add', ...serverArgs('kc2'), '--keychain'], `${user.password}\n`)).code,
+    ).toBe(0);
+    const moved = await tmail(['edit', 'kc2', '--password-command', rightCommand()]);
+    expect(moved.code).toBe(0);
+    expect(keytar.entries.has('tmail/kc2')).toBe(false);
+    expect(savedAccounts().kc2!.password).toMatchObject({ type: 'command' });
+    await tmail(['remove', 'kc2']);
   });
 
   it('without keytar: one sentence suggesting command or prompt, and nothing saved', async () => {

@@ -201,4 +201,88 @@ describe('failures, each in one sentence naming host and port', () => {
     expect(failed(imap!).code).toBe('TLS_FAILED');
     expect(failed(imap!).message).toContain(`${stack.host}:${stack.ports.imap}`);
   });
+
+  describe('servers that answer NO or BAD', () => {
+    /** A line-based fake server: `reply` answers each line the client sends. */
+    async function fakeServer(greeting: string, reply: (line: string) => string | undefined) {
+      const server = createServer((socket) => {
+        socket.write(greeting);
+        let buffer = '';
+        socket.on('data', (chunk) => {
+          buffer += chunk.toString();
+          let end: number;
+          while ((end = buffer.indexOf('\r\n')) >= 0) {
+            const answer = reply(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+            if (answer !== undefined) socket.write(answer);
+          }
+        });
+        socket.on('error', () => {});
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return { server, port: (server.address() as { port: number }).port };
+    }
+
+    it('an IMAP server that refuses the login for another reason: its words, with host and port', async () => {
+      const { server, port } = await fakeServer('* OK fake ready\r\n', (line) => {
+        const [tag, command] = line.split(' ');
+        if (/^capability$/i.test(command ?? ''))
+          return `* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`;
+        if (/^(login|authenticate)$/i.test(command ?? ''))
+          return `${tag} NO [UNAVAILABLE] Down for maintenance\r\n`;
+        return `${tag} BAD what\r\n`;
+      });
+      try {
+        const result = await probeImap(
+          { ...account, imap: { host: '127.0.0.1', port, security: 'plain' } },
+          { user: 'x', password: 'y' },
+        );
+        expect(failed(result)).toMatchObject({
+          code: 'SERVER_NO',
+          userMessage: `The IMAP server 127.0.0.1:${port} cannot log anyone in at the moment; try again later: Down for maintenance.`,
+        });
+      } finally {
+        server.close();
+      }
+    });
+
+    it('an SMTP server that refuses at the greeting: its words, with host and port', async () => {
+      const { server, port } = await fakeServer(
+        '554 5.3.2 fake.example.test is not taking mail now\r\n',
+        (line) => (/^quit/i.test(line) ? '221 bye\r\n' : '503 5.5.1 no\r\n'),
+      );
+      try {
+        const result = await probeSmtp(
+          { ...account, smtp: { host: '127.0.0.1', port, security: 'plain' } },
+          { user: 'x', password: 'y' },
+        );
+        expect(failed(result)).toMatchObject({
+          code: 'SERVER_NO',
+          userMessage: `The SMTP server 127.0.0.1:${port} refused the connection before the login: 554 5.3.2 fake.example.test is not taking mail now.`,
+        });
+      } finally {
+        server.close();
+      }
+    });
+
+    it('an SMTP server that offers no login is not reported as working', async () => {
+      const { server, port } = await fakeServer('220 fake ESMTP\r\n', (line) => {
+        if (/^ehlo/i.test(line)) return '250-fake\r\n250 8BITMIME\r\n';
+        if (/^quit/i.test(line)) return '221 bye\r\n';
+        return '502 5.5.2 no\r\n';
+      });
+      try {
+        const result = await probeSmtp(
+          { ...account, smtp: { host: '127.0.0.1', port, security: 'plain' } },
+          { user: 'x', password: 'y' },
+        );
+        expect(failed(result)).toMatchObject({
+          code: 'SERVER_NO',
+          message: `The SMTP server 127.0.0.1:${port} offers no login (AUTH) on this connection; check the security setting (tls or starttls) and the port.`,
+        });
+      } finally {
+        server.close();
+      }
+    });
+  });
 });

@@ -70,11 +70,46 @@ export async function probeImap(
     await Promise.race([client.logout().catch(() => {}), stopped.catch(() => {})]);
     return { ...base, ok: true, detail: `logged in as ${credentials.user}`, specialUse };
   } catch (error) {
-    return { ...base, ok: false, error: translateImapError(error, account) };
+    return { ...base, ok: false, error: probeError(error, account) };
   } finally {
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     stopped.catch(() => {});
     client.close();
   }
+}
+
+/**
+ * Login refusals that are not about the password (RFC 5530 response codes):
+ * saying "check the password" would send the user the wrong way.
+ */
+const LOGIN_REFUSALS: Record<string, string> = {
+  UNAVAILABLE: 'cannot log anyone in at the moment; try again later',
+  PRIVACYREQUIRED: 'accepts the login only over an encrypted connection; use tls or starttls',
+  EXPIRED: 'says the password or account has expired',
+  CONTACTADMIN: 'refused the login and asks you to contact its administrator',
+  LIMIT: 'refused the login because a limit was reached',
+};
+
+/** translateImapError, with host and port in the NO and BAD sentences too. */
+function probeError(error: unknown, account: AccountConfig): TmailError {
+  const where = `${account.imap.host}:${account.imap.port}`;
+  const e = (error ?? {}) as { serverResponseCode?: string; responseText?: string };
+  const refusal = e.serverResponseCode && LOGIN_REFUSALS[e.serverResponseCode.toUpperCase()];
+  if (refusal) {
+    return new TmailError('SERVER_NO', `The IMAP server ${where} ${refusal}.`, {
+      serverText: e.responseText,
+      cause: error,
+    });
+  }
+  const translated = translateImapError(error, account);
+  if (translated.code === 'SERVER_NO' || translated.code === 'SERVER_BAD') {
+    const what =
+      translated.code === 'SERVER_NO' ? 'refused the request' : 'did not understand the request';
+    return new TmailError(translated.code, `The IMAP server ${where} ${what}.`, {
+      serverText: translated.serverText,
+      cause: error,
+    });
+  }
+  return translated;
 }

@@ -86,9 +86,38 @@ export async function probeSmtp(
     return { ...base, ok: true, detail: `authenticated as ${credentials.user}` };
   } catch (error) {
     connection.close();
-    return { ...base, ok: false, error: translateSmtpError(error, account) };
+    return { ...base, ok: false, error: probeError(error, account) };
   } finally {
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * translateSmtpError speaks of sending; before any message, a refusal is of
+ * the greeting, EHLO or STARTTLS, so say that (with the server's words).
+ */
+function probeError(error: unknown, account: AccountConfig): TmailError {
+  const translated = translateSmtpError(error, account);
+  if (translated.code !== 'SEND_FAILED') return translated;
+  const where = `${account.smtp.host}:${account.smtp.port}`;
+  const e = (error ?? {}) as { code?: string; response?: string; responseCode?: number };
+  if (e.code === 'ETLS') {
+    return new TmailError(
+      'TLS_FAILED',
+      `The SMTP server ${where} could not start TLS (STARTTLS); check the security setting (tls, starttls or plain) and the port.`,
+      { serverText: e.response, cause: error },
+    );
+  }
+  if (e.responseCode) {
+    // 500 to 504 are syntax errors (RFC 5321 4.2.1): the server did not understand.
+    return new TmailError(
+      e.responseCode >= 500 && e.responseCode <= 504 ? 'SERVER_BAD' : 'SERVER_NO',
+      `The SMTP server ${where} refused the connection before the login.`,
+      { serverText: e.response, cause: error },
+    );
+  }
+  return new TmailError('INTERNAL', `Checking the SMTP server ${where} failed unexpectedly.`, {
+    cause: error,
+  });
 }
