@@ -1,0 +1,190 @@
+/**
+ * `npm run bench`: speed and memory at 1k, 10k and 100k messages, against a
+ * private Dovecot on 127.0.0.1, written to bench/results/latest.{json,md}.
+ *
+ * Measured per folder size:
+ *  - a bare imapflow script (connect, log in, select, fetch the newest 50
+ *    envelopes): the least any Node client can do, the yardstick;
+ *  - `tmail list --limit 50 --json`: process start to exit, and peak RSS;
+ *  - marking 10,000 messages read (all of them at 1k) through the engine;
+ *  - the TUI: launch to the first screen of the list, peak RSS, and key press
+ *    to repainted frame (bench/tui.ts).
+ * Each timing is the median of several runs; the machine is noisy, so compare
+ * ratios within one run rather than numbers across runs.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SEEN } from '../src/core/types.js';
+import { testAccount, testConfigEnv } from '../test/support/accounts.js';
+import { testEngine } from '../test/support/engine.js';
+import { startMailStack, type MailStack } from '../test/support/mail-stack.js';
+import { seedMaildir } from '../test/support/seed.js';
+import type { TestUser } from '../test/support/stack.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const SIZES = (process.env.TMAIL_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
+const RUNS = Number(process.env.TMAIL_BENCH_RUNS ?? 7);
+
+interface ProcessSample {
+  ms: number;
+  rssKiB: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Runs a node script to its end; wall time from spawn to exit, and its peak RSS. */
+async function timeNode(args: string[], env: Record<string, string>): Promise<ProcessSample> {
+  const rssFile = join(mkdtempSync(join(tmpdir(), 'tmail-rss-')), 'rss');
+  const start = performance.now();
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: {
+        ...process.env,
+        ...env,
+        NODE_OPTIONS: `--import=${join(root, 'bench/rss-probe.mjs')}`,
+        TMAIL_RSS_FILE: rssFile,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (c) => resolve(c ?? 1));
+  });
+  const ms = performance.now() - start;
+  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
+  return { ms, rssKiB: Number(readFileSync(rssFile, 'utf8')) };
+}
+
+async function sample(
+  runs: number,
+  once: () => Promise<ProcessSample>,
+): Promise<{ ms: number; rssMiB: number }> {
+  await once(); // warm the server's caches and the file system
+  const samples: ProcessSample[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await once());
+  return {
+    ms: Math.round(median(samples.map((s) => s.ms))),
+    rssMiB: Math.round(Math.max(...samples.map((s) => s.rssKiB)) / 1024),
+  };
+}
+
+async function markRead(
+  stack: MailStack,
+  user: TestUser,
+  size: number,
+): Promise<{ count: number; ms: number; stores: number }> {
+  const { engine } = testEngine(stack.info(), user);
+  await engine.start({ retry: false });
+  try {
+    await engine.request({ type: 'open-folder', path: 'INBOX', rows: 50 });
+    const view = engine.state.view!;
+    const count = Math.min(10_000, size);
+    const uids = view.uids.slice(0, count);
+    const before = engine.stats.storeCommands;
+    const start = performance.now();
+    await engine.request({ type: 'set-flags', uids, add: [SEEN], undoable: false });
+    const ms = Math.round(performance.now() - start);
+    // Put the folder back as it was for the next runs.
+    await engine.request({ type: 'set-flags', uids, remove: [SEEN], undoable: false });
+    return { count, ms, stores: engine.stats.storeCommands - before - 1 };
+  } finally {
+    await engine.close();
+  }
+}
+
+interface TuiBench {
+  firstScreenMs: number;
+  rssMiB: number;
+  keyToFrameMs: number;
+}
+
+/** The TUI measurements live with the TUI (bench/tui.ts); absent until it exists. */
+async function tuiBench(env: Record<string, string>, runs: number): Promise<TuiBench | null> {
+  try {
+    const module = (await import('./tui.js')) as {
+      benchTui?: (env: Record<string, string>, runs: number) => Promise<TuiBench>;
+    };
+    return module.benchTui ? await module.benchTui(env, runs) : null;
+  } catch (error) {
+    process.stderr.write(`TUI bench skipped: ${(error as Error).message}\n`);
+    return null;
+  }
+}
+
+const stack = await startMailStack();
+const results: Array<Record<string, unknown>> = [];
+try {
+  for (const size of SIZES) {
+    const user = await stack.addUser(`bench${size}`);
+    process.stderr.write(`Seeding ${size} messages...\n`);
+    const seedStart = performance.now();
+    await seedMaildir(stack.info(), user.name, size);
+    const seedMs = Math.round(performance.now() - seedStart);
+    const env = testConfigEnv([testAccount(stack.info(), user)]);
+
+    process.stderr.write(`Measuring ${size}...\n`);
+    const bare = await sample(RUNS, () =>
+      timeNode(
+        ['bench/bare-imapflow.mjs', stack.host, String(stack.ports.imap), user.name, user.password],
+        {},
+      ),
+    );
+    const list = await sample(RUNS, () =>
+      timeNode(['bin/tmail.js', 'list', '--limit', '50', '--json'], env),
+    );
+    const read = await markRead(stack, user, size);
+    const tui = await tuiBench(env, RUNS);
+    results.push({ size, seedMs, bare, list, markRead: read, tui });
+    process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
+  }
+} finally {
+  await stack.stop();
+}
+
+const lines = [
+  `# tmail benchmark`,
+  '',
+  `${new Date().toISOString()}, Node ${process.version}, ${RUNS} runs each (median; RSS is the peak), loopback Dovecot.`,
+  '',
+  '| messages | bare imapflow: newest 50 | tmail list --limit 50 | ratio | tmail list peak RSS | TUI first screen | ratio | TUI peak RSS | key to frame | mark read |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...results
+    .map((r) => {
+      const bare = r.bare as { ms: number };
+      const list = r.list as { ms: number; rssMiB: number };
+      const tui = r.tui as TuiBench | null;
+      const mark = r.markRead as { count: number; ms: number; stores: number };
+      return [
+        (r.size as number).toLocaleString('en'),
+        `${bare.ms} ms`,
+        `${list.ms} ms`,
+        (list.ms / bare.ms).toFixed(2),
+        `${list.rssMiB} MiB`,
+        tui ? `${tui.firstScreenMs} ms` : 'n/a',
+        tui ? (tui.firstScreenMs / bare.ms).toFixed(2) : 'n/a',
+        tui ? `${tui.rssMiB} MiB` : 'n/a',
+        tui ? `${tui.keyToFrameMs} ms` : 'n/a',
+        `${mark.count.toLocaleString('en')} in ${mark.ms} ms (${mark.stores} STORE)`,
+      ].join(' | ');
+    })
+    .map((row) => `| ${row} |`),
+  '',
+];
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(
+  join(root, 'bench/results/latest.json'),
+  JSON.stringify(
+    { at: new Date().toISOString(), node: process.version, runs: RUNS, results },
+    null,
+    2,
+  ),
+);
+writeFileSync(join(root, 'bench/results/latest.md'), lines.join('\n'));
+process.stdout.write(lines.join('\n') + '\n');
