@@ -4,7 +4,10 @@
  * answers, an unknown host, and the self-signed certificate refused by default
  * and accepted with the account's explicit opt-out.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountConfig, ProbeResult } from '../../src/core/config/index.js';
 import { probeAccount, formatProbeResult } from '../../src/core/config/account-setup.js';
@@ -18,9 +21,22 @@ const stack = sharedMailStack();
 let user: TestUser;
 let account: AccountConfig;
 
+let dir: string;
+
 beforeAll(async () => {
   user = await newTestUser(stack, 'probe');
   account = testAccount(stack, user);
+  dir = mkdtempSync(join(tmpdir(), 'tmail-probe-'));
+  process.env.TMAIL_LOG_FILE = join(dir, 'tmail.log');
+  process.env.TMAIL_LOG_LEVEL = 'debug';
+});
+
+afterAll(() => {
+  // imapflow and nodemailer log every command at debug level; never the password.
+  const log = readFileSync(join(dir, 'tmail.log'), 'utf8');
+  expect(log).toContain('LOGIN');
+  expect(log).not.toContain(user.password);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function failed(result: ProbeResult) {

@@ -7,6 +7,7 @@
 import { ImapFlow } from 'imapflow';
 import type { AccountConfig, Credentials, FolderRoles, ProbeResult } from '../config/types.js';
 import { TmailError } from '../errors.js';
+import { registerSecret } from '../log.js';
 import { imapOptions, translateImapError } from './connect.js';
 
 export interface ProbeOptions {
@@ -30,6 +31,11 @@ export async function probeImap(
   options: ProbeOptions = {},
 ): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? 15_000;
+  // Whoever passed the secret may not have registered it (the wizard's typed
+  // password): the library logs below must never show it.
+  for (const secret of [credentials.password, credentials.accessToken]) {
+    if (secret) registerSecret(secret);
+  }
   const base = {
     protocol: 'IMAP' as const,
     host: account.imap.host,
