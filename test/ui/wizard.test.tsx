@@ -104,7 +104,7 @@ describe('the account wizard', () => {
       password: { type: 'keychain' },
     };
     expect(services.save).toHaveBeenCalledWith(expect.objectContaining(expected), PASSWORD);
-    expect(services.findServers.mock.calls[0]![2]).toBe(PASSWORD);
+    expect(vi.mocked(services.findServers).mock.calls[0]![2]).toBe(PASSWORD);
     await waitFor(() => w.onDone.mock.calls.length > 0);
     expect(w.onDone).toHaveBeenCalledWith(expect.objectContaining(expected));
     expect(w.frames()).not.toContain(PASSWORD);
@@ -137,7 +137,7 @@ describe('the account wizard', () => {
     await w.until('[AUTHENTICATIONFAILED] Authentication failed. Type the password again');
     await w.answer('Password:', PASSWORD);
     await w.until('Where should tmail get the password?');
-    expect(services.findServers.mock.calls[1]![2]).toBe(PASSWORD);
+    expect(vi.mocked(services.findServers).mock.calls[1]![2]).toBe(PASSWORD);
     expect(w.frames()).not.toContain(PASSWORD);
     expect(w.frames()).not.toContain('wrong-one');
   });
@@ -159,7 +159,7 @@ describe('the account wizard', () => {
     await w.until('Trust the certificate of mail.example.com:993 for this account only');
     w.app.stdin.write('y');
     await w.until('Where should tmail get the password?');
-    const [checked] = services.probe.mock.calls[0]! as unknown as [AccountConfig];
+    const [checked] = vi.mocked(services.probe).mock.calls[0]! as unknown as [AccountConfig];
     expect(checked.allowInvalidCert).toBe(true);
     expect(checked.imap.host).toBe('mail.example.com');
   });
@@ -244,7 +244,7 @@ describe('the account wizard', () => {
     await w.until('> Login name');
     w.app.stdin.write(KEY.enter);
     await w.until('Where should tmail get the password?');
-    const [checked] = services.probe.mock.calls[0]! as unknown as [AccountConfig];
+    const [checked] = vi.mocked(services.probe).mock.calls[0]! as unknown as [AccountConfig];
     expect(checked.imap).toEqual({ host: 'box.example.net', port: 993, security: 'tls' });
     expect(checked.smtp).toEqual({ host: 'box.example.net', port: 587, security: 'starttls' });
   });
