@@ -16,12 +16,14 @@ export {
   getKeychainPassword,
   keychainCallsStuck,
   keychainStatus,
+  loadKeytarInProcess,
   setKeychainPassword,
   type KeychainOptions,
   type KeychainStatus,
   type KeytarApi,
   type KeytarLoader,
 } from './keychain.js';
+export { loadKeytarInHelper } from './keychain-helper.js';
 export { runSecretCommand, type SecretCommandOptions } from './command.js';
 export { promptSecret, type TerminalPromptIo } from './terminal-prompt.js';
 
