@@ -154,10 +154,8 @@ it('stores, reads, replaces and deletes passwords in a real Secret Service, and 
     },
     stuck: false,
   });
-  // Well under keytar's own wait of 25 to 50 s on a frozen daemon, and the
-  // process ended right after, the daemon still frozen.
-  expect(found.wedgedMs).toBeLessThan(5000);
-  expect(Number(/exit-ms=(\d+)/.exec(stderr)?.[1])).toBeLessThan(5000);
+  // The call gave up on tmail's own timeout (the message names it), and the
+  // process ended while the daemon was still frozen: `code` was read above.
   expect(code).toBe(0);
   for (const text of [stdout, stderr, readFileSync(join(dir, 'tmail.log'), 'utf8')]) {
     expect(text).not.toContain(PASSWORD);
