@@ -21,7 +21,6 @@ import { ReaderPane } from './ReaderPane.js';
 import { StatusLine } from './StatusLine.js';
 import { ThemeContext, type Theme } from './theme.js';
 import type { UiStore } from './ui-store.js';
-import { useTerminalSize } from './use-terminal-size.js';
 
 /** A switch the runtime flips to hand the keyboard to another program (the editor). */
 export interface InputSwitch {
@@ -87,8 +86,7 @@ const HINT = '?:help  q:quit';
 export function App({ runtime }: { runtime: Runtime }) {
   const { engine, store, controller } = runtime;
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const size = useTerminalSize();
-  const { ui, cursor } = snapshot;
+  const { ui, cursor, size } = snapshot;
   const metrics = useMemo(
     () =>
       computeLayout({

@@ -66,7 +66,8 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
     parts.push(where);
     if (view) {
       const unread = folder?.unread;
-      const total = view.search ? view.total : (folder?.total ?? view.total);
+      // The open folder's own list is fresher than the folder list's counts.
+      const total = view.total;
       parts.push(
         view.search
           ? `${count(view.total)} found`

@@ -10,7 +10,13 @@ import { TmailError, isTmailError, toTmailError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createBenchMarks } from './bench-marks.js';
-import { guardTerminal, ringBell, suspendProcess, TerminalScreen } from './terminal.js';
+import {
+  gatedStdout,
+  guardTerminal,
+  ringBell,
+  suspendProcess,
+  TerminalScreen,
+} from './terminal.js';
 
 export interface TuiOptions {
   account?: string;
@@ -120,12 +126,14 @@ export async function runTui(options: TuiOptions): Promise<number> {
   bench?.mark('ui-loaded');
 
   const screen = new TerminalScreen();
+  let unmount: () => void = () => {};
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     finish = resolve;
   });
   const unguard = guardTerminal({
     screen,
+    beforeLeave: () => unmount(),
     onFatal: (error) => {
       log.error('crash', { message: (error as Error)?.message, stack: (error as Error)?.stack });
       process.stderr.write(`tmail: ${toTmailError(error).userMessage}\n`);
@@ -136,6 +144,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const started = startApp({
     engine,
     config,
+    stdout: gatedStdout(process.stdout, () => screen.isActive),
     exit: () => finish(),
     suspend: () => suspendProcess(screen, () => started.runtime.controller.redraw()),
     bell: () => ringBell(),
@@ -143,6 +152,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
     home: homedir(),
     notices: startupNotices,
   });
+  unmount = () => started.instance.unmount();
   const { controller } = started.runtime;
   notify = (message) => controller.notify('error', message);
   passwords.attach(

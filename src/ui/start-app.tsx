@@ -15,7 +15,7 @@ import type { BenchMarks } from './bench-marks.js';
 import { Controller } from './controller.js';
 import { KeyDispatcher } from './key-dispatcher.js';
 import { pickTheme } from './theme.js';
-import { UiStore } from './ui-store.js';
+import { followTerminalSize, UiStore } from './ui-store.js';
 
 const log = createLogger('tui');
 
@@ -98,8 +98,10 @@ export function createRuntime(options: StartAppOptions): Runtime {
 export function startApp(options: StartAppOptions): StartedApp {
   const runtime = createRuntime(options);
   const bench = runtime.bench;
+  const stdout = options.stdout ?? process.stdout;
+  followTerminalSize(runtime.store, stdout);
   const instance = render(<App runtime={runtime} />, {
-    stdout: options.stdout ?? process.stdout,
+    stdout,
     stdin: options.stdin ?? process.stdin,
     stderr: options.stderr ?? process.stderr,
     exitOnCtrlC: false,

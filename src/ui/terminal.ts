@@ -51,6 +51,11 @@ export class TerminalScreen {
 
 export interface GuardOptions {
   screen: TerminalScreen;
+  /**
+   * Runs before the terminal is restored: unmount Ink here, or its own exit
+   * handler draws the last frame again over the restored screen.
+   */
+  beforeLeave?: () => void;
   /** Called once on a fatal error, after the terminal is back: print one sentence. */
   onFatal: (error: unknown) => void;
   /** A promise nobody handled: logged, not fatal (a stray promise must not end a session). */
@@ -61,14 +66,23 @@ export interface GuardOptions {
  * Restores the terminal on every exit path. Returns a function that removes
  * the handlers again (after a normal quit).
  */
-export function guardTerminal({ screen, onFatal, onStray }: GuardOptions): () => void {
-  const onExit = () => screen.leave();
-  const onSignal = (signal: NodeJS.Signals) => {
+export function guardTerminal({ screen, beforeLeave, onFatal, onStray }: GuardOptions): () => void {
+  const restore = () => {
+    if (!screen.isActive) return;
+    try {
+      beforeLeave?.();
+    } catch {
+      // Restoring the terminal matters more than a clean unmount.
+    }
     screen.leave();
+  };
+  const onExit = () => restore();
+  const onSignal = (signal: NodeJS.Signals) => {
+    restore();
     process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
   };
   const onCrash = (error: unknown) => {
-    screen.leave();
+    restore();
     onFatal(error);
     process.exit(1);
   };
@@ -107,4 +121,30 @@ export function suspendProcess(screen: TerminalScreen, resumed: () => void): voi
 /** Rings the terminal bell: BEL moves no cursor, so it is safe under Ink. */
 export function ringBell(stdout: Pick<NodeJS.WriteStream, 'write'> = process.stdout): void {
   stdout.write('\u0007');
+}
+
+/**
+ * The stream Ink writes to: the real stdout while tmail has the screen, and
+ * nothing while it does not (suspended with Ctrl-Z, or an editor running).
+ * Without the gate, a timer firing on resume, before the SIGCONT handler has
+ * taken the alternate screen back, draws a frame over the shell's screen.
+ */
+export function gatedStdout(stdout: NodeJS.WriteStream, open: () => boolean): NodeJS.WriteStream {
+  return new Proxy(stdout, {
+    get(target, property, receiver) {
+      if (property === 'write') {
+        return (...args: Parameters<NodeJS.WriteStream['write']>) => {
+          if (open()) return target.write(...args);
+          // Keep the write contract: call the callback as if the bytes were written.
+          const callback = args.find((a) => typeof a === 'function') as (() => void) | undefined;
+          callback?.();
+          return true;
+        };
+      }
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
 }

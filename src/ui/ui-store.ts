@@ -29,6 +29,8 @@ export interface UiSnapshot {
   reading: Reading | null;
   /** Something the user waits for (shown with a spinner after a moment). */
   busy: string | null;
+  /** The terminal's size. */
+  size: { columns: number; rows: number };
 }
 
 export class UiStore {
@@ -54,6 +56,7 @@ export class UiStore {
       pendingKeys: [],
       reading: null,
       busy: null,
+      size: { columns: 80, rows: 24 },
     };
   }
 
@@ -82,4 +85,27 @@ export class UiStore {
   dispatch(action: UiAction): void {
     this.set({ ui: reduceUi(this.snapshot.ui, action) });
   }
+}
+
+/**
+ * Keeps the store's terminal size in step with the output stream. Registered
+ * before Ink's own resize handler, so that Ink's repaint after a resize draws
+ * the tree at the new size rather than the old one.
+ */
+export function followTerminalSize(
+  store: UiStore,
+  stdout: Pick<NodeJS.WriteStream, 'on' | 'off'> & { columns?: number; rows?: number },
+): () => void {
+  const update = () => {
+    const columns = stdout.columns || 80;
+    const rows = stdout.rows || 24;
+    const current = store.getSnapshot().size;
+    if (current.columns !== columns || current.rows !== rows)
+      store.set({ size: { columns, rows } });
+  };
+  update();
+  stdout.on('resize', update);
+  return () => {
+    stdout.off('resize', update);
+  };
 }

@@ -55,6 +55,8 @@ export interface LaunchOptions {
   rows?: number;
   env?: Record<string, string>;
   keys?: TmailConfig['keys'];
+  /** Start from an interactive shell (job control, for Ctrl-Z). */
+  shell?: boolean;
 }
 
 /** Runs `node bin/tmail.js` for the account in a tmux session. */
@@ -66,6 +68,7 @@ export async function launch(setup: E2eAccount, options: LaunchOptions = {}): Pr
     columns: options.columns ?? 100,
     rows: options.rows ?? 30,
     keys: options.keys,
+    shell: options.shell,
     env: {
       TMAIL_CONFIG_DIR: setup.configDir,
       TMAIL_STATE_DIR: setup.stateDir,

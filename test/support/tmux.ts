@@ -5,6 +5,9 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   buildKeymap,
@@ -46,6 +49,13 @@ function tmuxKey(token: string): string | null {
 export interface TmuxOptions {
   /** The program and its arguments. */
   command: string[];
+  /**
+   * Run the program from an interactive bash, typed as a person would, so that
+   * job control works (Ctrl-Z stops it, `fg` brings it back). Without a shell,
+   * tmux's pane would be an orphaned process group, where the kernel ignores
+   * SIGTSTP.
+   */
+  shell?: boolean;
   env?: Record<string, string>;
   cwd?: string;
   columns?: number;
@@ -60,6 +70,11 @@ export class TmuxSession {
   private lastScreen = '';
   private killed = false;
   private readonly keymap;
+  /** Where the wrapper writes the program's exit status (tmux 3.3 cannot report codes above 127). */
+  private readonly statusFile = join(
+    tmpdir(),
+    `tmail-tmux-${randomBytes(4).toString('hex')}.status`,
+  );
 
   private constructor(options: TmuxOptions) {
     this.keymap = buildKeymap(options.keys).keymap;
@@ -79,6 +94,17 @@ export class TmuxSession {
       ...options.env,
     };
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    const program = options.shell
+      ? ['env', ...envArgs, 'bash', '--norc', '--noprofile', '-i']
+      : [
+          'env',
+          ...envArgs,
+          'sh',
+          '-c',
+          `"$@"; echo $? > '${session.statusFile}'`,
+          'sh',
+          ...options.command,
+        ];
     await session.tmux(
       'new-session',
       '-d',
@@ -89,13 +115,16 @@ export class TmuxSession {
       '-y',
       String(options.rows ?? 30),
       ...(options.cwd ? ['-c', options.cwd] : []),
-      'env',
-      ...envArgs,
-      ...options.command,
+      ...program,
     );
     // Keep the pane after the program exits so its status and last screen can be read.
     await session.tmux('set-option', '-t', session.target, 'remain-on-exit', 'on');
     await session.tmux('set-option', '-t', session.target, 'status', 'off');
+    if (options.shell) {
+      const line = options.command.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+      await session.type(`PS1='$ '; clear; ${line}`);
+      await session.press('<Enter>');
+    }
     return session;
   }
 
@@ -179,23 +208,34 @@ export class TmuxSession {
     return { columns: columns!, rows: rows! };
   }
 
-  /** PID of the program in the pane. */
-  async pid(): Promise<number> {
-    const { stdout } = await this.tmux('display-message', '-p', '-t', this.target, '#{pane_pid}');
-    return Number(stdout.trim());
-  }
-
-  /** The exit status once the program has ended, or null while it runs. */
-  async exitStatus(): Promise<number | null> {
+  /** True while the program has the terminal's alternate screen on. */
+  async alternateScreen(): Promise<boolean> {
     const { stdout } = await this.tmux(
       'display-message',
       '-p',
       '-t',
       this.target,
-      '#{pane_dead} #{pane_dead_status}',
+      '#{alternate_on}',
     );
-    const [dead, status] = stdout.trim().split(' ');
-    return dead === '1' ? Number(status) : null;
+    return stdout.trim() === '1';
+  }
+
+  /** PID of the program (the child of the pane's wrapper or shell). */
+  async pid(): Promise<number> {
+    const { stdout } = await this.tmux('display-message', '-p', '-t', this.target, '#{pane_pid}');
+    const pane = stdout.trim();
+    for (;;) {
+      const children = execFileSync('ps', ['-o', 'pid=', '--ppid', pane]).toString().trim();
+      if (children) return Number(children.split(/\s+/)[0]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** The program's exit status once it has ended (a shell's `$?`), or null while it runs. */
+  async exitStatus(): Promise<number | null> {
+    if (!existsSync(this.statusFile)) return null;
+    const text = readFileSync(this.statusFile, 'utf8').trim();
+    return text === '' ? null : Number(text);
   }
 
   /** Waits for the program to exit and returns its status. */
@@ -216,5 +256,6 @@ export class TmuxSession {
     } catch {
       // Already gone.
     }
+    rmSync(this.statusFile, { force: true });
   }
 }

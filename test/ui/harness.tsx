@@ -19,6 +19,7 @@ import { cellWidth } from '../../src/core/text/index.js';
 import { parseKeySpec } from '../../src/keymap/index.js';
 import { App, type Runtime } from '../../src/ui/App.js';
 import { createRuntime, type StartAppOptions } from '../../src/ui/start-app.js';
+import { followTerminalSize } from '../../src/ui/ui-store.js';
 
 export function fakeAccount(overrides: Partial<AccountConfig> = {}): AccountConfig {
   return {
@@ -154,7 +155,7 @@ export async function renderTui(options: HarnessOptions = {}): Promise<TuiHarnes
   };
   Object.defineProperty(stdout, 'columns', { get: () => columns, configurable: true });
   Object.defineProperty(stdout, 'rows', { get: () => rows, configurable: true });
-  stdout.emit('resize');
+  followTerminalSize(runtime.store, stdout as unknown as NodeJS.WriteStream);
 
   const frame = () => plain(rendered.lastFrame());
   // A test that times out waiting for the screen should show the screen it got.
