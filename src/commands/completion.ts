@@ -37,6 +37,11 @@ export function expandHome(path: string, home = homedir()): string {
 
 /** Directories that complete a typed path (for "Save to:"), each ending in `/`. */
 export function directoryCompleter(home = homedir()): Completer {
+  return pathCompleter(home, { files: false });
+}
+
+/** Files and directories that complete a typed path (for "Attach file:"); directories end in `/`. */
+export function pathCompleter(home = homedir(), { files = true } = {}): Completer {
   return (input) => {
     const typed = input === '' ? '~/' : input;
     const expanded = expandHome(typed, home);
@@ -45,8 +50,13 @@ export function directoryCompleter(home = homedir()): Completer {
     const shownDir = typed.endsWith('/') ? typed : typed.slice(0, typed.length - stem.length);
     try {
       return readdirSync(dir, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && e.name.startsWith(stem) && !e.name.startsWith('.'))
-        .map((e) => `${shownDir}${e.name}/`)
+        .filter(
+          (e) =>
+            (files || e.isDirectory()) &&
+            e.name.startsWith(stem) &&
+            (!e.name.startsWith('.') || stem.startsWith('.')),
+        )
+        .map((e) => `${shownDir}${e.name}${e.isDirectory() ? '/' : ''}`)
         .sort();
     } catch {
       return [];

@@ -92,14 +92,30 @@ export interface UiController {
   redraw(): void;
 }
 
+/** What a new message starts from. */
+export type ComposeKind = 'new' | 'reply' | 'reply-all' | 'forward';
+
+/** Writing mail: the editor and the review screen (aerc's keys). */
+export interface ComposerApi {
+  /** Starts a message (from the open or selected one for replies and forwards). */
+  start(kind: ComposeKind): Promise<void>;
+  send(): Promise<void>;
+  edit(): Promise<void>;
+  attach(): Promise<void>;
+  detach(): Promise<void>;
+  postpone(): Promise<void>;
+  /** Asks, then throws the message away. */
+  abandon(): Promise<void>;
+}
+
 /** Everything a handler receives. */
 export interface CommandContext {
   engine: EngineApi;
   ui: UiController;
   /** Messages waiting in the outbox, when sending is wired in. */
   pendingSends?: () => number;
-  /** Starts writing a message; absent until sending is wired in. */
-  compose?: (kind: 'new' | 'reply' | 'reply-all' | 'forward', ctx: CommandContext) => Promise<void>;
+  /** Writing mail; absent when sending is not wired in (tests of reading only). */
+  composer?: ComposerApi;
   /** Home directory, for `~` in paths (tests pass their own). */
   home?: string;
 }

@@ -14,7 +14,7 @@ import {
 } from '../core/types.js';
 import { commandLineCompleter, runCommandLine } from './command-line.js';
 import { directoryCompleter, expandHome, folderCompleter } from './completion.js';
-import type { CommandContext, Motion } from './context.js';
+import type { CommandContext, ComposeKind, ComposerApi, Motion } from './context.js';
 import { formatSearch, isEmptySearch, parseSearch } from './search-query.js';
 
 export type CommandHandler = (ctx: CommandContext) => Promise<void> | void;
@@ -243,16 +243,20 @@ async function undo(ctx: CommandContext): Promise<void> {
   else if (result.value.label === 'flag change') ctx.ui.notify('info', 'Undid the flag change.');
 }
 
-async function compose(
-  ctx: CommandContext,
-  kind: 'new' | 'reply' | 'reply-all' | 'forward',
-): Promise<void> {
-  if (!ctx.compose) {
-    ctx.ui.notify('error', 'Writing mail from the reader is not available in this build yet.');
+async function compose(ctx: CommandContext, kind: ComposeKind): Promise<void> {
+  if (!ctx.composer) {
+    ctx.ui.notify('error', 'Writing mail is not available here.');
     return;
   }
-  await ctx.compose(kind, ctx);
+  await ctx.composer.start(kind);
 }
+
+/** A review-screen command, on the message being written. */
+const review =
+  (action: Exclude<keyof ComposerApi, 'start'>): CommandHandler =>
+  async (ctx) => {
+    await ctx.composer?.[action]();
+  };
 
 async function refresh(ctx: CommandContext): Promise<void> {
   ctx.ui.redraw();
@@ -407,6 +411,13 @@ export const HANDLERS: Record<string, CommandHandler> = {
   'help.page-down': scrollHelp('page-down'),
   'help.page-up': scrollHelp('page-up'),
   'help.close': (ctx) => ctx.ui.closeHelp(),
+
+  'compose.send': review('send'),
+  'compose.edit': review('edit'),
+  'compose.attach': review('attach'),
+  'compose.detach': review('detach'),
+  'compose.postpone': review('postpone'),
+  'compose.abandon': review('abandon'),
 };
 
 /**

@@ -10,6 +10,7 @@ import type { MailEngine } from '../core/engine/engine.js';
 import { tokensFromRawInput, type Keymap } from '../keymap/index.js';
 import type { BenchMarks } from './bench-marks.js';
 import type { Controller } from './controller.js';
+import { ComposeReview } from './ComposeReview.js';
 import { FolderSidebar } from './FolderSidebar.js';
 import { HelpScreen } from './HelpScreen.js';
 import type { KeyDispatcher } from './key-dispatcher.js';
@@ -105,7 +106,17 @@ export function App({ runtime }: { runtime: Runtime }) {
   const bench = runtime.bench;
   const onRows = useMemo(() => (bench ? () => bench.listRows() : undefined), [bench]);
   const helpShown = ui.screen === 'help';
-  const main = helpShown ? (
+  const compose = ui.screen === 'compose' ? snapshot.compose : null;
+  const main = compose ? (
+    <ComposeReview
+      draft={compose.draft}
+      problems={compose.problems}
+      kind={compose.kind}
+      keymap={runtime.keymap}
+      width={metrics.columns}
+      height={metrics.mainHeight}
+    />
+  ) : helpShown ? (
     <HelpScreen
       keymap={runtime.keymap}
       front={ui.behindHelp}

@@ -42,7 +42,6 @@ export interface ControllerOptions {
   /** Rings the terminal bell (new mail), when the config asks for it. */
   bell?: () => void;
   pendingSends?: () => number;
-  compose?: CommandContext['compose'];
   home?: string;
 }
 
@@ -90,7 +89,6 @@ export class Controller implements UiController {
       engine: options.engine,
       ui: this,
       pendingSends: options.pendingSends,
-      compose: options.compose,
       home: options.home,
     };
     this.unsubscribe = this.engine.store.subscribe(() => this.followMail());

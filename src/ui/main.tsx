@@ -10,6 +10,7 @@ import { TmailError, isTmailError, toTmailError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createBenchMarks } from './bench-marks.js';
+import type { ComposeServices } from './composer.js';
 import {
   gatedStdout,
   guardTerminal,
@@ -141,9 +142,54 @@ export async function runTui(options: TuiOptions): Promise<number> {
     onStray: (error) => log.error('unhandled rejection', { message: (error as Error)?.message }),
   });
   screen.enter();
+  // Sending loads after the first frame; the composer asks for it only when used.
+  const loaded: { services: Awaited<ReturnType<typeof loadComposeServices>> | null } = {
+    services: null,
+  };
+  const loadComposeServices = async () => {
+    const { createComposeServices } = await import('./compose-services.js');
+    return createComposeServices({
+      engine,
+      account,
+      prompt: passwords.prompt,
+      handOver: (work) => handOver(work),
+    });
+  };
+  let servicesReady: Promise<NonNullable<typeof loaded.services>> | null = null;
+  const ready = () => (servicesReady ??= loadComposeServices().then((s) => (loaded.services = s)));
+  const lazy = <K extends keyof ComposeServices>(key: K): ComposeServices[K] =>
+    (async (...args: unknown[]) => {
+      const ready_ = loaded.services ?? (await ready());
+      return (ready_[key] as (...a: unknown[]) => unknown)(...args);
+    }) as ComposeServices[K];
+  const compose: ComposeServices = {
+    edit: lazy('edit'),
+    send: lazy('send'),
+    postpone: lazy('postpone'),
+    pending: lazy('pending'),
+    save: lazy('save'),
+    discard: lazy('discard'),
+  };
+  /** Hands the terminal to another program (the editor) and takes it back after. */
+  const handOver = async <T,>(work: () => Promise<T>): Promise<T> => {
+    const { runtime } = started;
+    runtime.input.set(false);
+    // Let Ink let go of raw mode before the terminal changes hands.
+    await new Promise((resolve) => setImmediate(resolve));
+    screen.leave();
+    try {
+      return await work();
+    } finally {
+      screen.enter();
+      if (process.stdin.isTTY) process.stdin.setRawMode(true);
+      runtime.input.set(true);
+      runtime.controller.redraw();
+    }
+  };
   const started = startApp({
     engine,
     config,
+    compose,
     stdout: gatedStdout(process.stdout, () => screen.isActive),
     exit: () => finish(),
     suspend: () => suspendProcess(screen, () => started.runtime.controller.redraw()),
@@ -153,6 +199,12 @@ export async function runTui(options: TuiOptions): Promise<number> {
     notices: startupNotices,
   });
   unmount = () => started.instance.unmount();
+  // Once the list is up, load sending so that the outbox is retried in the background.
+  setTimeout(() => {
+    ready().catch((error: unknown) =>
+      log.warn('sending not available', { message: (error as Error)?.message }),
+    );
+  }, 1000).unref();
   const { controller } = started.runtime;
   notify = (message) => controller.notify('error', message);
   passwords.attach(
@@ -162,6 +214,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
 
   await finished;
   started.instance.unmount();
+  loaded.services?.stop();
   controller.dispose();
   started.runtime.dispatcher.dispose();
   // A server that does not answer must not keep the terminal hostage.

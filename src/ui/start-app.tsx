@@ -5,13 +5,13 @@
  * only once connecting has begun.
  */
 import { render, type Instance } from 'ink';
-import type { CommandContext } from '../commands/index.js';
 import type { TmailConfig } from '../core/config/types.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createLogger } from '../core/log.js';
 import { buildKeymap } from '../keymap/index.js';
 import { App, createInputSwitch, type InputSwitch, type Runtime } from './App.js';
 import type { BenchMarks } from './bench-marks.js';
+import { Composer, type ComposeServices } from './composer.js';
 import { Controller } from './controller.js';
 import { KeyDispatcher } from './key-dispatcher.js';
 import { pickTheme } from './theme.js';
@@ -28,8 +28,8 @@ export interface StartAppOptions {
   suspend: () => void;
   bell?: () => void;
   bench?: BenchMarks | null;
-  pendingSends?: () => number;
-  compose?: CommandContext['compose'];
+  /** Sending and the editor; without them the reader cannot write mail. */
+  compose?: ComposeServices;
   home?: string;
   env?: NodeJS.ProcessEnv;
   /** Streams for Ink (tests pass their own). */
@@ -58,10 +58,19 @@ export function createRuntime(options: StartAppOptions): Runtime {
     exit: options.exit,
     suspend: options.suspend,
     bell: ui.bell ? options.bell : undefined,
-    pendingSends: options.pendingSends,
-    compose: options.compose,
     home: options.home,
   });
+  if (options.compose) {
+    const composer = new Composer({
+      engine: options.engine,
+      store,
+      controller,
+      services: options.compose,
+      home: options.home,
+    });
+    controller.context.composer = composer;
+    controller.context.pendingSends = () => composer.pendingSends;
+  }
   const dispatcher = new KeyDispatcher({
     keymap: () => keymap,
     context: () => controller.keyContext(),

@@ -4,6 +4,8 @@
  * under it must see the move). Shaped for useSyncExternalStore like the
  * engine's MailStore.
  */
+import type { ComposeKind } from '../commands/index.js';
+import type { Draft } from '../core/compose/index.js';
 import type { MessageView } from '../core/types.js';
 import type { KeyToken } from '../keymap/index.js';
 import type { LayoutMetrics } from './layout.js';
@@ -31,6 +33,8 @@ export interface UiSnapshot {
   busy: string | null;
   /** The terminal's size. */
   size: { columns: number; rows: number };
+  /** The message on the review screen. */
+  compose: { draft: Draft; problems: string[]; kind: ComposeKind } | null;
 }
 
 export class UiStore {
@@ -57,6 +61,7 @@ export class UiStore {
       reading: null,
       busy: null,
       size: { columns: 80, rows: 24 },
+      compose: null,
     };
   }
 

@@ -1,0 +1,66 @@
+/**
+ * The composer's I/O for the real program: the editor (with the terminal
+ * handed over), sending and postponing through core/sending, and the local
+ * drafts store. Loaded after the first frame: nothing here is needed to read.
+ */
+import { spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
+import type { AccountConfig } from '../core/config/types.js';
+import type { MailEngine } from '../core/engine/engine.js';
+import type { ComposeServices } from './composer.js';
+
+export interface ComposeServiceOptions {
+  engine: MailEngine;
+  account: AccountConfig;
+  /** Asks for the SMTP password of `prompt` accounts. */
+  prompt?: (question: string) => Promise<string>;
+  /** Gives the terminal to another program for the duration of `work`. */
+  handOver: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Runs the editor and blocks until it exits. Blocking is the point: while
+ * Node's event loop is stopped, nothing reads the terminal, so no keystroke
+ * meant for the editor is taken by tmail's own input handling.
+ */
+export function runEditorBlocking(
+  command: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const result = spawnSync('/bin/sh', ['-c', `${command} "$1"`, 'sh', file], {
+    stdio: 'inherit',
+    env,
+  });
+  if (result.error) return Promise.reject(result.error);
+  if (result.status !== null) return Promise.resolve(result.status);
+  const signal = result.signal ? (constants.signals[result.signal] ?? 0) : 0;
+  return Promise.resolve(128 + signal);
+}
+
+export async function createComposeServices(
+  options: ComposeServiceOptions,
+): Promise<ComposeServices & { stop(): void }> {
+  const [{ Sending }, { saveLocalDraft, deleteLocalDraft }, { editDraft, editorCommand }] =
+    await Promise.all([
+      import('../core/sending.js'),
+      import('../core/outbox/index.js'),
+      import('../core/compose/index.js'),
+    ]);
+  const sending = new Sending(options.engine, options.account, { prompt: options.prompt });
+  sending.startAutoRetry();
+  return {
+    edit: (draft) =>
+      options.handOver(() =>
+        editDraft(draft, {
+          run: (file, env) => runEditorBlocking(editorCommand(env), file, env),
+        }),
+      ),
+    send: (draft) => sending.send(draft),
+    postpone: (draft) => sending.postpone(draft),
+    pending: async () => (await sending.pending()).length,
+    save: (draft) => saveLocalDraft(draft),
+    discard: (id) => deleteLocalDraft(id),
+    stop: () => sending.stop(),
+  };
+}
