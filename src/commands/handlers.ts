@@ -15,7 +15,7 @@ import {
 import { commandLineCompleter, runCommandLine } from './command-line.js';
 import { directoryCompleter, expandHome, folderCompleter } from './completion.js';
 import type { CommandContext, ComposeKind, ComposerApi, Motion } from './context.js';
-import { formatSearch, isEmptySearch, parseSearch } from './search-query.js';
+import { formatSearch, parseSearchInput } from './search-query.js';
 
 export type CommandHandler = (ctx: CommandContext) => Promise<void> | void;
 
@@ -203,9 +203,12 @@ export async function searchAsking(ctx: CommandContext, initial?: string): Promi
 export async function runSearch(ctx: CommandContext, input: string): Promise<void> {
   const view = ctx.engine.state.view;
   if (!view) return;
-  const { query, warnings } = parseSearch(input);
-  if (warnings.length) ctx.ui.notify('error', warnings[0]!);
-  const search = isEmptySearch(query) ? null : query;
+  const parsed = parseSearchInput(input);
+  if (!parsed.ok) {
+    ctx.ui.notify('error', parsed.error);
+    return;
+  }
+  const search = parsed.query;
   if (!(await openFolder(ctx, view.path, { search }))) return;
   const after = ctx.engine.state.view;
   if (search && after && after.total === 0)

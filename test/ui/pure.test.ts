@@ -1,8 +1,8 @@
 /** Pure pieces of the UI and commands: search syntax, prompt editing, the cursor, the folder tree, rows. */
 import { describe, expect, it } from 'vitest';
-import { formatSearch, parseSearch, splitWords } from '../../src/commands/index.js';
+import { formatSearch, parseSearchInput, splitWords } from '../../src/commands/index.js';
 import { completeFolder } from '../../src/commands/completion.js';
-import type { Mailbox } from '../../src/core/types.js';
+import type { Mailbox, SearchQuery } from '../../src/core/types.js';
 import { adjacentFolderPath, folderTree } from '../../src/ui/folder-tree.js';
 import { computeLayout } from '../../src/ui/layout.js';
 import { INITIAL_CURSOR, moveCursor, syncCursor } from '../../src/ui/list-nav.js';
@@ -15,30 +15,23 @@ import {
 } from '../../src/ui/prompt-state.js';
 import { findMatches } from '../../src/ui/reader-lines.js';
 
-describe('the search syntax', () => {
-  it('reads fields, quoted values, flags, dates and plain words', () => {
-    const { query, warnings } = parseSearch(
-      'from:ada subject:"release notes" is:unread is:flagged since:2025-01-02 lunch friday',
-    );
-    expect(warnings).toEqual([]);
-    expect(query).toEqual({
-      from: 'ada',
-      subject: 'release notes',
-      unflagged: ['\\Seen'],
-      flagged: ['\\Flagged'],
-      since: new Date(2025, 0, 2).getTime(),
-      text: 'lunch friday',
+describe('the search prompt', () => {
+  it('uses the core search language and shows the query back', () => {
+    const parsed = parseSearchInput('from:ada subject:"release notes" is:unread lunch');
+    expect(parsed).toEqual({
+      ok: true,
+      query: { from: 'ada', subject: 'release notes', unflagged: ['\\Seen'], text: 'lunch' },
     });
-    expect(formatSearch(query)).toBe(
-      'from:ada subject:"release notes" is:flagged is:unread since:2025-01-02 lunch friday',
+    expect(formatSearch((parsed as { query: SearchQuery }).query)).toBe(
+      'from:ada subject:"release notes" is:unread lunch',
     );
   });
 
-  it('warns about what it does not understand and searches words as text', () => {
-    const { query, warnings } = parseSearch('is:purple since:yesterday x:y');
-    expect(warnings).toHaveLength(2);
-    expect(query).toEqual({ text: 'x:y' });
-    expect(parseSearch('').query).toEqual({});
+  it('means the whole folder when empty, and refuses what it cannot read', () => {
+    expect(parseSearchInput('  ')).toEqual({ ok: true, query: null });
+    const bad = parseSearchInput('is:purple');
+    expect(bad.ok).toBe(false);
+    expect((bad as { error: string }).error).toMatch(/^Search not run: is: knows/);
   });
 
   it('splits command lines with quotes', () => {
