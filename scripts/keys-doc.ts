@@ -8,8 +8,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { keysMarkdown } from '../src/ui/keys-markdown.js';
+import { formattedKeysMarkdown } from '../test/ui/keys-doc.js';
 
 const target = fileURLToPath(new URL('../docs/keys.md', import.meta.url));
-writeFileSync(target, keysMarkdown());
+writeFileSync(target, await formattedKeysMarkdown(target));
 process.stdout.write(`Wrote ${target}\n`);
