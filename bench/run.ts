@@ -108,7 +108,9 @@ interface TuiBench {
 /** The TUI measurements live with the TUI (bench/tui.ts); absent until it exists. */
 async function tuiBench(env: Record<string, string>, runs: number): Promise<TuiBench | null> {
   try {
-    const module = (await import('./tui.js')) as {
+    // A variable specifier: the module is optional and may not exist yet.
+    const specifier = './tui.js';
+    const module = (await import(specifier)) as {
       benchTui?: (env: Record<string, string>, runs: number) => Promise<TuiBench>;
     };
     return module.benchTui ? await module.benchTui(env, runs) : null;
