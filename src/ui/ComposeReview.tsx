@@ -101,7 +101,11 @@ export const ComposeReview = memo(function ComposeReview(
       {bodyLines.map((line, index) => (
         <Text key={`b${index}`} wrap="truncate">
           {' '}
-          {line}
+          <Text
+            {...(/^>\s*>/.test(line) ? styles.quote2 : line.startsWith('>') ? styles.quote1 : {})}
+          >
+            {line}
+          </Text>
         </Text>
       ))}
       <Box flexGrow={1} />

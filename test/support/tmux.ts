@@ -133,7 +133,8 @@ export class TmuxSession {
     const { stdout } = await this.tmux(
       'capture-pane',
       '-p',
-      ...(escapes ? ['-e'] : []),
+      // With colours, keep trailing spaces: a coloured bar ends in them.
+      ...(escapes ? ['-e', '-N'] : []),
       '-t',
       this.target,
     );
