@@ -3,7 +3,14 @@
 import { ImapFlow } from 'imapflow';
 
 const [host, port, user, pass, folder = 'INBOX'] = process.argv.slice(2);
-const client = new ImapFlow({ host, port: Number(port), secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false });
+const client = new ImapFlow({
+  host,
+  port: Number(port),
+  secure: false,
+  doSTARTTLS: false,
+  auth: { user, pass },
+  logger: false,
+});
 await client.connect();
 const mailbox = await client.mailboxOpen(folder);
 const from = Math.max(1, mailbox.exists - 49);

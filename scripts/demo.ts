@@ -27,10 +27,19 @@ const client = new ImapFlow({
   logger: false,
 });
 await client.connect();
-for (const path of ['Lists', 'Lists/tmail-dev', 'Lists/announce', 'Receipts']) await client.mailboxCreate(path);
+for (const path of ['Lists', 'Lists/tmail-dev', 'Lists/announce', 'Receipts'])
+  await client.mailboxCreate(path);
 process.stderr.write('Filling the demo mailbox...\n');
-await seedOverImap(client, 'INBOX', 40, { to: alice.email, seed: 7, attachmentShare: 0.2, end: Date.now() - 3600_000 });
-await seedOverImap(client, 'Lists/tmail-dev', 25, { to: `tmail-dev@lists.${TEST_DOMAIN}`, seed: 8 });
+await seedOverImap(client, 'INBOX', 40, {
+  to: alice.email,
+  seed: 7,
+  attachmentShare: 0.2,
+  end: Date.now() - 3600_000,
+});
+await seedOverImap(client, 'Lists/tmail-dev', 25, {
+  to: `tmail-dev@lists.${TEST_DOMAIN}`,
+  seed: 8,
+});
 await seedOverImap(client, 'Receipts', 6, { to: alice.email, seed: 9 });
 // A message that tries to take over the terminal: tmail shows it harmlessly.
 await client.append(
@@ -38,7 +47,9 @@ await client.append(
   [
     `From: "Mallory \u001b[31mAdmin\u001b[0m" <mallory@evil.example>`,
     `To: ${alice.email}`,
-    'Subject: =?UTF-8?B?' + Buffer.from('Invoice \u001b]0;pwned\u0007\u202Efdp.exe').toString('base64') + '?=',
+    'Subject: =?UTF-8?B?' +
+      Buffer.from('Invoice \u001b]0;pwned\u0007\u202Efdp.exe').toString('base64') +
+      '?=',
     `Date: ${new Date(Date.now() - 600_000).toUTCString()}`,
     'Content-Type: text/plain; charset=utf-8',
     '',

@@ -88,7 +88,7 @@ describe('tmail list', () => {
     const result = await runTmail(['list', '--limit', '3'], env);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^\s*30  [N ][! ][r ][@ ]  \d{4}-\d{2}-\d{2} \d{2}:\d{2}  /);
+    expect(lines[0]).toMatch(/^\s*30 {2}[N ][! ][r ][@ ] {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2} {2}/);
   });
 
   it('refuses an unknown option with one line and exit code 2', async () => {
