@@ -32,7 +32,9 @@ function forbid(paths, patterns = []) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '.tmp/**', '.tmp*'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '.tmp/**', '.tmp*'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
