@@ -9,6 +9,7 @@ import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { MailEngine } from '../core/engine/engine.js';
 import { tokensFromRawInput, type Keymap } from '../keymap/index.js';
 import type { BenchMarks } from './bench-marks.js';
+import type { StoreView } from './batched-store.js';
 import type { Controller } from './controller.js';
 import { ComposeReview } from './ComposeReview.js';
 import { FolderSidebar } from './FolderSidebar.js';
@@ -22,6 +23,7 @@ import { ReaderPane } from './ReaderPane.js';
 import { StatusLine } from './StatusLine.js';
 import { ThemeContext, type Theme } from './theme.js';
 import type { UiStore } from './ui-store.js';
+import { MailContext } from './use-mail-state.js';
 
 /** A switch the runtime flips to hand the keyboard to another program (the editor). */
 export interface InputSwitch {
@@ -50,6 +52,8 @@ export function createInputSwitch(): InputSwitch {
 /** Everything the App renders from, made once by start-app. */
 export interface Runtime {
   engine: MailEngine;
+  /** The engine's store with notifications batched per event-loop turn, for rendering. */
+  mail: StoreView;
   store: UiStore;
   controller: Controller;
   dispatcher: KeyDispatcher;
@@ -87,6 +91,7 @@ const HINT = '?:help  q:quit';
 export function App({ runtime }: { runtime: Runtime }) {
   const { engine, store, controller } = runtime;
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const mail = useSyncExternalStore(runtime.mail.subscribe, runtime.mail.getSnapshot);
   const { ui, cursor, size } = snapshot;
   const metrics = useMemo(
     () =>
@@ -128,7 +133,6 @@ export function App({ runtime }: { runtime: Runtime }) {
     <Box flexDirection="row" width={metrics.columns} height={metrics.mainHeight}>
       {metrics.sidebarWidth ? (
         <FolderSidebar
-          store={engine.store}
           width={metrics.sidebarWidth}
           height={metrics.mainHeight}
           folded={ui.folded}
@@ -137,7 +141,6 @@ export function App({ runtime }: { runtime: Runtime }) {
       <Box flexDirection="column" width={metrics.mainWidth} height={metrics.mainHeight}>
         {metrics.listHeight ? (
           <MessageList
-            store={engine.store}
             engine={engine}
             cursor={cursor}
             width={metrics.mainWidth}
@@ -150,7 +153,6 @@ export function App({ runtime }: { runtime: Runtime }) {
         ) : null}
         {metrics.readerHeight && ui.message ? (
           <ReaderPane
-            store={engine.store}
             pane={ui.message}
             reading={snapshot.reading}
             width={metrics.mainWidth}
@@ -163,26 +165,26 @@ export function App({ runtime }: { runtime: Runtime }) {
   );
   return (
     <ThemeContext.Provider value={runtime.theme}>
-      <Box flexDirection="column" width={metrics.columns} height={metrics.rows}>
-        {main}
-        <StatusLine
-          store={engine.store}
-          width={metrics.columns}
-          tagged={ui.tagged.size}
-          layout={ui.layout}
-          busy={snapshot.busy}
-        />
-        <MessageLine
-          store={engine.store}
-          width={metrics.columns}
-          prompt={snapshot.prompt}
-          question={snapshot.question}
-          pendingKeys={snapshot.pendingKeys}
-          uiNotice={ui.notice}
-          dismissedAt={ui.dismissedAt}
-          hint={HINT}
-        />
-      </Box>
+      <MailContext.Provider value={mail}>
+        <Box flexDirection="column" width={metrics.columns} height={metrics.rows}>
+          {main}
+          <StatusLine
+            width={metrics.columns}
+            tagged={ui.tagged.size}
+            layout={ui.layout}
+            busy={snapshot.busy}
+          />
+          <MessageLine
+            width={metrics.columns}
+            prompt={snapshot.prompt}
+            question={snapshot.question}
+            pendingKeys={snapshot.pendingKeys}
+            uiNotice={ui.notice}
+            dismissedAt={ui.dismissedAt}
+            hint={HINT}
+          />
+        </Box>
+      </MailContext.Provider>
     </ThemeContext.Provider>
   );
 }

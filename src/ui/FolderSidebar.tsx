@@ -6,14 +6,12 @@
  */
 import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
-import type { MailStore } from '../core/store/store.js';
 import { cellWidth, padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
 import { folderTree, type FolderRow } from './folder-tree.js';
 import { useStyles } from './theme.js';
-import { useMailState } from './use-mail-state.js';
+import { useMail } from './use-mail-state.js';
 
 export interface FolderSidebarProps {
-  store: MailStore;
   /** Width including the separator column on the right. */
   width: number;
   height: number;
@@ -32,9 +30,9 @@ function rowText(row: FolderRow, width: number): { name: string; count: string }
 
 export const FolderSidebar = memo(function FolderSidebar(props: FolderSidebarProps) {
   const styles = useStyles();
-  const folders = useMailState(props.store, (s) => s.folders);
-  const loaded = useMailState(props.store, (s) => s.foldersLoaded);
-  const current = useMailState(props.store, (s) => s.view?.path ?? s.opening);
+  const folders = useMail((s) => s.folders);
+  const loaded = useMail((s) => s.foldersLoaded);
+  const current = useMail((s) => s.view?.path ?? s.opening);
   const rows = useMemo(() => folderTree(folders, props.folded), [folders, props.folded]);
   const inner = props.width - 1;
   const height = Math.max(1, props.height);

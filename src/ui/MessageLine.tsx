@@ -5,16 +5,14 @@
  */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import type { MailStore } from '../core/store/store.js';
 import type { Notice } from '../core/store/state.js';
 import { cellWidth, padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
 import { displayKeys, type KeyToken } from '../keymap/index.js';
 import type { PromptState } from './prompt-state.js';
 import { useStyles } from './theme.js';
-import { useMailState } from './use-mail-state.js';
+import { useMail } from './use-mail-state.js';
 
 export interface MessageLineProps {
-  store: MailStore;
   width: number;
   prompt: PromptState | null;
   question: string | null;
@@ -61,7 +59,7 @@ function PromptLine({ prompt, width }: { prompt: PromptState; width: number }) {
 
 export const MessageLine = memo(function MessageLine(props: MessageLineProps) {
   const styles = useStyles();
-  const engineNotice = useMailState(props.store, (s) => s.notice);
+  const engineNotice = useMail((s) => s.notice);
   const { width } = props;
   let content;
   if (props.prompt) {

@@ -4,9 +4,8 @@
  * not arrived yet show a placeholder and fill in when it does.
  */
 import { Box, Text } from 'ink';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import type { EngineApi } from '../commands/index.js';
-import type { MailStore } from '../core/store/store.js';
 import type { FolderView } from '../core/store/state.js';
 import { padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
 import { DELETED, FLAGGED, SEEN, type Envelope } from '../core/types.js';
@@ -19,11 +18,10 @@ import {
   type RowColumns,
 } from './list-row.js';
 import { useStyles } from './theme.js';
-import { useMailState } from './use-mail-state.js';
+import { useMail } from './use-mail-state.js';
 import { useViewport } from './use-viewport.js';
 
 export interface MessageListProps {
-  store: MailStore;
   engine: Pick<EngineApi, 'dispatch'>;
   cursor: ListCursor;
   width: number;
@@ -118,21 +116,20 @@ function emptyText(
 
 export const MessageList = memo(function MessageList(props: MessageListProps) {
   const styles = useStyles();
-  const view = useMailState(props.store, (s) => s.view);
-  const opening = useMailState(props.store, (s) => s.opening);
-  const busy = useMailState(props.store, (s) => s.progress !== null);
-  const offline = useMailState(props.store, (s) =>
-    s.connection.status === 'offline' ? s.connection.reason : null,
-  );
-  const role = useMailState(props.store, (s) => {
+  const view = useMail((s) => s.view);
+  const opening = useMail((s) => s.opening);
+  const busy = useMail((s) => s.progress !== null);
+  const offline = useMail((s) => (s.connection.status === 'offline' ? s.connection.reason : null));
+  const role = useMail((s) => {
     const path = s.view?.path;
     return path ? (s.folders.find((f) => f.path === path)?.role ?? null) : null;
   });
   const { cursor, width, height } = props;
   useViewport(props.engine, view, cursor.top, height);
-  const columns = rowColumns(width, props.dateStyle);
+  // One object per width: rows are memoised, and a new object each frame would redraw them all.
+  const columns = useMemo(() => rowColumns(width, props.dateStyle), [width, props.dateStyle]);
   const showRecipient = role === 'sent' || role === 'drafts';
-  const today = startOfToday();
+  const today = useMemo(startOfToday, [Math.floor(Date.now() / 3_600_000)]);
   const rows = [];
   let loaded = false;
   if (view && view.total > 0) {

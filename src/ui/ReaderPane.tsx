@@ -1,13 +1,12 @@
 /** The reader with what it needs from the list: the subject while loading and the position. */
 import { memo } from 'react';
-import type { MailStore } from '../core/store/store.js';
+import { formatCount } from './batched-store.js';
 import { Reader } from './Reader.js';
 import type { MessagePane } from './ui-state.js';
 import type { Reading } from './ui-store.js';
-import { useMailState } from './use-mail-state.js';
+import { useMail } from './use-mail-state.js';
 
 export interface ReaderPaneProps {
-  store: MailStore;
   pane: MessagePane;
   reading: Reading | null;
   width: number;
@@ -17,12 +16,11 @@ export interface ReaderPaneProps {
 
 export const ReaderPane = memo(function ReaderPane(props: ReaderPaneProps) {
   const uid = props.pane.uid;
-  const subject = useMailState(props.store, (s) => s.view?.envelopes.get(uid)?.subject ?? '');
-  const total = useMailState(props.store, (s) => s.view?.total ?? 0);
-  const uids = useMailState(props.store, (s) => s.view?.uids);
+  const subject = useMail((s) => s.view?.envelopes.get(uid)?.subject ?? '');
+  const total = useMail((s) => s.view?.total ?? 0);
+  const uids = useMail((s) => s.view?.uids);
   const row = uids ? uids.indexOf(uid) : -1;
-  const position =
-    row >= 0 ? `${(row + 1).toLocaleString('en-US')}/${total.toLocaleString('en-US')}` : '';
+  const position = row >= 0 ? `${formatCount(row + 1)}/${formatCount(total)}` : '';
   return (
     <Reader
       pane={props.pane}

@@ -6,16 +6,15 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { formatSearch } from '../commands/index.js';
-import type { MailStore } from '../core/store/store.js';
 import { padToWidth, sanitizeLine, truncateToWidth, cellWidth } from '../core/text/index.js';
 import type { ConnectionState } from '../core/types.js';
+import { formatCount } from './batched-store.js';
 import { Spinner } from './Spinner.js';
 import { useStyles } from './theme.js';
 import { useDelayed, useNow } from './use-delayed.js';
-import { useMailState } from './use-mail-state.js';
+import { useMail } from './use-mail-state.js';
 
 export interface StatusLineProps {
-  store: MailStore;
   width: number;
   tagged: number;
   layout: string;
@@ -35,51 +34,53 @@ function connectionText(connection: ConnectionState, now: number): string {
       const reason = sanitizeLine(connection.reason).replace(/\.$/, '');
       if (connection.retryAt === undefined) return `offline: ${reason}`;
       const seconds = Math.max(0, Math.ceil((connection.retryAt - now) / 1000));
-      return `offline: ${reason}; retrying in ${seconds} s`;
+      // The countdown first: when the line is short, the reason is what gets cut.
+      return `offline, retrying in ${seconds} s: ${reason}`;
     }
   }
 }
 
 function count(n: number): string {
-  return n.toLocaleString('en-US');
+  return formatCount(n);
 }
 
 export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
   const styles = useStyles();
-  const account = useMailState(props.store, (s) => s.account);
-  const connection = useMailState(props.store, (s) => s.connection);
-  const view = useMailState(props.store, (s) => s.view);
-  const opening = useMailState(props.store, (s) => s.opening);
-  const folders = useMailState(props.store, (s) => s.folders);
-  const queued = useMailState(props.store, (s) => s.queuedChanges);
-  const progress = useMailState(props.store, (s) => s.progress);
+  const account = useMail((s) => s.account);
+  const connection = useMail((s) => s.connection);
+  const view = useMail((s) => s.view);
+  const opening = useMail((s) => s.opening);
+  const folders = useMail((s) => s.folders);
+  const queued = useMail((s) => s.queuedChanges);
+  const progress = useMail((s) => s.progress);
   const now = useNow(connection.status === 'offline' && connection.retryAt !== undefined);
   const slowProgress = useDelayed(progress, 200);
   const slowBusy = useDelayed(props.busy, 0);
 
-  const parts: string[] = [sanitizeLine(account)];
+  // Each part with a rank: when the line is too narrow, the lowest ranks go first.
+  const parts: Array<{ text: string; rank: number }> = [{ text: sanitizeLine(account), rank: 1 }];
   const path = view?.path ?? opening;
   if (path) {
     const folder = folders.find((f) => f.path === path);
     let where = sanitizeLine(path);
     if (view?.search) where += ` [search: ${sanitizeLine(formatSearch(view.search))}]`;
-    parts.push(where);
+    parts.push({ text: where, rank: 5 });
     if (view) {
       const unread = folder?.unread;
       // The open folder's own list is fresher than the folder list's counts.
       const total = view.total;
-      parts.push(
-        view.search
+      parts.push({
+        text: view.search
           ? `${count(view.total)} found`
           : `${unread ? `${count(unread)} new, ` : ''}${count(total)} message${total === 1 ? '' : 's'}`,
-      );
+        rank: 3,
+      });
       const sort = view.threaded ? 'threads' : `${view.sort.key}${view.sort.reverse ? ' ↓' : ' ↑'}`;
-      parts.push(sort);
+      parts.push({ text: sort, rank: 0 });
     }
   }
-  if (props.tagged) parts.push(`${props.tagged} tagged`);
-  if (queued) parts.push(`${count(queued)} queued`);
-  const left = ` ${parts.join(' │ ')} `;
+  if (props.tagged) parts.push({ text: `${props.tagged} tagged`, rank: 4 });
+  if (queued) parts.push({ text: `${count(queued)} queued`, rank: 4 });
   const state = ` ${connectionText(connection, now)} `;
   const activity = slowProgress
     ? `${sanitizeLine(slowProgress.label)}${
@@ -91,14 +92,22 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
       ? `${slowBusy} `
       : '';
   const spinning = Boolean(activity) || connection.status === 'connecting';
-  // The right side (spinner, activity, connection) wins over the left when space is short.
-  const stateText = truncateToWidth(state, props.width);
+  // The right side (spinner, activity, connection) takes at most half the line.
+  const rightRoom = Math.max(12, Math.floor(props.width / 2));
+  const stateText = truncateToWidth(state, rightRoom);
   const activityText = truncateToWidth(
     activity,
-    Math.max(0, props.width - cellWidth(stateText) - (spinning ? 2 : 0)),
+    Math.max(0, rightRoom - cellWidth(stateText) - (spinning ? 2 : 0)),
   );
   const rightWidth = (spinning ? 2 : 0) + cellWidth(activityText) + cellWidth(stateText);
   const leftWidth = Math.max(0, props.width - rightWidth);
+  const shown = [...parts];
+  const joined = () => ` ${shown.map((p) => p.text).join(' │ ')} `;
+  while (shown.length > 1 && cellWidth(joined()) > leftWidth) {
+    const lowest = shown.reduce((a, b) => (b.rank < a.rank ? b : a));
+    shown.splice(shown.indexOf(lowest), 1);
+  }
+  const left = joined();
   const barStyle = connection.status === 'offline' ? styles.statusOffline : styles.status;
   return (
     <Box width={props.width} height={1}>

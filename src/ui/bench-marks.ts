@@ -12,8 +12,8 @@ export interface BenchMarks {
   listRows(): void;
   /** A key arrived. */
   key(name: string): void;
-  /** Ink wrote a frame. */
-  frame(): void;
+  /** Ink wrote a frame; `renderMs` is Ink's own time to draw it. */
+  frame(renderMs?: number): void;
   /** A free-form mark. */
   mark(name: string, data?: Record<string, unknown>): void;
 }
@@ -39,7 +39,7 @@ export function createBenchMarks(file = process.env.TMAIL_BENCH_MARKS): BenchMar
     key(name) {
       pendingKey = { name, at: performance.now() };
     },
-    frame() {
+    frame(renderMs) {
       const key = pendingKey;
       pendingKey = null;
       const list = rowsSeen && !firstListDone;
@@ -47,12 +47,20 @@ export function createBenchMarks(file = process.env.TMAIL_BENCH_MARKS): BenchMar
       const first = !firstFrameDone;
       firstFrameDone = true;
       if (!key && !list && !first) return;
+      const rendered = performance.now();
       // Ink writes the frame right after this callback returns; measure after the write.
       setImmediate(() => {
         const now = performance.now();
         if (first) write({ mark: 'first-frame', ms: now });
-        if (list) write({ mark: 'first-list-frame', ms: now, rss: process.memoryUsage().rss });
-        if (key) write({ mark: 'key-frame', key: key.name, ms: now - key.at });
+        if (list) write({ mark: 'first-list-frame', ms: now, memory: process.memoryUsage() });
+        if (key)
+          write({
+            mark: 'key-frame',
+            key: key.name,
+            ms: now - key.at,
+            ink: renderMs,
+            rendered: rendered - key.at,
+          });
       });
     },
     mark(name, data = {}) {

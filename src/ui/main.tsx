@@ -5,9 +5,11 @@
  * the alternate screen and render. The terminal is restored on every way
  * out: quit, Ctrl-C, SIGTERM, SIGHUP and a crash.
  */
+import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { TmailError, isTmailError, toTmailError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
+import { statePath } from '../core/paths.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createBenchMarks } from './bench-marks.js';
 import type { ComposeServices } from './composer.js';
@@ -32,16 +34,21 @@ const log = createLogger('tui');
  */
 class PasswordBroker {
   private ask: ((question: string) => Promise<string>) | null = null;
-  private readonly waiting: Array<{ question: string; resolve: (value: string) => void }> = [];
+  private readonly queue: Array<{ question: string; resolve: (value: string) => void }> = [];
+
+  /** True while a question waits for the UI to be up. */
+  get waiting(): boolean {
+    return this.queue.length > 0;
+  }
 
   prompt = (question: string): Promise<string> => {
     if (this.ask) return this.ask(question);
-    return new Promise((resolve) => this.waiting.push({ question, resolve }));
+    return new Promise((resolve) => this.queue.push({ question, resolve }));
   };
 
   attach(ask: (question: string) => Promise<string>): void {
     this.ask = ask;
-    for (const { question, resolve } of this.waiting.splice(0)) void ask(question).then(resolve);
+    for (const { question, resolve } of this.queue.splice(0)) void ask(question).then(resolve);
   }
 }
 
@@ -83,6 +90,51 @@ function openWhenOnline(
   check();
 }
 
+/**
+ * Resolves when there is something worth a first frame: rows of the list, an
+ * empty folder, a failure to show, or a password to ask for; or after
+ * `limitMs`. Frames drawn before that only show "Connecting" and would take
+ * the CPU from the connection at the moment it needs it.
+ */
+function firstScreenReady(
+  engine: MailEngine,
+  passwords: PasswordBroker,
+  limitMs: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let unsubscribe = () => {};
+    const timer = setTimeout(() => done(), limitMs);
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const check = () => {
+      const { view, connection } = engine.state;
+      if (
+        (view && (view.envelopes.size > 0 || (view.complete && view.total === 0))) ||
+        connection.status === 'offline' ||
+        connection.status === 'closed' ||
+        passwords.waiting
+      )
+        done();
+    };
+    unsubscribe = engine.store.subscribe(check);
+    check();
+  });
+}
+
+/** True when messages from an earlier run wait in the outbox (checked without loading sending). */
+function outboxEntries(): number {
+  try {
+    return readdirSync(statePath('outbox'), { withFileTypes: true }).filter(
+      (e) => e.isDirectory() && !e.name.startsWith('.'),
+    ).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** No account yet: the wizard sets one up, then the reader opens on it. */
 async function firstAccount(): Promise<boolean> {
   const { runAccountWizard } = await import('./wizard/index.js');
@@ -121,10 +173,31 @@ export async function runTui(options: TuiOptions): Promise<number> {
     (m) => notify(m),
   );
   bench?.mark('connecting');
+  if (bench) {
+    // Where start-up time goes: the connection, the first rows, next to the UI's own marks.
+    let online = false;
+    let rows = false;
+    const stop = engine.store.subscribe(() => {
+      const state = engine.state;
+      if (!online && state.connection.status === 'online') {
+        online = true;
+        bench.mark('online');
+      }
+      if (!rows && state.view && state.view.envelopes.size > 0) {
+        rows = true;
+        bench.mark('first-rows');
+        stop();
+      }
+    });
+  }
 
-  // React and Ink load while the server answers.
+  // React and Ink load while the server answers. In steps: each await lets the
+  // connection's replies be handled in between, instead of after the whole UI.
+  await import('react');
+  await import('ink');
   const { startApp } = await import('./start-app.js');
   bench?.mark('ui-loaded');
+  await firstScreenReady(engine, passwords, 400);
 
   const screen = new TerminalScreen();
   let unmount: () => void = () => {};
@@ -166,7 +239,8 @@ export async function runTui(options: TuiOptions): Promise<number> {
     edit: lazy('edit'),
     send: lazy('send'),
     postpone: lazy('postpone'),
-    pending: lazy('pending'),
+    // Counting the outbox needs no sending code: only load it when there is something to send.
+    pending: async () => (loaded.services ? loaded.services.pending() : outboxEntries()),
     save: lazy('save'),
     discard: lazy('discard'),
   };
@@ -199,12 +273,13 @@ export async function runTui(options: TuiOptions): Promise<number> {
     notices: startupNotices,
   });
   unmount = () => started.instance.unmount();
-  // Once the list is up, load sending so that the outbox is retried in the background.
-  setTimeout(() => {
-    ready().catch((error: unknown) =>
-      log.warn('sending not available', { message: (error as Error)?.message }),
-    );
-  }, 1000).unref();
+  // Messages left in the outbox by an earlier run: load sending soon, so they are retried.
+  if (outboxEntries() > 0)
+    setTimeout(() => {
+      ready().catch((error: unknown) =>
+        log.warn('sending not available', { message: (error as Error)?.message }),
+      );
+    }, 2000).unref();
   const { controller } = started.runtime;
   notify = (message) => controller.notify('error', message);
   passwords.attach(
@@ -213,6 +288,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   log.info('tui started', { account: account.name });
 
   await finished;
+  bench?.mark('quit', { memory: process.memoryUsage() });
   started.instance.unmount();
   loaded.services?.stop();
   controller.dispose();

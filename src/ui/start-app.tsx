@@ -10,6 +10,7 @@ import type { MailEngine } from '../core/engine/engine.js';
 import { createLogger } from '../core/log.js';
 import { buildKeymap } from '../keymap/index.js';
 import { App, createInputSwitch, type InputSwitch, type Runtime } from './App.js';
+import { batchedStore } from './batched-store.js';
 import type { BenchMarks } from './bench-marks.js';
 import { Composer, type ComposeServices } from './composer.js';
 import { Controller } from './controller.js';
@@ -92,6 +93,7 @@ export function createRuntime(options: StartAppOptions): Runtime {
   }
   return {
     engine: options.engine,
+    mail: batchedStore(options.engine.store),
     store,
     controller,
     dispatcher,
@@ -115,9 +117,10 @@ export function startApp(options: StartAppOptions): StartedApp {
     stderr: options.stderr ?? process.stderr,
     exitOnCtrlC: false,
     patchConsole: false,
-    // A key's frame goes out at once; 60 fps caps only bursts (a held-down j).
+    // A key's frame goes out at once (the throttle lets the first call through); the cap
+    // only thins bursts. Engine events are batched per turn before they reach React.
     maxFps: 60,
-    onRender: bench ? () => bench.frame() : undefined,
+    onRender: bench ? ({ renderTime }) => bench.frame(renderTime) : undefined,
   });
   return { instance, runtime };
 }
