@@ -5,7 +5,7 @@
  * lives in the UI store and the controller.
  */
 import { Box, useStdin } from 'ink';
-import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useSyncExternalStore } from 'react';
 import type { MailEngine } from '../core/engine/engine.js';
 import { tokensFromRawInput, type Keymap } from '../keymap/index.js';
 import type { BenchMarks } from './bench-marks.js';
@@ -68,7 +68,8 @@ export interface Runtime {
 function useKeys(runtime: Runtime): void {
   const { internal_eventEmitter: emitter, setRawMode, isRawModeSupported } = useStdin();
   const active = useSyncExternalStore(runtime.input.subscribe, runtime.input.get);
-  useEffect(() => {
+  // A layout effect: the handler is in place in the same turn as the first frame.
+  useLayoutEffect(() => {
     if (!active) return;
     if (isRawModeSupported) setRawMode(true);
     const onInput = (data: string) => {

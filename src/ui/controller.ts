@@ -139,7 +139,9 @@ export class Controller implements UiController {
   }
 
   cursorUid(): number | null {
-    return this.store.getSnapshot().cursor.uid;
+    const cursor = this.store.getSnapshot().cursor;
+    // The UID list may have arrived after the cursor last moved: look the row up again.
+    return cursor.uid ?? this.engine.state.view?.uids[cursor.row] ?? null;
   }
 
   openUid(): number | null {

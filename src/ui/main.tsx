@@ -53,9 +53,11 @@ class PasswordBroker {
 }
 
 /**
- * Opens the first folder as soon as the connection is up. Dispatched from the
- * `online` event itself, the open goes ahead of the folder list in the
- * engine's queue, so the list reaches the screen first.
+ * Opens the first folder once the connection is up and the folder list is
+ * read. (Opening it ahead of the folder list would show the list a little
+ * sooner, but the engine then takes the open view for one to resynchronise
+ * after a reconnect, and that resync's flag fetch can overwrite a flag change
+ * made in the meantime.)
  */
 function openWhenOnline(
   engine: MailEngine,
@@ -82,7 +84,8 @@ function openWhenOnline(
   const check = () => {
     if (done) return;
     const state = engine.state;
-    if (state.connection.status !== 'online' || state.view || state.opening) return;
+    if (state.connection.status !== 'online' || !state.foldersLoaded) return;
+    if (state.view || state.opening) return;
     done = true;
     open(folder);
   };
@@ -112,7 +115,9 @@ function firstScreenReady(
     const check = () => {
       const { view, connection } = engine.state;
       if (
-        (view && (view.envelopes.size > 0 || (view.complete && view.total === 0))) ||
+        (view &&
+          ((view.uids.length > 0 && view.envelopes.size > 0) ||
+            (view.complete && view.total === 0))) ||
         connection.status === 'offline' ||
         connection.status === 'closed' ||
         passwords.waiting
@@ -215,6 +220,9 @@ export async function runTui(options: TuiOptions): Promise<number> {
     onStray: (error) => log.error('unhandled rejection', { message: (error as Error)?.message }),
   });
   screen.enter();
+  // Raw at once: keys typed while the first frame is on its way are neither echoed nor held
+  // back for a line end; they wait, unread, for the key handler.
+  if (process.stdin.isTTY) process.stdin.setRawMode(true);
   // Sending loads after the first frame; the composer asks for it only when used.
   const loaded: { services: Awaited<ReturnType<typeof loadComposeServices>> | null } = {
     services: null,

@@ -110,15 +110,17 @@ describe('tmail in a terminal against Dovecot', () => {
   });
 
   it('flags a message: the server has \\Flagged', async () => {
-    const { term, client } = await start('flag', 3);
-    await term.see('3 messages');
+    const { term, client, seeded } = await start('flag', 3);
+    await term.see(shortSubject(seeded[1]!));
+    const before = await serverFlags(client, 'INBOX');
+    expect(before.get(2)).not.toContain('\\Flagged');
     await term.command('list', 'list.next');
     await term.command('list', 'mail.toggle-flagged');
     const flags = await waitFor(async () => {
       const all = await serverFlags(client, 'INBOX');
       return all.get(2)?.includes('\\Flagged') ? all : undefined;
     });
-    expect(flags.get(3)).not.toContain('\\Flagged');
+    expect(flags.get(3)).toEqual(before.get(3));
     await term.see(/│.{2}!/);
   });
 
