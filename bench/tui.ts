@@ -78,7 +78,7 @@ export async function runTuiOnce(
     env: {
       ...env,
       TMAIL_BENCH_MARKS: marks,
-      NODE_OPTIONS: `--import=${join(root, 'bench/rss-probe.mjs')} ${env.NODE_EXTRA ?? ''}`.trim(),
+      NODE_OPTIONS: `--import=${join(root, 'bench/rss-probe.mjs')}`,
       TMAIL_RSS_FILE: rss,
     },
   });

@@ -361,6 +361,22 @@ describe('the message list', () => {
     expect(frame).toMatch(/INBOX │ 40 new, 40 messages/);
   });
 
+  it('uses no colour under NO_COLOR or the mono theme, only attributes', async () => {
+    for (const options of [
+      { env: { NO_COLOR: '1' } },
+      { config: { ui: { theme: 'mono' as const } } },
+    ]) {
+      tui = await renderTui({ inbox: numbered(3), ...options });
+      await tui.see('Message number 3');
+      const raw = tui.rawFrame();
+      // The cursor row is inverse; no foreground or background colour anywhere.
+      expect(raw).toMatch(/\u001b\[7m[^\n]*Message number 3/);
+      expect(raw).not.toMatch(/\u001b\[(3[0-7]|4[0-7]|9[0-7]|10[0-7])m/);
+      await tui.cleanup();
+      tui = undefined;
+    }
+  });
+
   it('hides the sidebar with B and switches the layout with z', async () => {
     tui = await renderTui({ inbox: numbered(3) });
     await tui.see('Message number 3');
