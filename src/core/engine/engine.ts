@@ -180,6 +180,9 @@ export class MailEngine {
     this.backend = backend;
     this.reconnectAttempt = 0;
     this.unsubscribe = backend.onEvent((event) => this.onBackendEvent(backend, event));
+    // Only a view from before this connection needs catching up; one opened once
+    // we are online (a face reacts to the event below) is fresh already.
+    const staleView = this.state.view;
     this.emit({ type: 'connection', state: { status: 'online' } });
     this.log.info('online', { capabilities: [...backend.capabilities].join(' ') });
     await this.queue.run(async () => {
@@ -187,8 +190,8 @@ export class MailEngine {
       const folders = await backend.listFolders({ counts: true });
       this.emit({ type: 'folders', folders: sortFolders(folders) });
     });
-    const view = this.state.view;
-    if (view) await this.queue.run(() => this.resyncView(backend));
+    if (staleView && this.state.view === staleView)
+      await this.queue.run(() => this.resyncView(backend));
   }
 
   private goOffline(reason: string, permanent: boolean): void {
@@ -761,6 +764,9 @@ export class MailEngine {
         await b.storeFlags(uids, add, remove);
         this.stats.storeCommands += 1;
       }, signal);
+      // A fetch that ran between the optimistic change and the STORE may have put the
+      // old flags back in the snapshot, and a .SILENT STORE echoes nothing: apply again.
+      this.applyFlagChange(path, uids, add, remove);
     } catch (error) {
       const e = toTmailError(error);
       if (e.code === 'OFFLINE' || e.code === 'CONNECTION_LOST') {
