@@ -137,6 +137,23 @@ function outboxEntries(): number {
   }
 }
 
+/**
+ * Ink renders only a final frame when it believes it runs in CI (it reads `CI`
+ * once, at import). tmail on a terminal is interactive whatever that variable
+ * says, so hide it while Ink loads, and put it back for child processes.
+ */
+async function importInkInteractive(): Promise<void> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    await import('ink');
+  } finally {
+    for (const [key, value] of Object.entries(saved))
+      if (value !== undefined) process.env[key] = value;
+  }
+}
+
 /** No account yet: the wizard sets one up, then the reader opens on it. */
 async function firstAccount(): Promise<boolean> {
   const { runAccountWizard } = await import('./wizard/index.js');
@@ -196,7 +213,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   // React and Ink load while the server answers. In steps: each await lets the
   // connection's replies be handled in between, instead of after the whole UI.
   await import('react');
-  await import('ink');
+  await importInkInteractive();
   const { startApp } = await import('./start-app.js');
   bench?.mark('ui-loaded');
   await firstScreenReady(engine, passwords, 400);
