@@ -4,6 +4,21 @@
 // nodemailer and the TUI in chunks that load only when first needed.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Puts tmail's frame buffer (src/ui/ink-output.ts: same interface and output,
+ * but it rebuilds only the rows that changed) in place of Ink's own.
+ */
+const inkOutputPlugin = {
+  name: 'tmail-ink-output',
+  setup(b) {
+    const replacement = fileURLToPath(new URL('../src/ui/ink-output.ts', import.meta.url));
+    b.onResolve({ filter: /^\.\/output\.js$/ }, (args) =>
+      /[\\/]ink[\\/]build[\\/]/.test(args.importer) ? { path: replacement } : undefined,
+    );
+  },
+};
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -22,6 +37,10 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   // Native or optional modules stay outside the bundle and load at run time.
   external: ['@github/keytar', 'react-devtools-core'],
+  // Ink and its helpers measure text with string-width, which costs about 80 ms of
+  // start-up (an Intl.Segmenter and an RGI_Emoji pattern); tmail's own measure
+  // gives the same widths and keeps every column measured one way.
+  alias: { 'string-width': './src/core/text/terminal-width.ts' },
   define: {
     'process.env.NODE_ENV': '"production"',
     TMAIL_VERSION: JSON.stringify(pkg.version),
@@ -30,5 +49,6 @@ await build({
   banner: {
     js: "import { createRequire as __tmailCreateRequire } from 'node:module'; const require = __tmailCreateRequire(import.meta.url);",
   },
+  plugins: [inkOutputPlugin],
   logLevel: 'warning',
 });

@@ -138,17 +138,30 @@ function outboxEntries(): number {
 }
 
 /**
- * Ink renders only a final frame when it believes it runs in CI (it reads `CI`
- * once, at import). tmail on a terminal is interactive whatever that variable
- * says, so hide it while Ink loads, and put it back for child processes.
+ * Loads Ink. It renders only a final frame when it believes it runs in CI (it
+ * reads `CI` once, at import); tmail on a terminal is interactive whatever that
+ * variable says, so it is hidden while Ink loads and put back for child processes.
  */
 async function importInkInteractive(): Promise<void> {
   const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
+  // Ink's layout engine (yoga, WebAssembly) asks `typeof fetch` while it loads, and in
+  // Node that first look loads the whole HTTP client (undici): 40 to 100 ms here. Without
+  // fetch it instantiates from the bytes it carries, which is what it ends up doing anyway.
+  const fetchProperty = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  const hideFetch = Boolean(fetchProperty?.configurable);
+  if (hideFetch) {
+    Object.defineProperty(globalThis, 'fetch', {
+      value: undefined,
+      configurable: true,
+      writable: true,
+    });
+  }
   try {
     await import('ink');
   } finally {
+    if (hideFetch) Object.defineProperty(globalThis, 'fetch', fetchProperty!);
     for (const [key, value] of Object.entries(saved))
       if (value !== undefined) process.env[key] = value;
   }

@@ -119,7 +119,7 @@ export function startApp(options: StartAppOptions): StartedApp {
     patchConsole: false,
     // A key's frame goes out at once (the throttle lets the first call through); the cap
     // only thins bursts. Engine events are batched per turn before they reach React.
-    maxFps: 60,
+    maxFps: 250,
     onRender: bench ? ({ renderTime }) => bench.frame(renderTime) : undefined,
   });
   return { instance, runtime };

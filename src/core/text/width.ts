@@ -1,14 +1,13 @@
 /**
- * Terminal cell widths, measured per grapheme cluster the way Ink measures them
- * (string-width), so that a column padded here lines up in Ink's layout.
+ * Terminal cell widths, measured per glyph with terminal-width.ts, which also
+ * measures for Ink (the bundle aliases `string-width` to it), so that a column
+ * padded here lines up in Ink's layout.
  *
  * Every function expects text that has already been through `sanitize.ts`:
  * control characters have no meaningful width, and tabs must have been
  * expanded to spaces.
  */
-import stringWidth from 'string-width';
-
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+import terminalWidth, { glyphs } from './terminal-width.js';
 
 /** Printable ASCII only: one cell per character, no segmentation needed. */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -30,7 +29,7 @@ export function graphemeWidth(grapheme: string): number {
   }
   let width = graphemeCache.get(grapheme);
   if (width === undefined) {
-    width = stringWidth(grapheme, WIDTH_OPTIONS);
+    width = terminalWidth(grapheme, WIDTH_OPTIONS);
     if (graphemeCache.size >= GRAPHEME_CACHE_LIMIT) graphemeCache.clear();
     graphemeCache.set(grapheme, width);
   }
@@ -40,9 +39,7 @@ export function graphemeWidth(grapheme: string): number {
 /** The grapheme clusters of `text`, in order. */
 export function graphemes(text: string): string[] {
   if (PRINTABLE_ASCII.test(text)) return text.split('');
-  const out: string[] = [];
-  for (const { segment } of segmenter.segment(text)) out.push(segment);
-  return out;
+  return glyphs(text).map(([glyph]) => glyph);
 }
 
 /**
@@ -52,7 +49,7 @@ export function graphemes(text: string): string[] {
  */
 export function cellWidth(text: string): number {
   if (PRINTABLE_ASCII.test(text)) return text.length;
-  return stringWidth(text, WIDTH_OPTIONS);
+  return terminalWidth(text, WIDTH_OPTIONS);
 }
 
 /**
@@ -82,10 +79,9 @@ export function truncateToWidth(text: string, width: number, ellipsis = '…'): 
   } else {
     kept = '';
     let used = 0;
-    for (const { segment } of segmenter.segment(text)) {
-      const w = graphemeWidth(segment);
+    for (const [glyph, w] of glyphs(text)) {
       if (used + w > budget) break;
-      kept += segment;
+      kept += glyph;
       used += w;
     }
   }
