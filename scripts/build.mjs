@@ -4,6 +4,7 @@
 // nodemailer and the TUI in chunks that load only when first needed.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -17,6 +18,34 @@ const inkOutputPlugin = {
     b.onResolve({ filter: /^\.\/output\.js$/ }, (args) =>
       /[\\/]ink[\\/]build[\\/]/.test(args.importer) ? { path: replacement } : undefined,
     );
+  },
+};
+
+/**
+ * libmime (used by imapflow) builds iconv-lite's whole GBK codec when it is
+ * imported, only to recognise double-byte decoders later: about 25 ms and
+ * several MB at every start. Build it the first time a charset is decoded
+ * instead. If libmime's code changes shape, the file is left as it is.
+ */
+const lazyGbkPlugin = {
+  name: 'tmail-lazy-gbk',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]libmime[\\/]dist[\\/](cjs|esm)[\\/]charset\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const declaration = /const DBCS_DECODER = ([\w.]+)\.getCodec\('gbk'\)\.decoder;/;
+      const match = declaration.exec(source);
+      if (!match || !source.includes('codec.decoder === DBCS_DECODER')) {
+        console.warn(`tmail build: ${args.path} changed; GBK is built at start-up again`);
+        return undefined;
+      }
+      const patched = source
+        .replace(
+          declaration,
+          `let DBCS_DECODER_BUILT; const dbcsDecoder = () => (DBCS_DECODER_BUILT ??= ${match[1]}.getCodec('gbk').decoder);`,
+        )
+        .replaceAll('codec.decoder === DBCS_DECODER', 'codec.decoder === dbcsDecoder()');
+      return { contents: patched, loader: 'js' };
+    });
   },
 };
 
@@ -49,6 +78,6 @@ await build({
   banner: {
     js: "import { createRequire as __tmailCreateRequire } from 'node:module'; const require = __tmailCreateRequire(import.meta.url);",
   },
-  plugins: [inkOutputPlugin],
+  plugins: [inkOutputPlugin, lazyGbkPlugin],
   logLevel: 'warning',
 });

@@ -368,9 +368,14 @@ function startReaper(pid: number, postfixDir: string, dir: string, keep: boolean
   const script = `
 while kill -0 ${pid} 2>/dev/null; do sleep 1; done
 [ -f "${dir}/.stopped" ] && exit 0
+[ -d "${dir}" ] || exit 0
 /usr/sbin/postfix -c "${postfixDir}" abort >/dev/null 2>&1
-kill -TERM "$(cat "${dir}/dovecot/run/master.pid" 2>/dev/null)" >/dev/null 2>&1
-sleep 1
+master="$(cat "${dir}/dovecot/run/master.pid" 2>/dev/null)"
+if [ -n "$master" ]; then
+  kill -TERM "$master" >/dev/null 2>&1
+  for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$master" 2>/dev/null || break; sleep 1; done
+  kill -KILL "$master" >/dev/null 2>&1
+fi
 ${keep ? '' : `rm -rf "${dir}"`}
 `;
   const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
@@ -447,12 +452,13 @@ export function attachMailStack(info: MailStackInfo): MailStack {
     async stop() {
       if (stopped) return;
       stopped = true;
-      writeFileSync(join(dir, '.stopped'), '');
       await run('sh', [
         '-c',
         `/usr/sbin/postfix -c "${postfixConfigDir}" abort >/dev/null 2>&1 || true`,
       ]);
       await stopImap().catch(() => {});
+      // Only now: a stop cut short (the test process killed mid-way) leaves the reaper to finish it.
+      writeFileSync(join(dir, '.stopped'), '');
       if (!info.keep) rmSync(dir, { recursive: true, force: true });
     },
   };
