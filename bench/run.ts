@@ -41,10 +41,23 @@ function median(values: number[]): number {
 
 /** Runs a node script to its end; wall time from spawn to exit, and its peak RSS. */
 async function timeNode(args: string[], env: Record<string, string>): Promise<ProcessSample> {
+  return timeProcess(process.execPath, args, env);
+}
+
+/** tmail as a user starts it: the executable itself, so its shebang's Node flags apply. */
+function timeTmail(args: string[], env: Record<string, string>): Promise<ProcessSample> {
+  return timeProcess(join(root, 'bin/tmail.js'), args, env);
+}
+
+async function timeProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<ProcessSample> {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'tmail-rss-')), 'rss');
   const start = performance.now();
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
+    const child = spawn(command, args, {
       cwd: root,
       env: {
         ...process.env,

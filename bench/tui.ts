@@ -71,7 +71,8 @@ export async function runTuiOnce(
   const marks = join(dir, 'marks.jsonl');
   const rss = join(dir, 'rss');
   const term = await TmuxSession.start({
-    command: [process.execPath, join(root, 'bin/tmail.js')],
+    // As a user starts it: the executable itself, so its shebang's Node flags apply.
+    command: [join(root, 'bin/tmail.js')],
     cwd: root,
     columns: 100,
     rows: 30,
