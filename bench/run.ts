@@ -151,9 +151,7 @@ try {
         {},
       ),
     );
-    const list = await sample(RUNS, () =>
-      timeNode(['bin/tmail.js', 'list', '--limit', '50', '--json'], env),
-    );
+    const list = await sample(RUNS, () => timeTmail(['list', '--limit', '50', '--json'], env));
     const read = await markRead(stack, user, size);
     const tui = await tuiBench(env, RUNS);
     results.push({ size, seedMs, bare, list, markRead: read, tui });
