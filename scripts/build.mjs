@@ -61,7 +61,8 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  minify: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
   // Native or optional modules stay outside the bundle and load at run time.

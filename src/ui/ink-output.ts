@@ -51,6 +51,7 @@ class BoundedCache<V> {
 
 const styledLines = new BoundedCache<StyledChar[]>(4000);
 const widths = new BoundedCache<number>(8000);
+const slices = new BoundedCache<string>(2000);
 
 const width = (text: string): number => widths.get(text, terminalWidth);
 const styled = (line: string): StyledChar[] =>
@@ -122,7 +123,9 @@ export default class Output {
             const from = left < clip.x1! ? clip.x1! - left : 0;
             const lineWidth = width(line);
             const to = left + lineWidth > clip.x2! ? clip.x2! - left : lineWidth;
-            return sliceAnsi(line, from, to);
+            // Most lines fit their box: nothing to cut, and cutting costs a tokenisation.
+            if (from <= 0 && to >= lineWidth) return line;
+            return slices.get(`${from}:${to}:${line}`, () => sliceAnsi(line, from, to));
           });
           if (x < clip.x1!) x = clip.x1!;
         }
@@ -155,7 +158,10 @@ export default class Output {
       let offset = x;
       for (const character of styled(line)) {
         cells[offset] = character;
-        const cellsTaken = Math.max(1, width(character.value));
+        const value = character.value;
+        // Most characters are one printable ASCII character: one cell, no lookup.
+        const cellsTaken =
+          value.length === 1 && value.charCodeAt(0) < 0x7f ? 1 : Math.max(1, width(value));
         // A wide character covers the next cells: blank them so nothing stray shows.
         for (let i = 1; i < cellsTaken; i++) {
           cells[offset + i] = {
@@ -189,4 +195,23 @@ export default class Output {
     previousFrames.set(key, { signatures, lines });
     return { output: lines.join('\n'), height: this.height };
   }
+}
+
+/**
+ * Draws a throwaway frame of typical rows (styles, wide characters) so that the
+ * tokenising code is compiled before the first real frame, while start-up
+ * waits on the server anyway. Leaves no trace in the frame memory.
+ */
+export function warmUpOutput(width: number, height: number): void {
+  const output = new Output({ width, height });
+  const samples = [
+    '\u001b[7m N !r@  Ada Lovelace      Quarterly report (42)              31 Oct \u001b[27m',
+    '\u001b[1m N  Дмитрий Иванов\u001b[22m    \u001b[2mRe: Lunch on Friday? — ✓ naïve\u001b[22m   12:05',
+    '\u001b[36m INBOX\u001b[39m        \u001b[1m11174\u001b[22m│ 山田 太郎  会議の議事録 😀',
+    '\u001b[2m─────────────────────────────────\u001b[22m',
+  ];
+  for (let y = 0; y < height; y++)
+    output.write(0, y, samples[y % samples.length]!, { transformers: [] });
+  output.get();
+  previousFrames.delete(`${width}x${height}`);
 }

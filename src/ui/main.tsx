@@ -185,6 +185,18 @@ export async function runTui(options: TuiOptions): Promise<number> {
     );
   }
   const passwords = new PasswordBroker();
+  // Ask for the password first (a keychain helper or a `pass` command takes a while) and
+  // let it run while the IMAP code loads; the engine finds it ready. Errors surface later,
+  // through openSession and the connection, where they are reported properly.
+  void (async () => {
+    const [{ loadConfig, getAccount }, { resolveCredentials }] = await Promise.all([
+      import('../core/config/index.js'),
+      import('../core/secrets/index.js'),
+    ]);
+    await resolveCredentials(getAccount(loadConfig(), options.account), 'imap', {
+      prompt: passwords.prompt,
+    });
+  })().catch(() => {});
   const { openSession } = await import('../core/session.js');
   let session: ReturnType<typeof openSession>;
   try {
@@ -229,6 +241,12 @@ export async function runTui(options: TuiOptions): Promise<number> {
   await importInkInteractive();
   const { startApp } = await import('./start-app.js');
   bench?.mark('ui-loaded');
+  // While the server answers, compile the frame code with a throwaway frame: the first
+  // real frame then costs less. Skipped when the rows are already there.
+  if (!engine.state.view?.envelopes.size) {
+    const { warmUpOutput } = await import('./ink-output.js');
+    warmUpOutput(process.stdout.columns || 80, process.stdout.rows || 24);
+  }
   await firstScreenReady(engine, passwords, 400);
 
   const screen = new TerminalScreen();
