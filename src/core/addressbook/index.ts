@@ -13,7 +13,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isSafeName, isValidAddress } from '../compose/addresses.js';
 import { createLogger } from '../log.js';
-import { writeFileAtomic } from '../outbox/atomic.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 import { statePath } from '../paths.js';
 import type { Address } from '../types.js';
 

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../fs-atomic.js';
+import { writeFileAtomicSync } from '../fs-atomic.js';
 import type { Flag } from '../types.js';
 
 export interface PendingFlagChange {
@@ -93,6 +93,6 @@ export class PendingFlagQueue {
   }
 
   private persist(): void {
-    writeFileAtomic(this.file, JSON.stringify({ changes: this.changes }));
+    writeFileAtomicSync(this.file, JSON.stringify({ changes: this.changes }));
   }
 }

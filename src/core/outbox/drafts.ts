@@ -10,7 +10,7 @@ import type { Draft } from '../compose/draft.js';
 import { TmailError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { statePath } from '../paths.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 
 const log = createLogger('drafts');
 const DRAFT_ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -4,4 +4,4 @@
  */
 export * from './outbox.js';
 export * from './drafts.js';
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic } from '../fs-atomic.js';

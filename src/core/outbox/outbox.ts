@@ -44,7 +44,7 @@ import { TmailError, type ErrorCode } from '../errors.js';
 import { createLogger } from '../log.js';
 import { statePath } from '../paths.js';
 import type { Flag } from '../types.js';
-import { fsyncDir, writeFileAtomic, writeFileDurable } from './atomic.js';
+import { fsyncDir, writeFileAtomic, writeFileDurable } from '../fs-atomic.js';
 
 const log = createLogger('outbox');
 
