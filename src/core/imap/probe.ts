@@ -7,7 +7,7 @@
 import { ImapFlow } from 'imapflow';
 import type { AccountConfig, Credentials, FolderRoles, ProbeResult } from '../config/types.js';
 import { TmailError } from '../errors.js';
-import { registerSecret } from '../log.js';
+import { startProbe } from '../probe-base.js';
 import { imapOptions, translateImapError } from './connect.js';
 
 export interface ProbeOptions {
@@ -31,19 +31,8 @@ export async function probeImap(
   options: ProbeOptions = {},
 ): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  // Whoever passed the secret may not have registered it (the wizard's typed
-  // password): the library logs below must never show it.
-  for (const secret of [credentials.password, credentials.accessToken]) {
-    if (secret) registerSecret(secret);
-  }
-  const base = {
-    protocol: 'IMAP' as const,
-    host: account.imap.host,
-    port: account.imap.port,
-    security: account.imap.security,
-    user: credentials.user,
-  };
-  if (options.signal?.aborted) return { ...base, ok: false, error: new TmailError('CANCELLED') };
+  const { base, cancelled } = startProbe('IMAP', account.imap, credentials, options.signal);
+  if (cancelled) return cancelled;
   // Built here rather than through connectImap so that a timeout or a cancel
   // can close the socket of a login that is still under way.
   const client = new ImapFlow(imapOptions({ account, credentials, timeoutMs }));

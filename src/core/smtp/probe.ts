@@ -11,7 +11,7 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import XOAuth2 from 'nodemailer/lib/xoauth2';
 import type { AccountConfig, Credentials, ProbeResult } from '../config/types.js';
 import { TmailError } from '../errors.js';
-import { registerSecret } from '../log.js';
+import { startProbe } from '../probe-base.js';
 import { smtpOptions, translateSmtpError } from './transport.js';
 
 export interface ProbeOptions {
@@ -27,19 +27,8 @@ export async function probeSmtp(
   options: ProbeOptions = {},
 ): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  // Whoever passed the secret may not have registered it (the wizard's typed
-  // password): the library logs below must never show it.
-  for (const secret of [credentials.password, credentials.accessToken]) {
-    if (secret) registerSecret(secret);
-  }
-  const base = {
-    protocol: 'SMTP' as const,
-    host: account.smtp.host,
-    port: account.smtp.port,
-    security: account.smtp.security,
-    user: credentials.user,
-  };
-  if (options.signal?.aborted) return { ...base, ok: false, error: new TmailError('CANCELLED') };
+  const { base, cancelled } = startProbe('SMTP', account.smtp, credentials, options.signal);
+  if (cancelled) return cancelled;
   const connectionOptions = {
     ...smtpOptions(account, credentials, timeoutMs),
     socketTimeout: timeoutMs,
