@@ -18,11 +18,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImapFlow } from 'imapflow';
 import { graphemes, graphemeWidth } from '../src/core/text/index.js';
 import { testAccount } from '../test/support/accounts.js';
 import { startMailStack } from '../test/support/mail-stack.js';
-import { seedOverImap } from '../test/support/seed.js';
+import { fillDemoMailbox } from '../test/support/demo-mailbox.js';
 import { TmuxSession } from '../test/support/tmux.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -273,70 +272,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 try {
   const alice = stack.users.alice!;
-  const bob = stack.users.bob!;
-  const client = new ImapFlow({
-    host: stack.host,
-    port: stack.ports.imap,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: alice.name, pass: alice.password },
-    logger: false,
-  });
-  await client.connect();
-  for (const path of ['Lists', 'Lists/tmail-dev', 'Lists/announce', 'Receipts'])
-    await client.mailboxCreate(path);
-  const end = Date.now() - 3 * 3600_000;
-  await seedOverImap(client, 'INBOX', 60, { to: alice.email, seed: 7, attachmentShare: 0.2, end });
-  await seedOverImap(client, 'Lists/tmail-dev', 25, {
-    to: `tmail-dev@${stack.domain}`,
-    seed: 8,
-    end,
-  });
-  await seedOverImap(client, 'Receipts', 6, { to: alice.email, seed: 9, end });
-  await client.append(
-    'INBOX',
-    [
-      `From: Grace Hopper <${bob.email}>`,
-      `To: Alice <${alice.email}>`,
-      'Subject: Re: Release 2.4 checklist',
-      `Date: ${new Date(Date.now() - 25 * 60_000).toUTCString()}`,
-      'Message-ID: <checklist-2@example.test>',
-      'In-Reply-To: <checklist-1@example.test>',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/mixed; boundary="b1"',
-      '',
-      '--b1',
-      'Content-Type: text/plain; charset=utf-8',
-      '',
-      'Hi Alice,',
-      '',
-      'The checklist looks right to me. Two things before we tag it:',
-      '',
-      '  1. the changelog still mentions the old config path;',
-      '  2. the 100k-folder benchmark should run once more on the new build.',
-      '',
-      'I attached the numbers from last night.',
-      '',
-      'On Tue, Alice wrote:',
-      '> Here is the checklist for 2.4. Anything missing?',
-      '> > Remember the release notes need the new key table.',
-      '',
-      '-- ',
-      'Grace',
-      '',
-      '--b1',
-      'Content-Type: text/csv; name="bench-results.csv"',
-      'Content-Disposition: attachment; filename="bench-results.csv"',
-      '',
-      'size,first_screen_ms,rss_mb',
-      '1000,240,61',
-      '--b1--',
-      '',
-    ].join('\r\n'),
-    [],
-    new Date(Date.now() - 25 * 60_000),
-  );
-  await client.logout();
+  await fillDemoMailbox(stack);
 
   const configDir = mkdtempSync(join(tmpdir(), 'tmail-shots-config-'));
   const stateDir = mkdtempSync(join(tmpdir(), 'tmail-shots-state-'));
