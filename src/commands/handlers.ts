@@ -168,8 +168,18 @@ export async function moveOrCopyTo(
 export async function expungeAsking(ctx: CommandContext): Promise<void> {
   const view = ctx.engine.state.view;
   if (!view) return;
+  // The server knows how many are marked, also among the messages never loaded here.
+  const counted = await ctx.engine.dispatch({ type: 'count-deleted' });
   let known = 0;
-  for (const envelope of view.envelopes.values()) if (envelope.flags.includes(DELETED)) known++;
+  if (counted.ok) {
+    known = counted.value;
+  } else {
+    for (const envelope of view.envelopes.values()) if (envelope.flags.includes(DELETED)) known++;
+  }
+  if (counted.ok && known === 0) {
+    ctx.ui.notify('info', `No message in ${view.path} is marked deleted.`);
+    return;
+  }
   const question = known
     ? `Expunge ${plural(known, 'deleted message')}? (y/n)`
     : `Expunge the messages marked deleted in ${view.path}? (y/n)`;

@@ -166,6 +166,7 @@ describe('changes go to the server', () => {
     expect(result.moved).toBe(false);
     expect((await serverFlags(check, 'Trash')).get(trashUid)).toContain('\\Deleted');
 
+    expect(await engine.request({ type: 'count-deleted' })).toBe(1);
     const { count } = await engine.request({ type: 'expunge' });
     expect(count).toBe(1);
     expect((await serverSubjects(check, 'Trash')).size).toBe(0);

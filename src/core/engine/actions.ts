@@ -36,6 +36,8 @@ export type EngineAction =
   | { type: 'move'; uids: number[]; to: string }
   | { type: 'copy'; uids: number[]; to: string }
   | { type: 'archive'; uids: number[] }
+  /** How many messages of the open folder are marked \Deleted (asked of the server). */
+  | { type: 'count-deleted' }
   /** Expunges the \Deleted messages of the open folder (all of them, or these UIDs). */
   | { type: 'expunge'; uids?: number[] }
   | { type: 'undo' }
@@ -70,6 +72,7 @@ export interface ActionResults {
   move: void;
   copy: void;
   archive: void;
+  'count-deleted': number;
   expunge: { count: number };
   undo: { label: string } | null;
   'create-folder': void;

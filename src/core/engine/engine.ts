@@ -395,6 +395,9 @@ export class MailEngine {
         await this.moveMessages(action.uids, to, signal);
         return;
       }
+      case 'count-deleted':
+        this.currentView();
+        return this.task(async (b) => (await b.searchUids({ flagged: [DELETED] })).length, signal);
       case 'expunge':
         return this.expunge(action.uids, signal);
       case 'undo':
