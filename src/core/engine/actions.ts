@@ -48,8 +48,14 @@ export type EngineAction =
   | { type: 'read'; uid: number; peek?: boolean }
   /** The raw RFC 5322 source of a message of the open folder. */
   | { type: 'source'; uid: number }
-  /** Saves one attachment of a message into a folder; resolves to the file written. */
+  /** Saves one attachment of a message into a folder (made if missing); resolves to the file written. */
   | { type: 'save-attachment'; uid: number; attachmentId: string; dir: string }
+  /** Saves every attachment of a message into a folder; resolves to the files written. */
+  | { type: 'save-attachments'; uid: number; dir: string }
+  /** Fetches an attachment into a private temp file and picks the program that opens it. */
+  | { type: 'open-attachment'; uid: number; attachmentId: string }
+  /** An attached message (message/rfc822), decoded for reading. */
+  | { type: 'read-attached'; uid: number; attachmentId: string }
   /** Appends a message to a folder given by path or role. */
   | { type: 'append'; folder: string | { role: FolderRole }; raw: Buffer; flags?: Flag[] }
   /** Sets a flag on a message in another folder (e.g. \Answered after a reply). */
@@ -81,6 +87,16 @@ export interface ActionResults {
   read: MessageView;
   source: Buffer;
   'save-attachment': string;
+  'save-attachments': string[];
+  'open-attachment': {
+    /** The temp file holding the attachment. */
+    path: string;
+    /** The program takes over the terminal: hand it over while `run` runs. */
+    needsTerminal: boolean;
+    /** Starts the program; resolves when it has been started (or, for terminal programs, ended). */
+    run(): Promise<void>;
+  };
+  'read-attached': MessageView;
   append: number | undefined;
   'flag-in-folder': void;
   'fetch-remote': Buffer;

@@ -11,7 +11,8 @@
  * rows by sequence number, then the UID list (ESEARCH: one compact set, no
  * per-message data); envelopes are fetched only for rows around the viewport.
  */
-import { Transform, type Readable } from 'node:stream';
+import { mkdir } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
 import type { AccountConfig } from '../config/types.js';
 import { TmailError, toTmailError } from '../errors.js';
 import type { EngineEvent } from '../events.js';
@@ -23,6 +24,7 @@ import { missingUids, wantedRows, type RowRange } from '../store/window.js';
 import {
   DELETED,
   SEEN,
+  type Attachment,
   type Flag,
   type FolderRole,
   type Mailbox,
@@ -45,6 +47,8 @@ import { flattenThreads } from './threads.js';
 const WHOLE_MESSAGE_LIMIT = 256 * 1024;
 /** Cap on each text part fetched to read a large message. */
 const TEXT_PART_CAP = 512 * 1024;
+/** Cap on an attached message fetched to be read. */
+const ATTACHED_MESSAGE_CAP = 32 * 1024 * 1024;
 const DEFAULT_FIRST_ROWS = 100;
 
 /** MIME decoding loads on first use: mailparser costs start-up time a list does not need. */
@@ -112,6 +116,8 @@ export class MailEngine {
   private viewport: (RowRange & { margin?: number }) | null = null;
   private viewportScheduled = false;
   private readonly undoStack: UndoEntry[] = [];
+  /** Private temp files of opened attachments, removed on close. */
+  private readonly tempFiles: Array<() => Promise<void>> = [];
 
   constructor(options: EngineOptions) {
     this.account = options.account;
@@ -304,6 +310,7 @@ export class MailEngine {
     this.backend = null;
     this.unsubscribe?.();
     if (backend) await backend.logout();
+    await Promise.all(this.tempFiles.splice(0).map((cleanup) => cleanup().catch(() => {})));
     this.emit({ type: 'connection', state: { status: 'closed' } });
   }
 
@@ -420,6 +427,12 @@ export class MailEngine {
         return this.task((b) => b.fetchSource(action.uid), signal);
       case 'save-attachment':
         return this.saveAttachment(action.uid, action.attachmentId, action.dir, signal);
+      case 'save-attachments':
+        return this.saveAllAttachments(action.uid, action.dir, signal);
+      case 'open-attachment':
+        return this.openAttachment(action.uid, action.attachmentId, signal);
+      case 'read-attached':
+        return this.readAttached(action.uid, action.attachmentId, signal);
       case 'append': {
         const path =
           typeof action.folder === 'string'
@@ -1035,47 +1048,165 @@ export class MailEngine {
     return message;
   }
 
+  /**
+   * One attachment of a message as a stream of its decoded bytes: a MIME part
+   * is downloaded by itself (the rest of the message stays on the server); a
+   * file uuencoded inside a text part is cut out of that part.
+   */
+  private async attachmentStream(
+    b: MailBackend,
+    uid: number,
+    attachmentId: string,
+  ): Promise<{ attachment: Attachment; stream: Readable }> {
+    const mime = await loadMime();
+    const skeleton = await b.fetchSkeleton(uid);
+    const attachment = mime
+      .attachmentsFromStructure(skeleton.structure)
+      .find((a) => a.id === attachmentId);
+    if (attachment) return { attachment, stream: await b.downloadPart(uid, attachmentId) };
+    const partId = mime.attachmentPartId(attachmentId);
+    const part = partId === attachmentId ? undefined : mime.findPart(skeleton.structure, partId);
+    if (part) {
+      const source = await b.fetchSource(uid);
+      const view = await mime.parseMessage(source);
+      const listed = view.attachments.find((a) => a.id === attachmentId);
+      if (listed) {
+        return {
+          attachment: listed,
+          stream: Readable.from([mime.attachmentFromSource(source, attachmentId)]),
+        };
+      }
+    }
+    throw new TmailError('MESSAGE_UNKNOWN', `Message ${uid} has no attachment ${attachmentId}.`);
+  }
+
+  /** Counts bytes through a stream into progress events named `label`. */
+  private progressOf(label: string, total: number): Transform {
+    let done = 0;
+    let lastReport = 0;
+    this.emit({ type: 'progress', progress: { label, done: 0, total } });
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        done += chunk.length;
+        if (done - lastReport > 256 * 1024) {
+          lastReport = done;
+          this.emit({ type: 'progress', progress: { label, done, total } });
+        }
+        callback(null, chunk);
+      },
+    });
+  }
+
   private async saveAttachment(
     uid: number,
     attachmentId: string,
     dir: string,
     signal?: AbortSignal,
   ): Promise<string> {
-    const [{ attachmentsFromStructure }, { saveAttachmentStream }] = await Promise.all([
-      loadMime(),
-      loadSave(),
-    ]);
+    const { saveAttachmentStream } = await loadSave();
+    await makeDownloadDir(dir);
     return this.task(async (b) => {
-      const skeleton = await b.fetchSkeleton(uid);
-      const attachment = attachmentsFromStructure(skeleton.structure).find(
-        (a) => a.id === attachmentId,
-      );
-      if (!attachment)
-        throw new TmailError(
-          'MESSAGE_UNKNOWN',
-          `Message ${uid} has no attachment ${attachmentId}.`,
-        );
-      const label = `Saving ${attachment.filename}`;
-      let done = 0;
-      let lastReport = 0;
-      const counter = new Transform({
-        transform: (chunk: Buffer, _encoding, callback) => {
-          done += chunk.length;
-          if (done - lastReport > 256 * 1024) {
-            lastReport = done;
-            this.emit({ type: 'progress', progress: { label, done, total: attachment.size } });
-          }
-          callback(null, chunk);
-        },
-      });
-      this.emit({ type: 'progress', progress: { label, done: 0, total: attachment.size } });
+      const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId);
       try {
-        const stream: Readable = await b.downloadPart(uid, attachmentId);
+        const counter = this.progressOf(`Saving ${attachment.filename}`, attachment.size);
         return await saveAttachmentStream(dir, attachment.filename, stream.pipe(counter));
       } finally {
         this.emit({ type: 'progress', progress: null });
       }
     }, signal);
+  }
+
+  /** Saves every attachment the reader lists for a message (inline parts too) into `dir`. */
+  private async saveAllAttachments(
+    uid: number,
+    dir: string,
+    signal?: AbortSignal,
+  ): Promise<string[]> {
+    const view = await this.read(uid, true, signal);
+    const saved: string[] = [];
+    for (const attachment of view.attachments) {
+      saved.push(await this.saveAttachment(uid, attachment.id, dir, signal));
+    }
+    return saved;
+  }
+
+  /**
+   * Puts an attachment in a private temp file (a 0700 directory, removed when
+   * tmail closes) and picks the program for it: a mailcap entry, else the
+   * desktop's opener. The caller runs it, handing over the terminal first when
+   * the program needs one.
+   */
+  private async openAttachment(
+    uid: number,
+    attachmentId: string,
+    signal?: AbortSignal,
+  ): Promise<ActionResults['open-attachment']> {
+    const [{ chooseOpener, runOpener }, { writePrivateTempFile }] = await Promise.all([
+      loadMime(),
+      loadSave(),
+    ]);
+    const file = await this.task(async (b) => {
+      const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId);
+      try {
+        const counter = this.progressOf(`Fetching ${attachment.filename}`, attachment.size);
+        const written = await writePrivateTempFile(attachment.filename, stream.pipe(counter), {
+          signal,
+        });
+        return { ...written, contentType: attachment.contentType, filename: attachment.filename };
+      } finally {
+        this.emit({ type: 'progress', progress: null });
+      }
+    }, signal);
+    this.tempFiles.push(file.cleanup);
+    const choice = chooseOpener(file.contentType, file.path);
+    if (!choice) {
+      throw new TmailError(
+        'FILE_ERROR',
+        `No program is set up to open ${file.contentType}; save it with s, or add a mailcap entry for it.`,
+      );
+    }
+    return {
+      path: file.path,
+      needsTerminal: choice.kind === 'mailcap' && choice.needsTerminal,
+      run: () => runOpener(choice, file.path),
+    };
+  }
+
+  /** An attached message (message/rfc822 part), decoded for reading. */
+  private async readAttached(
+    uid: number,
+    attachmentId: string,
+    signal?: AbortSignal,
+  ): Promise<MessageView> {
+    const { findPart, parseMessagePart } = await loadMime();
+    return this.task(async (b) => {
+      const skeleton = await b.fetchSkeleton(uid);
+      const part = findPart(skeleton.structure, attachmentId);
+      if (!part || part.type !== 'message/rfc822') {
+        throw new TmailError(
+          'MESSAGE_UNKNOWN',
+          `Attachment ${attachmentId} of message ${uid} is not a message.`,
+        );
+      }
+      const raw = (await b.fetchParts(uid, [attachmentId], ATTACHED_MESSAGE_CAP)).get(attachmentId);
+      if (!raw)
+        throw new TmailError(
+          'MESSAGE_UNKNOWN',
+          `Attachment ${attachmentId} of message ${uid} is empty.`,
+        );
+      return { ...(await parseMessagePart(raw, part.encoding)), uid };
+    }, signal);
+  }
+}
+
+/** Creates the folder attachments are saved into (and its parents) when it is missing. */
+async function makeDownloadDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new TmailError('FILE_ERROR', `The folder ${dir} cannot be created; choose another one.`, {
+      cause: error,
+    });
   }
 }
 

@@ -143,7 +143,13 @@ export function toBodyPart(node: MessageStructureObject, isRoot = true): BodyPar
   const type = (node.type || 'text/plain').toLowerCase();
   const children = node.childNodes ?? [];
   const disposition = node.disposition?.toLowerCase();
-  const filename = node.dispositionParameters?.filename ?? node.parameters?.name ?? null;
+  // An attached message without a file name is named after its subject, as the
+  // MIME decoder names it when it reads the whole message.
+  const subject = type === 'message/rfc822' ? node.envelope?.subject?.trim() : undefined;
+  const filename =
+    node.dispositionParameters?.filename ??
+    node.parameters?.name ??
+    (subject ? `${subject}.eml` : null);
   return {
     part: node.part ?? (isRoot && !type.startsWith('multipart/') ? '1' : ''),
     type,
