@@ -88,9 +88,12 @@ export function createLogger(scope: string): Logger {
  * The pino-shaped logger imapflow and nodemailer accept: each method takes an
  * object with a `msg` field (or a string).
  */
-export function libraryLogger(
-  scope: string,
-): Record<LogLevel | 'trace' | 'fatal', (entry: unknown) => void> {
+export function libraryLogger(scope: string): Record<
+  LogLevel | 'trace' | 'fatal',
+  (entry: unknown) => void
+> & {
+  isLevelEnabled: (level: string) => boolean;
+} {
   const log = createLogger(scope);
   const toLine = (entry: unknown): [string, unknown?] => {
     if (typeof entry === 'string') return [entry];
@@ -101,6 +104,14 @@ export function libraryLogger(
     return [String(entry)];
   };
   return {
+    // imapflow asks before it turns each command and response back into text for a debug
+    // line; without this it assumes every level is on and does that work for nothing at
+    // the default level (about 20 ms of CPU while tmail starts, more on big fetches).
+    // trace is never written; fatal is written as error.
+    isLevelEnabled: (level: string) => {
+      const name = level === 'fatal' ? 'error' : level;
+      return Object.hasOwn(LEVELS, name) && LEVELS[name as LogLevel] >= threshold();
+    },
     trace: () => {},
     debug: (e) => log.debug(...toLine(e)),
     info: (e) => log.info(...toLine(e)),
