@@ -49,6 +49,51 @@ const lazyGbkPlugin = {
   },
 };
 
+/**
+ * ansi-tokenize and slice-ansi build an Intl.Segmenter when they are imported:
+ * the first one loads ICU's break-iterator data, about 11 ms of every start.
+ * Here the segmenter is built the first time it is needed. ansi-tokenize also
+ * reads the escape codes of every frame with it; on ASCII text (no CR LF pair)
+ * every character is a grapheme of its own (UAX #29: no ASCII character extends
+ * or joins another), so those strings are split without ICU. slice-ansi needs
+ * it only for lines cut by a clip. If either module changes shape, it is left
+ * as it is.
+ */
+const lazySegmenterPlugin = {
+  name: 'tmail-lazy-segmenter',
+  setup(b) {
+    b.onLoad(
+      {
+        filter:
+          /[\\/](@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize|slice-ansi[\\/]tokenize-ansi)\.js$/,
+      },
+      async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        const declaration = /const (\w+) = new Intl\.Segmenter\(([^()]*)\);/;
+        const match = declaration.exec(source);
+        const name = match?.[1] ?? '';
+        const uses = name ? source.split(name).length - 2 : 0;
+        const tokenizer = /ansi-tokenize/.test(args.path);
+        // ansi-tokenize only iterates the segments; slice-ansi may call containing().
+        const loops = source.split(`of ${name}.segment(`).length - 1;
+        const calls = source.split(`${name}.segment(`).length - 1;
+        if (!match || uses === 0 || calls !== uses || (tokenizer && loops !== calls)) {
+          console.warn(
+            `tmail build: ${args.path} changed; its Intl.Segmenter is built at start-up again`,
+          );
+          return undefined;
+        }
+        const built = `(${name}Built ??= new Intl.Segmenter(${match[2]}))`;
+        const segment = tokenizer
+          ? `(text) => /^[\\x00-\\x7f]*$/.test(text) && !text.includes('\\r\\n') ? Array.from(text, (segment, index) => ({ segment, index, input: text })) : ${built}.segment(text)`
+          : `(text) => ${built}.segment(text)`;
+        const lazy = `let ${name}Built; const ${name} = { segment: ${segment} };`;
+        return { contents: source.replace(declaration, lazy), loader: 'js' };
+      },
+    );
+  },
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
@@ -79,6 +124,6 @@ await build({
   banner: {
     js: "import { createRequire as __tmailCreateRequire } from 'node:module'; const require = __tmailCreateRequire(import.meta.url);",
   },
-  plugins: [inkOutputPlugin, lazyGbkPlugin],
+  plugins: [inkOutputPlugin, lazyGbkPlugin, lazySegmenterPlugin],
   logLevel: 'warning',
 });
