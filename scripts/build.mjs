@@ -94,10 +94,67 @@ const lazySegmenterPlugin = {
   },
 };
 
+/**
+ * Libraries imapflow imports at start-up but needs only in rare cases: pino for
+ * its default logger (tmail always passes its own), socks for a SOCKS proxy,
+ * encoding-japanese for ISO-2022-JP text. Bundled with the rest, the parser
+ * still reads all of their code at every start (about 20 ms, measured on the
+ * session chunk's import). Each is built into dist/vendor/ instead, and the one
+ * line of imapflow that uses it loads it there on first use. If imapflow's code
+ * changes shape, the build stops rather than ship a broken client.
+ */
+const LATE_MODULES = [
+  {
+    name: 'pino',
+    file: /imapflow[\\/]dist[\\/]esm[\\/]logger\.js$/,
+    edits: [
+      ["import pino from 'pino';", "const pino = (...args) => __tmailLate('pino')(...args);"],
+    ],
+  },
+  {
+    name: 'socks',
+    file: /imapflow[\\/]dist[\\/]esm[\\/]proxy-connection\.js$/,
+    edits: [
+      ["import { SocksClient } from 'socks';", ''],
+      ['SocksClient.createConnection(', "__tmailLate('socks').SocksClient.createConnection("],
+    ],
+  },
+  {
+    name: 'encoding-japanese',
+    file: /imapflow[\\/]dist[\\/]esm[\\/]jp-decoder\.js$/,
+    edits: [
+      ["import encodingJapanese from 'encoding-japanese';", ''],
+      ['encodingJapanese.convert(', "__tmailLate('encoding-japanese').convert("],
+    ],
+  },
+];
+
+const lateModulesPlugin = {
+  name: 'tmail-late-modules',
+  setup(b) {
+    for (const { name, file, edits } of LATE_MODULES) {
+      b.onLoad({ filter: file }, async (args) => {
+        let source = await readFile(args.path, 'utf8');
+        for (const [from, to] of edits) {
+          if (source.split(from).length !== 2) throw new Error(`${args.path} changed: ${from}`);
+          source = source.replace(from, to);
+        }
+        // Every use must be one of the rewritten ones.
+        const binding = edits[0][0].match(/import \{? ?(\w+)/)[1];
+        if (
+          new RegExp(`\\b${binding}\\b`).test(source.replace(/__tmailLate\('[^']+'\)(\.\w+)?/g, ''))
+        )
+          if (name !== 'pino') throw new Error(`${args.path} uses ${name} in a new way`);
+        return { contents: source, loader: 'js' };
+      });
+    }
+  },
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
-await build({
+const result = await build({
   entryPoints: { tmail: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
@@ -122,8 +179,30 @@ await build({
   },
   // Some bundled dependencies are CommonJS and call require(); ESM has none.
   banner: {
-    js: "import { createRequire as __tmailCreateRequire } from 'node:module'; const require = __tmailCreateRequire(import.meta.url);",
+    js: "import { createRequire as __tmailCreateRequire } from 'node:module'; const require = __tmailCreateRequire(import.meta.url); const __tmailLate = (name) => require(`../vendor/${name}.cjs`);",
   },
-  plugins: [inkOutputPlugin, lazyGbkPlugin, lazySegmenterPlugin],
+  plugins: [inkOutputPlugin, lazyGbkPlugin, lazySegmenterPlugin, lateModulesPlugin],
   logLevel: 'warning',
+  metafile: true,
 });
+
+// The late modules, each on its own; the path in __tmailLate is relative to dist/chunks/.
+for (const { name, file } of LATE_MODULES) {
+  const importers = Object.entries(result.metafile.outputs).filter(([, output]) =>
+    Object.keys(output.inputs).some((input) => file.test(input)),
+  );
+  if (!importers.every(([path]) => /^dist\/chunks\//.test(path)))
+    throw new Error(`${name}'s importer must be in dist/chunks/`);
+  await build({
+    entryPoints: [name],
+    outfile: `dist/vendor/${name}.cjs`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}

@@ -52,7 +52,13 @@ export function createBenchMarks(file = process.env.TMAIL_BENCH_MARKS): BenchMar
       setImmediate(() => {
         const now = performance.now();
         if (first) write({ mark: 'first-frame', ms: now });
-        if (list) write({ mark: 'first-list-frame', ms: now, memory: process.memoryUsage() });
+        if (list)
+          write({
+            mark: 'first-list-frame',
+            ms: now,
+            memory: process.memoryUsage(),
+            cpu: process.cpuUsage(),
+          });
         if (key)
           write({
             mark: 'key-frame',

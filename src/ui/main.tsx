@@ -243,9 +243,11 @@ export async function runTui(options: TuiOptions): Promise<number> {
   bench?.mark('ui-loaded');
   // While the server answers, compile the frame code with a throwaway frame: the first
   // real frame then costs less. Skipped when the rows are already there.
-  if (!engine.state.view?.envelopes.size) {
+  const rowsThere = () => Boolean(engine.state.view?.envelopes.size);
+  if (!rowsThere()) {
     const { warmUpOutput } = await import('./ink-output.js');
-    warmUpOutput(process.stdout.columns || 80, process.stdout.rows || 24);
+    // The rows may have come while the module loaded.
+    if (!rowsThere()) warmUpOutput(process.stdout.columns || 80, process.stdout.rows || 24);
   }
   await firstScreenReady(engine, passwords, 400);
 
@@ -320,6 +322,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
     stdout: gatedStdout(process.stdout, () => screen.isActive),
     exit: () => finish(),
     suspend: () => suspendProcess(screen, () => started.runtime.controller.redraw()),
+    handOver: (work) => handOver(work),
     bell: () => ringBell(),
     bench,
     home: homedir(),
