@@ -47,10 +47,10 @@ export function flagColumn(envelope: Envelope, tagged: boolean): string {
   return `${tagged ? '*' : ' '}${status}${flagged}${replied}${attachment} `;
 }
 
-// The months as en-GB's short format writes them with the ICU that ships with Node 20
-// (`Sept`). A table, not Intl.DateTimeFormat: building that formatter loads ICU's date
-// data, about 6 ms of every start, for the first list frame.
-const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec'.split(' ');
+// Three letters each, as strftime's %b writes them for mutt's index, so every date in
+// the column has the same width. A table, not Intl.DateTimeFormat: building that
+// formatter loads ICU's date data, about 6 ms of every start, for the first list frame.
+const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');

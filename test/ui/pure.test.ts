@@ -187,6 +187,12 @@ describe('list rows and layout', () => {
     expect(formatListDate(new Date(2026, 4, 20, 9, 5).getTime(), 'relative', now)).toBe('09:05');
     expect(formatListDate(new Date(2026, 1, 3, 9, 5).getTime(), 'relative', now)).toBe('03 Feb');
     expect(formatListDate(new Date(2024, 1, 3).getTime(), 'relative', now)).toBe('2024-02-03');
+    const december = new Date(2026, 11, 31, 12).getTime();
+    expect(formatListDate(new Date(2026, 8, 7).getTime(), 'relative', december)).toBe('07 Sep');
+    for (let month = 0; month < 12; month++)
+      expect(formatListDate(new Date(2026, month, 7).getTime(), 'relative', december)).toHaveLength(
+        6,
+      );
     expect(formatListDate(new Date(2026, 1, 3, 9, 5).getTime(), 'iso', now)).toBe(
       '2026-02-03 09:05',
     );
