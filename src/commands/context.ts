@@ -70,6 +70,12 @@ export interface UiController {
   closeAttachments(): void;
   moveAttachment(step: 1 | -1): void;
   selectedAttachment(): Attachment | null;
+  /** Shows an attached message in the reader; closing it returns to the attachments. */
+  showAttachedMessage(view: MessageView): void;
+  /** Back from an attached message to the attachments of the one around it; false when none is open. */
+  closeAttachedMessage(): boolean;
+  /** Gives the terminal to another program (an editor, a viewer) while `work` runs. */
+  handOver<T>(work: () => Promise<T>): Promise<T>;
 
   showHelp(): void;
   closeHelp(): void;

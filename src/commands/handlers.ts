@@ -16,6 +16,7 @@ import { commandLineCompleter, runCommandLine } from './command-line.js';
 import { directoryCompleter, expandHome, folderCompleter } from './completion.js';
 import type { CommandContext, ComposeKind, ComposerApi, Motion } from './context.js';
 import { formatSearch, parseSearchInput } from './search-query.js';
+import { toTmailError } from '../core/errors.js';
 
 export type CommandHandler = (ctx: CommandContext) => Promise<void> | void;
 
@@ -227,19 +228,60 @@ export async function runSearch(ctx: CommandContext, input: string): Promise<voi
     ctx.ui.notify('info', `${plural(after.total, 'message')} match; Esc returns to the folder.`);
 }
 
-async function saveAttachment(ctx: CommandContext): Promise<void> {
-  const uid = ctx.ui.openUid();
-  const attachment = ctx.ui.selectedAttachment();
-  if (uid === null || !attachment) return;
+/** Asks for the folder to save attachments in; null when the user cancelled. */
+async function askDownloadDir(ctx: CommandContext, label: string): Promise<string | null> {
   const initial = ctx.engine.account.downloadDir ?? '~/Downloads/';
   const answer = await ctx.ui.prompt({
-    label: 'Save to: ',
+    label,
     initial: initial.endsWith('/') ? initial : `${initial}/`,
     complete: directoryCompleter(ctx.home),
     history: 'save',
   });
-  if (!answer?.trim()) return;
-  const dir = expandHome(answer.trim(), ctx.home);
+  return answer?.trim() ? expandHome(answer.trim(), ctx.home) : null;
+}
+
+async function saveAllAttachments(ctx: CommandContext): Promise<void> {
+  const uid = ctx.ui.openUid();
+  const count = ctx.ui.openMessageView()?.attachments.length ?? 0;
+  if (uid === null || !count) return;
+  const dir = await askDownloadDir(ctx, `Save all ${count} to: `);
+  if (dir === null) return;
+  const result = await ctx.engine.dispatch({ type: 'save-attachments', uid, dir });
+  if (reported(ctx, result))
+    ctx.ui.notify('info', `Saved ${plural(result.value.length, 'attachment')} in ${dir}.`);
+}
+
+/**
+ * Opens the selected attachment: an attached message in the reader, anything
+ * else with its mailcap entry or the desktop's program (a terminal program gets
+ * the terminal until it ends).
+ */
+async function openAttachment(ctx: CommandContext): Promise<void> {
+  const uid = ctx.ui.openUid();
+  const attachment = ctx.ui.selectedAttachment();
+  if (uid === null || !attachment) return;
+  const attachmentId = attachment.id;
+  if (attachment.contentType.toLowerCase() === 'message/rfc822') {
+    const result = await ctx.engine.dispatch({ type: 'read-attached', uid, attachmentId });
+    if (reported(ctx, result)) ctx.ui.showAttachedMessage(result.value);
+    return;
+  }
+  const result = await ctx.engine.dispatch({ type: 'open-attachment', uid, attachmentId });
+  if (!reported(ctx, result)) return;
+  const { needsTerminal, run } = result.value;
+  try {
+    await (needsTerminal ? ctx.ui.handOver(run) : run());
+  } catch (error) {
+    ctx.ui.notify('error', toTmailError(error).userMessage);
+  }
+}
+
+async function saveAttachment(ctx: CommandContext): Promise<void> {
+  const uid = ctx.ui.openUid();
+  const attachment = ctx.ui.selectedAttachment();
+  if (uid === null || !attachment) return;
+  const dir = await askDownloadDir(ctx, 'Save to: ');
+  if (dir === null) return;
   const result = await ctx.engine.dispatch({
     type: 'save-attachment',
     uid,
@@ -412,11 +454,15 @@ export const HANDLERS: Record<string, CommandHandler> = {
   'message.prev': (ctx) => {
     if (!ctx.ui.openAdjacent(-1)) ctx.ui.notify('info', 'This is the first message.');
   },
-  'message.close': (ctx) => ctx.ui.closeMessage(),
+  'message.close': (ctx) => {
+    if (!ctx.ui.closeAttachedMessage()) ctx.ui.closeMessage();
+  },
 
   'attachments.next': (ctx) => ctx.ui.moveAttachment(1),
   'attachments.prev': (ctx) => ctx.ui.moveAttachment(-1),
   'attachments.save': saveAttachment,
+  'attachments.save-all': saveAllAttachments,
+  'attachments.open': openAttachment,
   'attachments.close': (ctx) => ctx.ui.closeAttachments(),
 
   'help.down': scrollHelp('next'),

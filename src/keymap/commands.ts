@@ -141,7 +141,9 @@ export const COMMANDS: readonly CommandInfo[] = [
     [
       ['attachments.next', 'Select the next attachment'],
       ['attachments.prev', 'Select the previous attachment'],
+      ['attachments.open', 'Open the attachment (an attached message in the reader)'],
       ['attachments.save', 'Save the attachment (asks where)'],
+      ['attachments.save-all', 'Save every attachment (asks where)'],
       ['attachments.close', 'Back to the message'],
     ],
   ),

@@ -144,7 +144,7 @@ function Attachments({
       {rows.slice(top, top + height - 2)}
       <Text> </Text>
       <Text {...styles.dim}>
-        {truncateToWidth(' s or Enter saves the selected attachment · q goes back', width)}
+        {truncateToWidth(' Enter opens · s saves · S saves them all · q goes back', width)}
       </Text>
     </Box>
   );

@@ -39,6 +39,8 @@ export interface ControllerOptions {
   exit: () => void;
   /** Stops the process until `fg` (Ctrl-Z). */
   suspend: () => void;
+  /** Gives the terminal to another program while `work` runs (absent in tests: work just runs). */
+  handOver?: <T>(work: () => Promise<T>) => Promise<T>;
   /** Rings the terminal bell (new mail), when the config asks for it. */
   bell?: () => void;
   pendingSends?: () => number;
@@ -244,6 +246,21 @@ export class Controller implements UiController {
     return true;
   }
 
+  closeAttachedMessage(): boolean {
+    const reading = this.store.getSnapshot().reading;
+    const back = reading?.enclosing?.at(-1);
+    if (!reading || !back) return false;
+    this.store.set({
+      reading: { ...reading, view: back.view, enclosing: reading.enclosing!.slice(0, -1) },
+    });
+    this.store.dispatch({
+      type: 'swap-message',
+      screen: 'attachments',
+      attachment: back.attachment,
+    });
+    return true;
+  }
+
   closeMessage(): void {
     this.readAbort?.abort();
     this.store.dispatch({ type: 'close-message' });
@@ -367,6 +384,22 @@ export class Controller implements UiController {
   selectedAttachment(): Attachment | null {
     const pane = this.store.ui.message;
     return (pane && this.openMessageView()?.attachments[pane.attachment]) || null;
+  }
+
+  showAttachedMessage(view: MessageView): void {
+    const reading = this.store.getSnapshot().reading;
+    const pane = this.store.ui.message;
+    if (!reading?.view || !pane || reading.uid !== pane.uid) return;
+    const enclosing = [
+      ...(reading.enclosing ?? []),
+      { view: reading.view, attachment: pane.attachment },
+    ];
+    this.store.set({ reading: { uid: reading.uid, view, error: null, enclosing } });
+    this.store.dispatch({ type: 'swap-message', screen: 'message' });
+  }
+
+  handOver<T>(work: () => Promise<T>): Promise<T> {
+    return this.options.handOver ? this.options.handOver(work) : work();
   }
 
   // ------------------------------------------------------------ help

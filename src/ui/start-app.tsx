@@ -27,6 +27,8 @@ export interface StartAppOptions {
   exit: () => void;
   /** Ctrl-Z. */
   suspend: () => void;
+  /** Gives the terminal to another program while `work` runs. */
+  handOver?: <T>(work: () => Promise<T>) => Promise<T>;
   bell?: () => void;
   bench?: BenchMarks | null;
   /** Sending and the editor; without them the reader cannot write mail. */
@@ -58,6 +60,7 @@ export function createRuntime(options: StartAppOptions): Runtime {
     keymap,
     exit: options.exit,
     suspend: options.suspend,
+    handOver: options.handOver,
     bell: ui.bell ? options.bell : undefined,
     home: options.home,
   });

@@ -62,6 +62,8 @@ export type UiAction =
   | { type: 'show-attachments' }
   | { type: 'close-attachments' }
   | { type: 'select-attachment'; index: number }
+  /** Another message shows in the open pane (an attached one, or its enclosing one again). */
+  | { type: 'swap-message'; screen: 'message' | 'attachments'; attachment?: number }
   | { type: 'show-help' }
   | { type: 'close-help' }
   | { type: 'help-scroll'; scroll: number }
@@ -127,6 +129,20 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
     case 'select-attachment':
       if (!state.message) return state;
       return { ...state, message: { ...state.message, attachment: action.index } };
+    case 'swap-message':
+      if (!state.message) return state;
+      return {
+        ...state,
+        screen: action.screen,
+        message: {
+          ...state.message,
+          allHeaders: false,
+          scroll: 0,
+          find: null,
+          match: -1,
+          attachment: action.attachment ?? 0,
+        },
+      };
     case 'show-help':
       if (state.screen === 'help') return state;
       return { ...state, screen: 'help', behindHelp: state.screen, helpScroll: 0 };

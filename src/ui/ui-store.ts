@@ -18,6 +18,11 @@ export interface Reading {
   uid: number;
   view: MessageView | null;
   error: string | null;
+  /**
+   * The messages an attached message was opened from, the enclosing one last, each
+   * with the attachment that was selected in it; closing the reader goes back to it.
+   */
+  enclosing?: ReadonlyArray<{ view: MessageView; attachment: number }>;
 }
 
 export interface UiSnapshot {

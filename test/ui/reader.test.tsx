@@ -3,10 +3,12 @@
  * n/N, all headers, attachments saved to a directory, next and previous
  * message, split and full layouts, and hostile content.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cellWidth } from '../../src/core/text/index.js';
+import { waitFor } from '../support/wait.js';
 import { numbered, renderTui, type TuiHarness } from './harness.js';
 
 let tui: TuiHarness | undefined;
@@ -157,6 +159,75 @@ describe('the message view', () => {
     tui.press('q');
     await tui.waitFor((f) => !f.includes('2 attached'));
     expect(tui.frame()).toContain('Body of message 1.');
+  });
+
+  it('saves every attachment with S, opens one with its mailcap program, reads an attached message', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tmail-open-'));
+    const opened = join(home, 'opened.txt');
+    const mailcap = join(home, 'mailcap');
+    writeFileSync(mailcap, `text/plain; cp %s ${opened}\n`);
+    const attached = [
+      'From: Grace <grace@example.test>',
+      'To: Ada <ada@example.test>',
+      'Subject: The forwarded plan',
+      'Date: Mon, 2 Mar 2026 10:00:00 +0000',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Inside the attached message.',
+      '',
+    ].join('\r\n');
+    const saved = process.env.MAILCAPS;
+    process.env.MAILCAPS = mailcap;
+    try {
+      tui = await renderTui({
+        inbox: [
+          {
+            subject: 'Files and a message',
+            attachments: [
+              { filename: 'notes.txt', contentType: 'text/plain', content: Buffer.from('hello\n') },
+              {
+                filename: 'plan.eml',
+                contentType: 'message/rfc822',
+                content: Buffer.from(attached),
+              },
+            ],
+          },
+        ],
+      });
+      await tui.see('Files and a message');
+      tui.press('v');
+      await tui.see('2 attached');
+      // S: both files into a folder that does not exist yet.
+      tui.press('S');
+      await tui.see('Save all 2 to: ~/Downloads/');
+      tui.press('<C-u>');
+      tui.type(`${home}/all/`);
+      tui.press('<Enter>');
+      await tui.see(`Saved 2 attachments in ${home}/all/.`);
+      expect(readFileSync(join(home, 'all', 'notes.txt'), 'utf8')).toBe('hello\n');
+      expect(readFileSync(join(home, 'all', 'plan.eml'), 'utf8')).toContain('Inside the attached');
+      // Enter on the text file: the mailcap entry runs with a copy of it.
+      tui.press('<Enter>');
+      await waitFor(() => existsSync(opened) && readFileSync(opened, 'utf8') === 'hello\n', {
+        what: 'the mailcap program to copy the file',
+      });
+      // o on the attached message: it shows in the reader, q goes back to the list of files.
+      tui.press('j');
+      await tui.settle();
+      expect(tui.highlighted('plan.eml')).toBe(true);
+      tui.press('o');
+      await tui.see('Inside the attached message.');
+      expect(tui.frame()).toContain('The forwarded plan');
+      tui.press('q');
+      await tui.see('2 attached');
+      await tui.settle();
+      expect(tui.highlighted('plan.eml')).toBe(true);
+      tui.press('q');
+      await tui.see('Body of message 1.');
+    } finally {
+      if (saved === undefined) delete process.env.MAILCAPS;
+      else process.env.MAILCAPS = saved;
+    }
   });
 
   it('goes to the next and previous message with J and K', async () => {

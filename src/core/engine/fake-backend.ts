@@ -111,7 +111,8 @@ function buildMessage(uid: number, spec: FakeMessageSpec): FakeMessage {
     spec.attachments.forEach((attachment, index) => {
       const part = String(index + 2);
       const encoded = attachment.content.toString('base64');
-      parts.set(part, attachment.content);
+      // As a server holds it: encoded, like the text part (downloads decode it).
+      parts.set(part, Buffer.from(encoded));
       chunks.push(
         `--${boundary}\r\nContent-Type: ${attachment.contentType}; name="${attachment.filename}"\r\nContent-Disposition: attachment; filename="${attachment.filename}"\r\nContent-Transfer-Encoding: base64\r\n\r\n${encoded}\r\n`,
       );
@@ -574,7 +575,7 @@ export class FakeBackend implements MailBackend {
     if (!body)
       throw new TmailError('MESSAGE_UNKNOWN', `Part ${part} of message ${uid} could not be found.`);
     const stream = new PassThrough();
-    stream.end(part === '1' ? Buffer.from(body.toString(), 'base64') : body);
+    stream.end(Buffer.from(body.toString(), 'base64'));
     return stream;
   }
 
