@@ -3,8 +3,9 @@
 // (see the start-up notes in the README); code splitting keeps mailparser,
 // nodemailer and the TUI in chunks that load only when first needed.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -152,9 +153,10 @@ const lateModulesPlugin = {
 };
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const distDir = fileURLToPath(new URL('../dist', import.meta.url));
 
 const result = await build({
+  write: false,
   entryPoints: { tmail: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
@@ -193,7 +195,8 @@ for (const { name, file } of LATE_MODULES) {
   );
   if (!importers.every(([path]) => /^dist\/chunks\//.test(path)))
     throw new Error(`${name}'s importer must be in dist/chunks/`);
-  await build({
+  const late = await build({
+    write: false,
     entryPoints: [name],
     outfile: `dist/vendor/${name}.cjs`,
     bundle: true,
@@ -205,4 +208,31 @@ for (const { name, file } of LATE_MODULES) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  result.outputFiles.push(...late.outputFiles);
 }
+
+/**
+ * Puts the new files in place one by one with a rename, never emptying dist/ first:
+ * a test run going on in this checkout (`npm test` twice at once) keeps starting a
+ * whole tmail while another build replaces it. Files of older builds go last.
+ */
+function publish(files) {
+  const written = new Set();
+  for (const { path, contents } of files) {
+    const temp = `${path}.${process.pid}.tmp`;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temp, contents);
+    renameSync(temp, path);
+    written.add(resolve(path));
+  }
+  const sweep = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) sweep(path);
+      else if (!written.has(path) && !entry.name.endsWith('.tmp')) rmSync(path, { force: true });
+    }
+  };
+  sweep(distDir);
+}
+
+publish(result.outputFiles);
