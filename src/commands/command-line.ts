@@ -115,6 +115,20 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
     run: (ctx, _args, rest) => runSearch(ctx, rest),
   },
   {
+    names: ['forward'],
+    usage: ':forward [-A]',
+    summary: 'Forward the message; -A attaches the whole message instead of quoting it',
+    complete: ['-A'],
+    run: (ctx, args) =>
+      runCommand(args.includes('-A') ? 'mail.forward-attached' : 'mail.forward', ctx),
+  },
+  {
+    names: ['recall'],
+    usage: ':recall',
+    summary: 'Take up the selected postponed message (in Drafts) again',
+    run: (ctx) => runCommand('mail.recall', ctx),
+  },
+  {
     names: ['expunge'],
     usage: ':expunge',
     summary: 'Remove the messages marked deleted (asks first)',

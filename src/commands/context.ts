@@ -99,7 +99,15 @@ export interface UiController {
 }
 
 /** What a new message starts from. */
-export type ComposeKind = 'new' | 'reply' | 'reply-all' | 'forward';
+export type ComposeKind =
+  | 'new'
+  | 'reply'
+  | 'reply-all'
+  | 'forward'
+  /** The whole original attached as message/rfc822. */
+  | 'forward-attached'
+  /** A postponed message from Drafts, taken up again. */
+  | 'recall';
 
 /** Writing mail: the editor and the review screen (aerc's keys). */
 export interface ComposerApi {

@@ -298,6 +298,15 @@ async function undo(ctx: CommandContext): Promise<void> {
   else if (result.value.label === 'flag change') ctx.ui.notify('info', 'Undid the flag change.');
 }
 
+/** True when the open folder is the account's Drafts. */
+function inDrafts(ctx: CommandContext): boolean {
+  const path = ctx.engine.state.view?.path;
+  if (!path) return false;
+  const configured = ctx.engine.account.folders?.drafts;
+  if (configured) return configured === path;
+  return ctx.engine.state.folders.some((f) => f.path === path && f.role === 'drafts');
+}
+
 async function compose(ctx: CommandContext, kind: ComposeKind): Promise<void> {
   if (!ctx.composer) {
     ctx.ui.notify('error', 'Writing mail is not available here.');
@@ -400,9 +409,12 @@ export const HANDLERS: Record<string, CommandHandler> = {
   'list.page-up': move('page-up'),
   'list.half-down': move('half-down'),
   'list.half-up': move('half-up'),
-  'list.open': (ctx) => {
+  'list.open': async (ctx) => {
     const uid = ctx.ui.cursorUid();
-    if (uid !== null) ctx.ui.openMessage(uid);
+    if (uid === null) return;
+    // In Drafts, Enter takes a postponed message up again, as aerc does.
+    if (inDrafts(ctx) && ctx.composer) await compose(ctx, 'recall');
+    else ctx.ui.openMessage(uid);
   },
   'list.quit': quitAsking,
   'list.escape': escapeList,
@@ -426,6 +438,8 @@ export const HANDLERS: Record<string, CommandHandler> = {
   'mail.reply': (ctx) => compose(ctx, 'reply'),
   'mail.reply-all': (ctx) => compose(ctx, 'reply-all'),
   'mail.forward': (ctx) => compose(ctx, 'forward'),
+  'mail.forward-attached': (ctx) => compose(ctx, 'forward-attached'),
+  'mail.recall': (ctx) => compose(ctx, 'recall'),
   'mail.compose': (ctx) => compose(ctx, 'new'),
   'mail.delete': deleteTargets,
   'mail.undo': undo,

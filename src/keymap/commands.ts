@@ -106,6 +106,8 @@ export const COMMANDS: readonly CommandInfo[] = [
     ['mail.reply', 'Reply to the sender'],
     ['mail.reply-all', 'Reply to everyone'],
     ['mail.forward', 'Forward the message'],
+    ['mail.forward-attached', 'Forward the message as an attachment'],
+    ['mail.recall', 'Take up a postponed message again (Enter does it in Drafts)'],
     ['mail.compose', 'Write a new message'],
     ['mail.delete', 'Delete the message (to Trash)'],
     ['mail.undo', 'Undo the last delete, move or flag change'],

@@ -33,6 +33,8 @@ const TITLES: Record<string, string> = {
   reply: 'Reply',
   'reply-all': 'Reply to all',
   forward: 'Forward',
+  'forward-attached': 'Forward as attachment',
+  recall: 'Postponed message',
 };
 
 function keyHint(keymap: Keymap, command: string, label: string): string | null {

@@ -19,6 +19,7 @@ import {
 } from '../commands/index.js';
 import {
   addAttachment,
+  draftFromMessage,
   draftProblems,
   draftRecipients,
   forwardDraft,
@@ -145,9 +146,18 @@ export class Composer implements ComposerApi {
       const original = await this.original();
       if (!original) return;
       const folder = this.options.engine.state.view?.path ?? 'INBOX';
+      if (kind === 'recall') {
+        // Straight to the review screen, as mutt's recall-message does: `e` edits it.
+        this.kind = kind;
+        await this.review(draftFromMessage(original, { account: account.name, folder }));
+        return;
+      }
       draft =
-        kind === 'forward'
-          ? forwardDraft(account, original, { mode: 'inline', folder })
+        kind === 'forward' || kind === 'forward-attached'
+          ? forwardDraft(account, original, {
+              mode: kind === 'forward' ? 'inline' : 'attachment',
+              folder,
+            })
           : replyDraft(account, original, { all: kind === 'reply-all', folder });
     }
     this.kind = kind;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Draft } from '../../src/core/compose/index.js';
 import type { ComposeServices, SendOutcome } from '../../src/ui/composer.js';
+import { FakeMailServer } from '../../src/core/engine/fake-backend.js';
 import { renderTui, type TuiHarness } from './harness.js';
 
 let tui: TuiHarness | undefined;
@@ -100,6 +101,53 @@ describe('writing mail', () => {
       source: { folder: 'INBOX', uid: 1 },
     });
     expect(tui.frame()).toContain('Lunch on Friday?');
+  });
+
+  it('takes a postponed message up again with Enter in Drafts, and sends it', async () => {
+    const server = new FakeMailServer();
+    server.deliver('Drafts', [
+      {
+        subject: 'Half-written plan',
+        from: { address: 'me@example.test' },
+        to: [{ name: 'Grace', address: 'grace@example.test' }],
+        text: 'First thoughts.\n',
+        flags: ['\\Draft', '\\Seen'],
+      },
+    ]);
+    const services = fakeServices(() => null);
+    tui = await renderTui({ server, folder: 'Drafts', options: { compose: services } });
+    await tui.see('Half-written plan');
+    tui.press('<Enter>');
+    const review = await tui.see('Postponed message: review before sending');
+    // No editor first: the text is as it was left.
+    expect(services.edits).toHaveLength(0);
+    expect(review).toContain('To:      Grace <grace@example.test>');
+    expect(review).toContain('First thoughts.');
+    tui.press('y');
+    await tui.see('Sent to grace@example.test.');
+    expect(services.sent[0]!.postponed).toEqual({ folder: 'Drafts', uid: 1 });
+  });
+
+  it('forwards as an attachment with :forward -A', async () => {
+    const services = fakeServices((draft) => ({
+      ...draft,
+      to: [{ name: '', address: 'grace@example.test' }],
+    }));
+    tui = await renderTui({ inbox, options: { compose: services } });
+    await tui.see('Lunch on Friday?');
+    tui.press(':');
+    tui.type('forward -A');
+    tui.press('<Enter>');
+    const review = await tui.see('Forward as attachment: review before sending');
+    expect(review).toContain('Subject: Fwd: Lunch on Friday?');
+    expect(services.edits[0]!.attachments).toEqual([
+      expect.objectContaining({
+        kind: 'message',
+        contentType: 'message/rfc822',
+        source: { folder: 'INBOX', uid: 1 },
+      }),
+    ]);
+    expect(services.edits[0]!.body).not.toContain('Shall we meet at noon?');
   });
 
   it('abandons a new message left unwritten, as mutt does', async () => {
