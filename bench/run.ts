@@ -9,7 +9,8 @@
  *  - marking 10,000 messages read (all of them at 1k) through the engine;
  *  - the TUI: launch to the first screen of the list, peak RSS, and key press
  *    to repainted frame (bench/tui.ts).
- * Each timing is the median of several runs; the machine is noisy, so compare
+ * Each timing is the median of several rounds, each round running all of them in
+ * turn (the machine is noisy: a busy moment then hits all alike); compare
  * ratios within one run rather than numbers across runs.
  */
 import { spawn } from 'node:child_process';
@@ -23,6 +24,9 @@ import { testEngine } from '../test/support/engine.js';
 import { startMailStack, type MailStack } from '../test/support/mail-stack.js';
 import { seedMaildir } from '../test/support/seed.js';
 import type { TestUser } from '../test/support/stack.js';
+import { runTuiOnce, summarizeTui, type TuiBench } from './tui.js';
+
+type TuiRun = Awaited<ReturnType<typeof runTuiOnce>>;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = (process.env.TMAIL_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
@@ -75,13 +79,7 @@ async function timeProcess(
   return { ms, rssKiB: Number(readFileSync(rssFile, 'utf8')) };
 }
 
-async function sample(
-  runs: number,
-  once: () => Promise<ProcessSample>,
-): Promise<{ ms: number; rssMiB: number }> {
-  await once(); // warm the server's caches and the file system
-  const samples: ProcessSample[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await once());
+function summarize(samples: ProcessSample[]): { ms: number; rssMiB: number } {
   return {
     ms: Math.round(median(samples.map((s) => s.ms))),
     rssMiB: Math.round(Math.max(...samples.map((s) => s.rssKiB)) / 1024),
@@ -112,27 +110,6 @@ async function markRead(
   }
 }
 
-interface TuiBench {
-  firstScreenMs: number;
-  rssMiB: number;
-  keyToFrameMs: number;
-}
-
-/** The TUI measurements live with the TUI (bench/tui.ts); absent until it exists. */
-async function tuiBench(env: Record<string, string>, runs: number): Promise<TuiBench | null> {
-  try {
-    // A variable specifier: the module is optional and may not exist yet.
-    const specifier = './tui.js';
-    const module = (await import(specifier)) as {
-      benchTui?: (env: Record<string, string>, runs: number) => Promise<TuiBench>;
-    };
-    return module.benchTui ? await module.benchTui(env, runs) : null;
-  } catch (error) {
-    process.stderr.write(`TUI bench skipped: ${(error as Error).message}\n`);
-    return null;
-  }
-}
-
 const stack = await startMailStack();
 const results: Array<Record<string, unknown>> = [];
 try {
@@ -145,15 +122,32 @@ try {
     const env = testConfigEnv([testAccount(stack.info(), user)]);
 
     process.stderr.write(`Measuring ${size}...\n`);
-    const bare = await sample(RUNS, () =>
+    const bareOnce = () =>
       timeNode(
         ['bench/bare-imapflow.mjs', stack.host, String(stack.ports.imap), user.name, user.password],
         {},
-      ),
-    );
-    const list = await sample(RUNS, () => timeTmail(['list', '--limit', '50', '--json'], env));
+      );
+    const listOnce = () => timeTmail(['list', '--limit', '50', '--json'], env);
+    // A round to warm the server's caches and the file system, then the rounds measured,
+    // each running all three in turn, so that a busy moment of the machine hits all alike.
+    await bareOnce();
+    await listOnce();
+    await runTuiOnce(env, 3);
+    const samples = {
+      bare: [] as ProcessSample[],
+      list: [] as ProcessSample[],
+      tui: [] as TuiRun[],
+    };
+    for (let i = 0; i < RUNS; i++) {
+      samples.bare.push(await bareOnce());
+      samples.list.push(await listOnce());
+      samples.tui.push(await runTuiOnce(env));
+    }
+    const bare = summarize(samples.bare);
+    const list = summarize(samples.list);
+    const tui = summarizeTui(samples.tui);
+    // Last: it changes the folder's flags (and puts them back).
     const read = await markRead(stack, user, size);
-    const tui = await tuiBench(env, RUNS);
     results.push({ size, seedMs, bare, list, markRead: read, tui });
     process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
   }
@@ -172,7 +166,7 @@ const lines = [
     .map((r) => {
       const bare = r.bare as { ms: number };
       const list = r.list as { ms: number; rssMiB: number };
-      const tui = r.tui as TuiBench | null;
+      const tui = r.tui as TuiBench;
       const mark = r.markRead as { count: number; ms: number; stores: number };
       return [
         (r.size as number).toLocaleString('en'),
@@ -180,10 +174,10 @@ const lines = [
         `${list.ms} ms`,
         (list.ms / bare.ms).toFixed(2),
         `${list.rssMiB} MiB`,
-        tui ? `${tui.firstScreenMs} ms` : 'n/a',
-        tui ? (tui.firstScreenMs / bare.ms).toFixed(2) : 'n/a',
-        tui ? `${tui.rssMiB} MiB` : 'n/a',
-        tui ? `${tui.keyToFrameMs} ms` : 'n/a',
+        `${tui.firstScreenMs} ms`,
+        (tui.firstScreenMs / bare.ms).toFixed(2),
+        `${tui.rssMiB} MiB`,
+        `${tui.keyToFrameMs} ms (p90 ${tui.keyToFrameP90Ms} ms)`,
         `${mark.count.toLocaleString('en')} in ${mark.ms} ms (${mark.stores} STORE)`,
       ].join(' | ');
     })

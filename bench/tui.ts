@@ -115,11 +115,8 @@ export async function runTuiOnce(
   }
 }
 
-/** `runs` launches after one to warm caches; medians of the times, the largest peak RSS. */
-export async function benchTui(env: Record<string, string>, runs: number): Promise<TuiBench> {
-  await runTuiOnce(env, 3);
-  const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(await runTuiOnce(env));
+/** Medians of the times over the launches, the largest peak RSS. */
+export function summarizeTui(samples: Awaited<ReturnType<typeof runTuiOnce>>[]): TuiBench {
   const keys = samples.flatMap((s) => s.keyMs);
   return {
     firstScreenMs: Math.round(median(samples.map((s) => s.firstScreenMs))),
