@@ -55,6 +55,11 @@ export interface ComposeServices {
   save(draft: Draft): Promise<void>;
   /** Removes the local copy of an abandoned draft. */
   discard(id: string): Promise<void>;
+  /**
+   * Messages of this account left in the local drafts store, newest first: ones
+   * being written when tmail stopped (a crash, a closed terminal).
+   */
+  kept?(): Promise<Draft[]>;
 }
 
 export interface ComposerOptions {
@@ -77,7 +82,37 @@ export class Composer implements ComposerApi {
 
   constructor(private readonly options: ComposerOptions) {
     // Later, not now: reading the outbox loads sending, which start-up does not need.
-    setTimeout(() => void this.refreshPending(), 1500).unref?.();
+    setTimeout(() => {
+      void this.refreshPending();
+      void this.tellKept();
+    }, 1500).unref?.();
+  }
+
+  private async keptDrafts(): Promise<Draft[]> {
+    try {
+      return (await this.options.services.kept?.()) ?? [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Says at start-up that a message being written when tmail stopped was kept. */
+  private async tellKept(): Promise<void> {
+    const kept = await this.keptDrafts();
+    if (kept.length && !this.draft())
+      this.ui.notify(
+        'info',
+        `${kept.length === 1 ? 'A message you were writing was' : `${kept.length} messages you were writing were`} kept; m takes it up again.`,
+      );
+  }
+
+  /** As mutt asks "Recall postponed message?": offers a kept draft before starting a new one. */
+  private async offerKept(): Promise<Draft | null> {
+    const latest = (await this.keptDrafts())[0];
+    if (!latest) return null;
+    const subject = latest.subject.trim() ? `"${latest.subject.trim()}"` : 'without a subject';
+    const yes = await this.ui.confirm(`Take up the message you were writing (${subject})? (y/n)`);
+    return yes ? latest : null;
   }
 
   private get ui(): Controller {
@@ -141,6 +176,12 @@ export class Composer implements ComposerApi {
     const account = this.options.engine.account;
     let draft: Draft;
     if (kind === 'new') {
+      const kept = await this.offerKept();
+      if (kept) {
+        this.kind = 'new';
+        await this.review(kept);
+        return;
+      }
       draft = newDraft(account);
     } else {
       const original = await this.original();

@@ -150,6 +150,33 @@ describe('writing mail', () => {
     expect(services.edits[0]!.body).not.toContain('Shall we meet at noon?');
   });
 
+  it('offers the message being written when tmail stopped, and m takes it up again', async () => {
+    const services = fakeServices(() => null);
+    const kept: Draft = {
+      ...(await import('../../src/core/compose/index.js')).newDraft({
+        name: 'test',
+        email: 'me@example.test',
+      } as never),
+      to: [{ name: '', address: 'grace@example.test' }],
+      subject: 'Written before the crash',
+      body: 'Every word is still here.\n',
+    };
+    services.kept = async () => [kept];
+    tui = await renderTui({ inbox, options: { compose: services } });
+    await tui.see('A message you were writing was kept; m takes it up again.');
+    tui.press('m');
+    await tui.see('Take up the message you were writing ("Written before the crash")? (y/n)');
+    tui.press('y');
+    const review = await tui.see('New message: review before sending');
+    expect(review).toContain('Every word is still here.');
+    expect(services.edits).toHaveLength(0);
+    // Abandoned after all: asked, then gone from the store.
+    tui.press('q');
+    tui.press('y');
+    await tui.see('The message was abandoned.');
+    expect(services.discarded).toEqual([kept.id]);
+  });
+
   it('abandons a new message left unwritten, as mutt does', async () => {
     const services = fakeServices(() => null);
     tui = await renderTui({ inbox, options: { compose: services } });
