@@ -6,7 +6,8 @@ import { getAccount, loadConfig } from '../core/config/index.js';
 import type { TmailConfig } from '../core/config/types.js';
 import { TmailError, toTmailError } from '../core/errors.js';
 import { Outbox, type OutboxEntry } from '../core/outbox/index.js';
-import { retryOutbox, type SendResult } from '../core/smtp/index.js';
+import { editDraft } from '../core/compose/index.js';
+import { replaceQueued, retryOutbox, type SendResult } from '../core/smtp/index.js';
 import { sanitizeLine } from '../core/text/sanitize.js';
 import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
 import { out, usageError, type CliIo } from './io.js';
@@ -15,11 +16,13 @@ import { cliSendDeps, printResult, resultJson } from './send.js';
 
 const USAGE = `Usage: tmail outbox [list] [--account NAME] [--json]
        tmail outbox retry [ID] [--force] [--account NAME] [--json]
+       tmail outbox edit ID
        tmail outbox drop ID [--json]
 
 Messages that could not be sent yet, with the server's last answer.
   list         show them (the default)
   retry [ID]   send them now (or the one with that id, or a unique start of it)
+  edit ID      change one in $VISUAL or $EDITOR (it is sent on the next retry)
   drop ID      throw one away
   --force      with retry ID: send a message even though an interrupted attempt
                may already have delivered it ("held")`;
@@ -115,6 +118,45 @@ async function retry(
   return results;
 }
 
+/** Opens a waiting message's draft in the editor and queues what comes back. */
+async function editEntry(io: CliIo, outbox: Outbox, idOrPrefix: string): Promise<number> {
+  const id = await outbox.resolveId(idOrPrefix);
+  const entry = await outbox.get(id);
+  if (!entry) throw new TmailError('MESSAGE_UNKNOWN', `No outbox message has the id ${id}.`);
+  if (entry.state === 'sent' || entry.state === 'sending')
+    throw new TmailError('INVALID_MESSAGE', `The outbox message ${id} has already gone out.`);
+  const draft = await outbox.readDraft(id);
+  if (!draft) {
+    throw new TmailError(
+      'INVALID_MESSAGE',
+      `The outbox message ${id} was queued from a file, not written in tmail; drop it and send the file again.`,
+    );
+  }
+  const edited = await editDraft(draft, { env: io.env });
+  if (edited.exitCode !== 0) {
+    io.stderr.write(
+      `tmail: the editor exited with status ${edited.exitCode}; the message was left as it was.\n`,
+    );
+    return 1;
+  }
+  if (!edited.changed) {
+    out(io, `${id} was not changed.`);
+    return 0;
+  }
+  const account = getAccount(loadConfig(), entry.account);
+  const { deps, close } = cliSendDeps(account, io, { stdinFree: true });
+  try {
+    const updated = await replaceQueued(deps, account, id, edited.draft);
+    out(
+      io,
+      `changed ${updated.id} (${sanitizeLine(updated.subject) || 'no subject'}); tmail outbox retry ${updated.id} sends it now`,
+    );
+  } finally {
+    await close();
+  }
+  return 0;
+}
+
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('outbox', args, {
     ...COMMON_OPTIONS,
@@ -137,6 +179,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (values.json) json(io, entries.map(entryJson));
     else printEntries(io, entries);
     return 0;
+  }
+
+  if (action === 'edit') {
+    if (!id) throw usageError('edit needs the id of a message; see tmail outbox list');
+    return editEntry(io, outbox, id);
   }
 
   if (action === 'drop') {
@@ -168,6 +215,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 
   throw usageError(
-    `unknown outbox action ${JSON.stringify(sanitizeLine(action))}; use list, retry or drop`,
+    `unknown outbox action ${JSON.stringify(sanitizeLine(action))}; use list, retry, edit or drop`,
   );
 }

@@ -111,6 +111,13 @@ export function cliSendDeps(
         add: [flag],
       });
     },
+    fetchAttachment: async (attachment) =>
+      (await imap()).request({
+        type: 'fetch-remote',
+        folder: attachment.source.folder,
+        uid: attachment.source.uid,
+        part: attachment.kind === 'part' ? attachment.partId : undefined,
+      }),
     // The CLI marks the postponed copy deleted; expunging is left to the user's client, as mutt does.
     removeMessage: async (ref) => {
       await (

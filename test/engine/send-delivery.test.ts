@@ -540,4 +540,41 @@ describe('the tmail send and tmail outbox commands', () => {
     expect(await runOutboxCli([], empty.io)).toBe(0);
     expect(empty.stdout()).toBe('');
   });
+
+  it('outbox edit: the waiting message changed in $EDITOR, then sent as changed', async () => {
+    const c = cliIo('Sent to the wrong address first.\n');
+    expect(await runSendCli(['--to', REFUSED_RECIPIENT, '-s', 'wrong address'], c.io)).toBe(1);
+    const id = /as ([a-z0-9]+)\.\n$/.exec(c.stderr())![1]!;
+    // The editor a person would use, here a script: the right address and a new subject.
+    const editor = join(work, 'fix-address.sh');
+    writeFileSync(
+      editor,
+      `#!/bin/sh\nsed -i -e 's/${REFUSED_RECIPIENT}/${bob.email}/' -e 's/^Subject: .*/Subject: right address/' "$1"\n`,
+      { mode: 0o755 },
+    );
+    const edited = cliIo();
+    edited.io.env = { ...process.env, VISUAL: editor, EDITOR: editor };
+    expect(await runOutboxCli(['edit', id], edited.io)).toBe(0);
+    expect(edited.stdout()).toBe(
+      `changed ${id} (right address); tmail outbox retry ${id} sends it now\n`,
+    );
+    const listed = cliIo();
+    await runOutboxCli(['list', '--json'], listed.io);
+    const entry = (JSON.parse(listed.stdout()) as Array<Record<string, unknown>>).find(
+      (e) => e.id === id,
+    )!;
+    expect(entry).toMatchObject({
+      state: 'queued',
+      subject: 'right address',
+      recipients: [bob.email],
+    });
+
+    const retried = cliIo();
+    expect(await runOutboxCli(['retry', id], retried.io)).toBe(0);
+    const mail = await simpleParser(
+      (await arrived(bob, 'INBOX', entry.messageId as string)).source,
+    );
+    expect(mail.subject).toBe('right address');
+    expect(mail.text).toContain('Sent to the wrong address first.');
+  });
 });

@@ -320,6 +320,28 @@ export async function sendDraft(
 }
 
 /**
+ * Puts a new version of a waiting message in its outbox entry (the user edited
+ * its draft): built again, with a new Message-ID, queued to be sent. An entry
+ * already sent, or being sent, is refused by the outbox.
+ */
+export async function replaceQueued(
+  deps: Pick<SendDeps, 'outbox' | 'fetchAttachment'>,
+  account: AccountConfig,
+  id: string,
+  draft: Draft,
+): Promise<OutboxEntry> {
+  const built = await buildMessage(draft, account, { fetchAttachment: deps.fetchAttachment });
+  return deps.outbox.update(id, {
+    raw: built.raw,
+    messageId: built.messageId,
+    envelope: built.envelope,
+    subject: built.subject,
+    bccHeader: built.bccHeader,
+    draft,
+  });
+}
+
+/**
  * Sends an already built message (e.g. `tmail send --file`) through the
  * outbox, like {@link sendDraft}. `followUps` defaults to the Sent copy
  * (unless the server files it itself).
