@@ -1,19 +1,8 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { useRunTempDir } from './test/support/run-tmp.js';
 
-// Every temp file of a run (test homes, configs, the mail stack) goes under one
-// directory of its own, removed when the run ends: the tests make thousands, and two
-// runs at once each have their own. Readable by all, as Dovecot's users must reach
-// the mail stack in it.
-if (!process.env.TMAIL_TEST_TMP) {
-  const runTmp = mkdtempSync(join(tmpdir(), 'tmail-test-'));
-  chmodSync(runTmp, 0o755);
-  process.env.TMAIL_TEST_TMP = runTmp;
-  process.env.TMPDIR = runTmp;
-  process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
-}
+useRunTempDir('tmail-test-');
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string;

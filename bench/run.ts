@@ -24,7 +24,10 @@ import { testEngine } from '../test/support/engine.js';
 import { startMailStack, type MailStack } from '../test/support/mail-stack.js';
 import { seedMaildir } from '../test/support/seed.js';
 import type { TestUser } from '../test/support/stack.js';
+import { useRunTempDir } from '../test/support/run-tmp.js';
 import { runTuiOnce, summarizeTui, type TuiBench } from './tui.js';
+
+useRunTempDir('tmail-bench-');
 
 type TuiRun = Awaited<ReturnType<typeof runTuiOnce>>;
 

@@ -7,11 +7,14 @@
  *   npm run demo -- list      any tmail command instead (e.g. `folders`, `read 3`)
  */
 import { spawn } from 'node:child_process';
+import { useRunTempDir } from '../test/support/run-tmp.js';
 import { testAccount, testConfigEnv } from '../test/support/accounts.js';
 import { fillDemoMailbox } from '../test/support/demo-mailbox.js';
 import { startMailStack } from '../test/support/mail-stack.js';
 
 const args = process.argv.slice(2);
+// The stack, the config and tmail's state all go in here, removed at the end.
+useRunTempDir('tmail-demo-');
 process.stderr.write('Starting the demo mail servers (Dovecot and Postfix on 127.0.0.1)...\n');
 const stack = await startMailStack();
 const alice = stack.users.alice!;
