@@ -41,21 +41,27 @@ export function runEditorBlocking(
 export async function createComposeServices(
   options: ComposeServiceOptions,
 ): Promise<ComposeServices & { stop(): void }> {
-  const [{ Sending }, { saveLocalDraft, deleteLocalDraft }, { editDraft, editorCommand }] =
-    await Promise.all([
-      import('../core/sending.js'),
-      import('../core/outbox/index.js'),
-      import('../core/compose/index.js'),
-    ]);
+  const [
+    { Sending },
+    { saveLocalDraft, deleteLocalDraft, editingDir },
+    { editDraft, editorCommand },
+  ] = await Promise.all([
+    import('../core/sending.js'),
+    import('../core/outbox/index.js'),
+    import('../core/compose/index.js'),
+  ]);
   const sending = new Sending(options.engine, options.account, { prompt: options.prompt });
   sending.startAutoRetry();
   return {
-    edit: (draft) =>
-      options.handOver(() =>
+    edit: async (draft) => {
+      const tmpDir = await editingDir();
+      return options.handOver(() =>
         editDraft(draft, {
+          tmpDir,
           run: (file, env) => runEditorBlocking(editorCommand(env), file, env),
         }),
-      ),
+      );
+    },
     send: (draft) => sending.send(draft),
     postpone: (draft) => sending.postpone(draft),
     pending: async () => (await sending.pending()).length,

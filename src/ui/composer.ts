@@ -218,6 +218,14 @@ export class Composer implements ComposerApi {
       if (!first) return;
       result = { draft, exitCode: 1, changed: false };
     }
+    if (result.exitCode > 128) {
+      // Most likely the terminal is closing: keep everything, drop nothing.
+      this.ui.notify(
+        'error',
+        'The editor was stopped by a signal; the message is kept, and m takes it up again.',
+      );
+      return;
+    }
     if (first && !result.changed) {
       // As mutt does: a message left as it started is not worth keeping.
       await this.options.services.discard(draft.id).catch(() => {});

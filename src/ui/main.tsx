@@ -299,7 +299,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
     save: lazy('save'),
     discard: lazy('discard'),
     // The drafts store alone: no sending code for a look at the disk.
-    kept: async () => (await import('../core/outbox/drafts.js')).listLocalDrafts(account.name),
+    kept: async () => (await import('../core/outbox/drafts.js')).recoverLocalDrafts(account.name),
   };
   /** Hands the terminal to another program (the editor) and takes it back after. */
   const handOver = async <T,>(work: () => Promise<T>): Promise<T> => {

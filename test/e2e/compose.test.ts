@@ -3,7 +3,7 @@
  * script, send from the review screen, and find the reply delivered to the
  * other user by Postfix, filed in Sent, and the original marked \Answered.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
@@ -128,5 +128,77 @@ describe('replying from tmail', () => {
     expect(flags.get(1)).toContain('\\Seen');
     // And the list shows it answered.
     await term.see(/│ {2}.r/);
+  });
+
+  it('keeps the message when the editor is killed, and m takes it up with what the editor saved', async () => {
+    term?.kill();
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-editor-'));
+    const crashing = join(dir, 'editor.sh');
+    writeFileSync(
+      crashing,
+      `#!/bin/sh
+awk 'BEGIN { done = 0 } { print } /^$/ && !done { print "Saved just before the editor died."; done = 1 }' "$1" > "$1.new" && mv "$1.new" "$1"
+kill -KILL $$
+`,
+    );
+    chmodSync(crashing, 0o755);
+    term = await launch(setup, { env: { EDITOR: crashing, VISUAL: '' } });
+    await term.see('Can you review the plan?');
+    await term.command('list', 'mail.compose');
+    await term.see(
+      'The editor was stopped by a signal; the message is kept, and m takes it up again.',
+    );
+    await term.command('list', 'mail.compose');
+    await term.see('Take up the message you were writing (without a subject)? (y/n)');
+    await term.press('y');
+    const review = await term.see('New message: review before sending');
+    expect(review).toContain('Saved just before the editor died.');
+    await term.command('compose', 'compose.abandon');
+    await term.see('Abandon this message?');
+    await term.press('y');
+    await term.see('The message was abandoned.');
+  });
+
+  it('keeps a message whose terminal closed while the editor was open; m takes it up again', async () => {
+    term?.kill();
+    // An "editor" that saves a line, then waits like a person still typing.
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-editor-'));
+    const marker = join(dir, 'saved');
+    const slow = join(dir, 'editor.sh');
+    writeFileSync(
+      slow,
+      `#!/bin/sh
+awk 'BEGIN { done = 0 } { print } /^$/ && !done { print "Written before the terminal closed."; done = 1 }' "$1" > "$1.new" && mv "$1.new" "$1"
+touch '${marker}'
+sleep 600
+`,
+    );
+    chmodSync(slow, 0o755);
+    term = await launch(setup, { env: { EDITOR: slow, VISUAL: '' } });
+    await term.see('Can you review the plan?');
+    await term.command('list', 'mail.compose');
+    await waitFor(() => existsSync(marker), { what: 'the editor to save' });
+    // The terminal goes away: tmail, the editor and the shell all get SIGHUP.
+    term.kill();
+    const editing = join(setup.stateDir, 'drafts', 'editing');
+    await waitFor(() => existsSync(editing) && readdirSync(editing).length === 1, {
+      what: "the editor's file left for recovery",
+    });
+
+    term = await launch(setup, { env: { EDITOR: editorScript(), VISUAL: '' } });
+    onTestFailed(() => {
+      process.stdout.write(`\nLast screen:\n${term!.screen}\n`);
+    });
+    await term.see('A message you were writing was kept; m takes it up again.');
+    await term.command('list', 'mail.compose');
+    await term.see('Take up the message you were writing (without a subject)? (y/n)');
+    await term.press('y');
+    const review = await term.see('New message: review before sending');
+    expect(review).toContain('Written before the terminal closed.');
+    expect(readdirSync(editing)).toEqual([]);
+    await term.command('compose', 'compose.abandon');
+    await term.see('Abandon this message?');
+    await term.press('y');
+    await term.see('The message was abandoned.');
   });
 });

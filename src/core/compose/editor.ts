@@ -11,6 +11,11 @@ import { TmailError } from '../errors.js';
 import type { Draft } from './draft.js';
 import { draftToEditorText, editorTextToDraft } from './editor-text.js';
 
+/** The name of a draft's file in the editor (`.eml`, so editors pick their mail mode). */
+export function editorFileName(draftId: string): string {
+  return `tmail-${draftId.replace(/[^A-Za-z0-9_-]/g, '')}.eml`;
+}
+
 /** The editor command line: `$VISUAL`, else `$EDITOR`, else `vi`. */
 export function editorCommand(env: NodeJS.ProcessEnv = process.env): string {
   return env.VISUAL?.trim() || env.EDITOR?.trim() || 'vi';
@@ -47,7 +52,10 @@ export function runEditor(file: string, env: NodeJS.ProcessEnv = process.env): P
 export interface EditResult {
   /** The edited draft; the draft as it was when the editor failed. */
   draft: Draft;
-  /** The editor's exit code; anything but 0 means the edit was abandoned. */
+  /**
+   * The editor's exit code; anything but 0 means the edit was abandoned. Above 128
+   * (killed by a signal) the editor's file is left in place to be recovered.
+   */
   exitCode: number;
   /** True when the text came back different. */
   changed: boolean;
@@ -69,16 +77,20 @@ export interface EditOptions {
 export async function editDraft(draft: Draft, options: EditOptions = {}): Promise<EditResult> {
   const env = options.env ?? process.env;
   const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'tmail-edit-'));
-  const file = join(dir, `tmail-${draft.id.replace(/[^A-Za-z0-9_-]/g, '')}.eml`);
+  const file = join(dir, editorFileName(draft.id));
+  let keep = false;
   try {
     const before = draftToEditorText(draft);
     await writeFile(file, before, { mode: 0o600 });
     const exitCode = await (options.run ?? runEditor)(file, env);
+    // Killed by a signal (the terminal closed under it, most likely): what it had saved
+    // stays on disk, where the drafts store takes it back at the next start.
+    keep = exitCode > 128;
     if (exitCode !== 0) return { draft, exitCode, changed: false };
     const after = await readFile(file, 'utf8');
     if (after === before) return { draft, exitCode, changed: false };
     return { draft: editorTextToDraft(after, draft), exitCode, changed: true };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!keep) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -4,9 +4,11 @@
  * a lost connection while writing loses nothing. A draft leaves the store when
  * it is queued for sending or postponed to the server.
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Draft } from '../compose/draft.js';
+import { editorFileName } from '../compose/editor.js';
+import { editorTextToDraft } from '../compose/editor-text.js';
 import { TmailError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { statePath } from '../paths.js';
@@ -70,6 +72,55 @@ export async function listLocalDrafts(
     if (account === undefined || draft.account === account) drafts.push(draft);
   }
   return drafts.sort((a, b) => b.updated - a.updated);
+}
+
+/**
+ * Where the editor's file of a draft lives while the editor is open: inside the
+ * drafts store, not the system's temp directory, so that a tmail stopped while
+ * the editor was open (a crash, a closed terminal) leaves what the editor had
+ * saved where {@link recoverLocalDrafts} finds it. Made when missing.
+ */
+export async function editingDir(dir: string = localDraftsDir()): Promise<string> {
+  const editing = join(dir, 'editing');
+  await mkdir(editing, { recursive: true, mode: 0o700 });
+  return editing;
+}
+
+/**
+ * The saved drafts (as {@link listLocalDrafts}), each with the text its editor
+ * had saved when tmail stopped during an edit: that text goes into the draft,
+ * which is saved again, and the editor's leftover file is removed.
+ */
+export async function recoverLocalDrafts(
+  account?: string,
+  dir: string = localDraftsDir(),
+): Promise<Draft[]> {
+  const drafts = await listLocalDrafts(account, dir);
+  const editing = join(dir, 'editing');
+  let sessions: string[];
+  try {
+    sessions = await readdir(editing);
+  } catch {
+    return drafts;
+  }
+  const recovered: Draft[] = [];
+  for (const draft of drafts) {
+    let current = draft;
+    for (const session of sessions) {
+      let text: string;
+      try {
+        text = await readFile(join(editing, session, editorFileName(draft.id)), 'utf8');
+      } catch {
+        continue;
+      }
+      current = editorTextToDraft(text, current);
+      await saveLocalDraft(current, dir);
+      await rm(join(editing, session), { recursive: true, force: true });
+      log.info('draft recovered from the editor', { id: draft.id });
+    }
+    recovered.push(current);
+  }
+  return recovered.sort((a, b) => b.updated - a.updated);
 }
 
 /** Removes a saved draft; harmless when it is not there. */
