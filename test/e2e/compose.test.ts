@@ -16,14 +16,18 @@ import { e2eAccount, launch, logText, requireBuild, type E2eAccount } from './se
 
 const stack = sharedMailStack();
 
-/** An "editor" that writes a line of reply under the header block, as a person would. */
-function editorScript(): string {
+/**
+ * An "editor" that writes `line` under the header block and saves, as a person
+ * would; `then` is shell run after saving (to die, or to wait like someone still typing).
+ */
+function editorScript(line = 'Looks good to me, ship it.', then = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'tmail-editor-'));
   const file = join(dir, 'editor.sh');
   writeFileSync(
     file,
     `#!/bin/sh
-awk 'BEGIN { done = 0 } { print } /^$/ && !done { print "Looks good to me, ship it."; done = 1 }' "$1" > "$1.new" && mv "$1.new" "$1"
+awk 'BEGIN { done = 0 } { print } /^$/ && !done { print "${line}"; done = 1 }' "$1" > "$1.new" && mv "$1.new" "$1"
+${then}
 `,
   );
   chmodSync(file, 0o755);
@@ -132,16 +136,7 @@ describe('replying from tmail', () => {
 
   it('keeps the message when the editor is killed, and m takes it up with what the editor saved', async () => {
     term?.kill();
-    const dir = mkdtempSync(join(tmpdir(), 'tmail-editor-'));
-    const crashing = join(dir, 'editor.sh');
-    writeFileSync(
-      crashing,
-      `#!/bin/sh
-awk 'BEGIN { done = 0 } { print } /^$/ && !done { print "Saved just before the editor died."; done = 1 }' "$1" > "$1.new" && mv "$1.new" "$1"
-kill -KILL $$
-`,
-    );
-    chmodSync(crashing, 0o755);
+    const crashing = editorScript('Saved just before the editor died.', 'kill -KILL $$');
     term = await launch(setup, { env: { EDITOR: crashing, VISUAL: '' } });
     await term.see('Can you review the plan?');
     await term.command('list', 'mail.compose');
@@ -162,18 +157,11 @@ kill -KILL $$
   it('keeps a message whose terminal closed while the editor was open; m takes it up again', async () => {
     term?.kill();
     // An "editor" that saves a line, then waits like a person still typing.
-    const dir = mkdtempSync(join(tmpdir(), 'tmail-editor-'));
-    const marker = join(dir, 'saved');
-    const slow = join(dir, 'editor.sh');
-    writeFileSync(
-      slow,
-      `#!/bin/sh
-awk 'BEGIN { done = 0 } { print } /^$/ && !done { print "Written before the terminal closed."; done = 1 }' "$1" > "$1.new" && mv "$1.new" "$1"
-touch '${marker}'
-sleep 600
-`,
+    const marker = join(mkdtempSync(join(tmpdir(), 'tmail-editor-')), 'saved');
+    const slow = editorScript(
+      'Written before the terminal closed.',
+      `touch '${marker}'\nsleep 600`,
     );
-    chmodSync(slow, 0o755);
     term = await launch(setup, { env: { EDITOR: slow, VISUAL: '' } });
     await term.see('Can you review the plan?');
     await term.command('list', 'mail.compose');
