@@ -9,9 +9,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { FetchMessageObject, ImapFlow, MessageStructureObject } from 'imapflow';
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectImap } from '../../src/core/imap/connect.js';
+import { toBodyPart } from '../../src/core/imap/translate.js';
 import {
   attachmentFromSource,
   chooseTextParts,
@@ -23,7 +24,6 @@ import {
   saveAttachmentStream,
 } from '../../src/core/mime/index.js';
 import { isTerminalSafe } from '../../src/core/text/sanitize.js';
-import type { BodyPart } from '../../src/core/types.js';
 import { testAccount, testCredentials } from '../support/accounts.js';
 import { newTestUser, sharedMailStack, type TestUser } from '../support/stack.js';
 
@@ -73,24 +73,6 @@ async function fetchOne(
   } finally {
     lock.release();
   }
-}
-
-/** The few BODYSTRUCTURE fields the mime API reads, in tmail's BodyPart shape. */
-function toBodyPart(node: MessageStructureObject, root = true): BodyPart {
-  const type = node.type.toLowerCase();
-  const disposition = node.disposition?.toLowerCase();
-  return {
-    part: node.part ?? (root && !type.startsWith('multipart/') ? '1' : ''),
-    type,
-    parameters: { ...(node.parameters ?? {}) },
-    encoding: (node.encoding ?? '7bit').toLowerCase(),
-    size: node.size ?? 0,
-    disposition:
-      disposition === 'attachment' ? 'attachment' : disposition === 'inline' ? 'inline' : null,
-    filename: node.dispositionParameters?.filename ?? node.parameters?.name ?? null,
-    contentId: node.id ?? null,
-    childNodes: (node.childNodes ?? []).map((child) => toBodyPart(child, false)),
-  };
 }
 
 describe('saving an attachment fetched from Dovecot', () => {
