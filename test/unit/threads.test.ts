@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { flattenThreads, threadEnvelopes } from '../../src/core/engine/threads.js';
+import {
+  baseSubject,
+  flattenThreads,
+  sortKnownEnvelopes,
+  threadEnvelopes,
+} from '../../src/core/engine/threads.js';
+import type { Envelope } from '../../src/core/types.js';
 import { parseThreadList } from '../../src/core/imap/imap-backend.js';
 
 const atom = (value: string) => ({ type: 'ATOM', value });
@@ -30,10 +36,94 @@ describe('threads', () => {
     expect(flattenThreads(threads, true).uids).toEqual([1, 5, 3]);
   });
 
-  it('survive replies that point at each other', () => {
-    const e = (uid: number, id: string, parent: string) =>
-      ({ uid, messageId: id, inReplyTo: parent }) as never;
-    const roots = threadEnvelopes([e(1, '<a>', '<b>'), e(2, '<b>', '<a>'), e(3, '<c>', '')]);
-    expect(flattenThreads(roots, false).uids.sort()).toEqual([3]);
+  it('survive replies that point at each other, losing no message', () => {
+    const roots = threadEnvelopes([
+      envelope(1, { messageId: '<a>', inReplyTo: '<b>' }),
+      envelope(2, { messageId: '<b>', inReplyTo: '<a>' }),
+      envelope(3, { messageId: '<c>' }),
+    ]);
+    expect(flattenThreads(roots, false).uids.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('thread by In-Reply-To, then replies by subject under the oldest of that subject', () => {
+    const roots = threadEnvelopes([
+      envelope(1, { messageId: '<plan>', subject: 'The plan' }),
+      envelope(2, { messageId: '<other>', subject: 'Lunch?' }),
+      envelope(3, { messageId: '<r1>', inReplyTo: '<plan>', subject: 'Re: The plan' }),
+      // Its In-Reply-To names a message not loaded: the subject puts it in the thread.
+      envelope(4, { messageId: '<r2>', inReplyTo: '<gone>', subject: 'RE: [team] Re: the plan' }),
+      // Same subject but not a reply: a thread of its own.
+      envelope(5, { messageId: '<again>', subject: 'The plan' }),
+    ]);
+    const { uids, depth } = flattenThreads(roots, false);
+    expect(uids).toEqual([2, 1, 3, 4, 5]);
+    expect(depth.get(3)).toBe(1);
+    expect(depth.get(4)).toBe(1);
+    expect(depth.get(5)).toBe(0);
   });
 });
+
+describe('the base subject', () => {
+  it('drops reply and forward prefixes and list tags, and says whether it was a reply', () => {
+    expect(baseSubject('Re: Fwd: [dev] AW:  The   Plan')).toEqual({
+      base: 'the plan',
+      reply: true,
+    });
+    expect(baseSubject('Re[2]: x')).toEqual({ base: 'x', reply: true });
+    expect(baseSubject('Release notes')).toEqual({ base: 'release notes', reply: false });
+  });
+});
+
+describe('sorting where the server has no SORT', () => {
+  const known = new Map(
+    [
+      envelope(10, { subject: 'b', date: 3, size: 50, from: 'Zoe' }),
+      envelope(11, { subject: 'Re: a', date: 1, size: 10, from: 'adam' }),
+      envelope(12, { subject: 'c', date: 2, size: 30, from: 'Bea' }),
+    ].map((e) => [e.uid, e]),
+  );
+  const arrival = [13, 12, 11, 10, 9];
+
+  it('sorts the messages known by the key, the others after them in arrival order', () => {
+    expect(sortKnownEnvelopes(arrival, known, { key: 'subject', reverse: false })).toEqual([
+      11, 10, 12, 13, 9,
+    ]);
+    expect(sortKnownEnvelopes(arrival, known, { key: 'date', reverse: true })).toEqual([
+      10, 12, 11, 13, 9,
+    ]);
+    expect(sortKnownEnvelopes(arrival, known, { key: 'size', reverse: false })).toEqual([
+      11, 12, 10, 13, 9,
+    ]);
+    expect(sortKnownEnvelopes(arrival, known, { key: 'from', reverse: false })).toEqual([
+      11, 12, 10, 13, 9,
+    ]);
+  });
+});
+
+function envelope(
+  uid: number,
+  fields: {
+    messageId?: string;
+    inReplyTo?: string;
+    subject?: string;
+    date?: number;
+    size?: number;
+    from?: string;
+  },
+): Envelope {
+  return {
+    uid,
+    subject: fields.subject ?? '',
+    from: fields.from ? [{ name: fields.from, address: `${fields.from}@example.test` }] : [],
+    to: [],
+    cc: [],
+    replyTo: [],
+    date: fields.date ?? 0,
+    arrival: uid,
+    messageId: fields.messageId ?? '',
+    inReplyTo: fields.inReplyTo ?? '',
+    flags: [],
+    size: fields.size ?? 0,
+    hasAttachments: false,
+  };
+}

@@ -25,6 +25,7 @@ import {
   DELETED,
   SEEN,
   type Attachment,
+  type Envelope,
   type Flag,
   type FolderRole,
   type Mailbox,
@@ -41,7 +42,7 @@ import type {
 import type { BackendEvent, BackendFactory, FolderStatus, MailBackend, UidMap } from './backend.js';
 import { netFlagChanges, PendingFlagQueue } from './pending-flags.js';
 import { SerialQueue } from './queue.js';
-import { flattenThreads } from './threads.js';
+import { flattenThreads, sortKnownEnvelopes, threadEnvelopes } from './threads.js';
 
 /** Messages up to this size are fetched whole to read (best fidelity); larger ones part by part. */
 const WHOLE_MESSAGE_LIMIT = 256 * 1024;
@@ -560,8 +561,14 @@ export class MailEngine {
       if (threads) {
         ({ uids, depth } = flattenThreads(threads, view.sort.reverse));
       } else {
-        this.notice('info', 'This server cannot thread messages; showing them by arrival.');
-        uids = await this.arrivalOrder(b, search, view.sort.reverse);
+        this.notice(
+          'info',
+          'This server cannot thread messages; threads are made here from the messages loaded so far.',
+        );
+        ({ uids, depth } = this.clientThreads(
+          await this.arrivalOrder(b, search, view.sort.reverse),
+          view.sort.reverse,
+        ));
       }
     } else if (view.sort.key === 'arrival') {
       uids = await this.arrivalOrder(b, search, view.sort.reverse);
@@ -572,12 +579,33 @@ export class MailEngine {
       } else {
         this.notice(
           'info',
-          `This server cannot sort by ${view.sort.key}; showing messages by arrival.`,
+          `This server cannot sort by ${view.sort.key}; the messages loaded so far are sorted here, the rest follow by arrival.`,
         );
-        uids = await this.arrivalOrder(b, search, view.sort.reverse);
+        uids = sortKnownEnvelopes(
+          await this.arrivalOrder(b, search, view.sort.reverse),
+          this.state.view?.envelopes ?? new Map(),
+          view.sort,
+        );
       }
     }
     this.emit({ type: 'view-uids', path: view.path, uids, complete: true, depth });
+  }
+
+  /**
+   * Threads for a server without THREAD: built from the envelopes known so far;
+   * messages not yet seen stand alone, in arrival order.
+   */
+  private clientThreads(
+    arrival: number[],
+    reverse: boolean,
+  ): { uids: number[]; depth: Map<number, number> } {
+    const envelopes = this.state.view?.envelopes ?? new Map<number, Envelope>();
+    const known = arrival.flatMap((uid) => envelopes.get(uid) ?? []);
+    const roots = [
+      ...threadEnvelopes(known),
+      ...arrival.filter((uid) => !envelopes.has(uid)).map((uid) => ({ uid, children: [] })),
+    ];
+    return flattenThreads(roots, reverse);
   }
 
   private async arrivalOrder(

@@ -404,6 +404,7 @@ export class FakeBackend implements MailBackend {
   }
 
   async sortUids(order: SortOrder, query?: SearchQuery): Promise<number[] | null> {
+    if (!this.capabilities.has('SORT')) return null;
     this.log('UID SORT');
     const key = (m: FakeMessage): string | number => {
       switch (order.key) {
@@ -431,6 +432,7 @@ export class FakeBackend implements MailBackend {
   }
 
   async threadUids(query?: SearchQuery): Promise<ThreadNode[] | null> {
+    if (!this.capabilities.has('THREAD=REFERENCES')) return null;
     this.log('UID THREAD');
     const messages = this.folder().messages.filter((m) => matches(m, query));
     const byId = new Map(

@@ -61,7 +61,13 @@ export function reduce(state: MailState, event: EngineEvent): MailState {
     case 'opening':
       return { ...state, opening: event.path };
 
-    case 'view-opened':
+    case 'view-opened': {
+      // The same folder again (another sort, a search, threads on or off): the rows
+      // already fetched are still good, and a client-side sort needs them.
+      const same =
+        state.view?.path === event.path && state.view.uidValidity === event.uidValidity
+          ? state.view
+          : null;
       return {
         ...state,
         opening: null,
@@ -72,13 +78,14 @@ export function reduce(state: MailState, event: EngineEvent): MailState {
           uids: [],
           complete: event.total === 0,
           depth: null,
-          envelopes: new Map(),
-          previews: new Map(),
+          envelopes: same ? same.envelopes : new Map(),
+          previews: same ? same.previews : new Map(),
           sort: event.sort,
           threaded: event.threaded,
           search: event.search,
         },
       };
+    }
 
     case 'view-uids':
       return withView(state, event.path, (view) => ({
