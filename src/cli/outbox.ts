@@ -1,6 +1,6 @@
 /**
  * `tmail outbox`: the messages waiting to go (queued, failed, held, or sent
- * with a follow-up still to do), and retrying or dropping them.
+ * with a follow-up still to do), and retrying, editing or dropping them.
  */
 import { getAccount, loadConfig } from '../core/config/index.js';
 import type { TmailConfig } from '../core/config/types.js';

@@ -78,7 +78,7 @@ export const COMMANDS: CliCommand[] = [
   },
   {
     name: 'outbox',
-    summary: 'list, retry or drop messages waiting to be sent',
+    summary: 'list, retry, edit or drop messages waiting to be sent',
     load: () => import('./outbox.js'),
   },
 ];
