@@ -94,13 +94,17 @@ async function listPage(
   const first = (options.page - 1) * options.limit;
   const last = first + options.limit - 1;
   const { rows, total } = await withMail(io, values.account, async (engine) => {
-    // Page 1 in the default order comes straight from the newest sequence numbers.
+    // Page 1 in the default order comes straight from the newest sequence numbers,
+    // and needs no UID list at all.
+    const newest =
+      first === 0 && !options.search && options.sort.key === 'arrival' && options.sort.reverse;
     await engine.request({
       type: 'open-folder',
       path: folder,
       sort: options.sort,
       search: options.search,
       rows: first === 0 ? options.limit : 0,
+      list: !newest,
     });
     return {
       rows: await envelopesForRows(engine, first, last),

@@ -19,7 +19,8 @@ export async function withMail<T>(
   });
   const { engine } = session;
   try {
-    await engine.start({ retry: false });
+    // Each command reads the folder list itself when it needs one (folders, delete).
+    await engine.start({ retry: false, folders: false });
     return await work(engine, session);
   } finally {
     await engine.close().catch(() => {});

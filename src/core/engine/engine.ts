@@ -73,6 +73,11 @@ export interface EngineOptions {
 export interface StartOptions {
   /** Keep trying in the background after a failed connect (the TUI); the CLI fails at once. */
   retry: boolean;
+  /**
+   * Read the folder list with counts once connected (default). A one-shot command
+   * that needs no folder list skips it; roles are then looked up when first needed.
+   */
+  folders?: boolean;
 }
 
 type UndoEntry =
@@ -109,6 +114,7 @@ export class MailEngine {
   private reconnectAttempt = 0;
   private closed = false;
   private retry = true;
+  private loadFolders = true;
 
   /** Ascending UIDs of the whole selected folder, for sequence-number mapping and new mail. */
   private folderUids: number[] | null = null;
@@ -153,6 +159,7 @@ export class MailEngine {
    */
   async start(options: StartOptions = { retry: true }): Promise<void> {
     this.retry = options.retry;
+    this.loadFolders = options.folders ?? true;
     if (!options.retry) {
       await this.connect();
       return;
@@ -194,6 +201,7 @@ export class MailEngine {
     this.log.info('online', { capabilities: [...backend.capabilities].join(' ') });
     await this.queue.run(async () => {
       await this.replayPending(backend);
+      if (!this.loadFolders) return;
       const folders = await backend.listFolders({ counts: true });
       this.emit({ type: 'folders', folders: sortFolders(folders) });
     });
