@@ -4,6 +4,7 @@
  * becomes one sentence in the status line.
  */
 import type { ActionResults, ActionType, DispatchResult } from '../core/engine/actions.js';
+import { toTmailError } from '../core/errors.js';
 import {
   DELETED,
   FLAGGED,
@@ -16,7 +17,6 @@ import { commandLineCompleter, runCommandLine } from './command-line.js';
 import { directoryCompleter, expandHome, folderCompleter } from './completion.js';
 import type { CommandContext, ComposeKind, ComposerApi, Motion } from './context.js';
 import { formatSearch, parseSearchInput } from './search-query.js';
-import { toTmailError } from '../core/errors.js';
 
 export type CommandHandler = (ctx: CommandContext) => Promise<void> | void;
 

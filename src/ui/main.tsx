@@ -5,11 +5,9 @@
  * the alternate screen and render. The terminal is restored on every way
  * out: quit, Ctrl-C, SIGTERM, SIGHUP and a crash.
  */
-import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { TmailError, isTmailError, toTmailError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
-import { statePath } from '../core/paths.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createBenchMarks } from './bench-marks.js';
 import type { ComposeServices } from './composer.js';
@@ -126,15 +124,10 @@ function firstScreenReady(
   });
 }
 
-/** True when messages from an earlier run wait in the outbox (checked without loading sending). */
-function outboxEntries(): number {
-  try {
-    return readdirSync(statePath('outbox'), { withFileTypes: true }).filter(
-      (e) => e.isDirectory() && !e.name.startsWith('.'),
-    ).length;
-  } catch {
-    return 0;
-  }
+/** Messages waiting in the outbox, counted by the outbox alone (without loading sending). */
+async function outboxEntries(): Promise<number> {
+  const { Outbox } = await import('../core/outbox/outbox.js');
+  return new Outbox().count().catch(() => 0);
 }
 
 /**
@@ -332,12 +325,14 @@ export async function runTui(options: TuiOptions): Promise<number> {
   });
   unmount = () => started.instance.unmount();
   // Messages left in the outbox by an earlier run: load sending soon, so they are retried.
-  if (outboxEntries() > 0)
-    setTimeout(() => {
-      ready().catch((error: unknown) =>
-        log.warn('sending not available', { message: (error as Error)?.message }),
-      );
-    }, 2000).unref();
+  setTimeout(() => {
+    void outboxEntries().then((count) => {
+      if (count > 0)
+        ready().catch((error: unknown) =>
+          log.warn('sending not available', { message: (error as Error)?.message }),
+        );
+    });
+  }, 2000).unref();
   const { controller } = started.runtime;
   notify = (message) => controller.notify('error', message);
   passwords.attach(

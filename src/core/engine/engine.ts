@@ -39,10 +39,24 @@ import type {
   DispatchResult,
   EngineAction,
 } from './actions.js';
-import type { BackendEvent, BackendFactory, FolderStatus, MailBackend, UidMap } from './backend.js';
+import type {
+  BackendEvent,
+  BackendFactory,
+  FolderStatus,
+  MailBackend,
+  MessageSkeleton,
+  UidMap,
+} from './backend.js';
 import { netFlagChanges, PendingFlagQueue } from './pending-flags.js';
 import { SerialQueue } from './queue.js';
 import { flattenThreads, sortKnownEnvelopes, threadEnvelopes } from './threads.js';
+
+/** What the attachments of one message are read from, fetched once for all of them. */
+interface AttachmentSource {
+  skeleton: MessageSkeleton;
+  /** The whole message, needed only for files uuencoded inside a text part. */
+  source?: Buffer;
+}
 
 /** Messages up to this size are fetched whole to read (best fidelity); larger ones part by part. */
 const WHOLE_MESSAGE_LIMIT = 256 * 1024;
@@ -1093,9 +1107,11 @@ export class MailEngine {
     b: MailBackend,
     uid: number,
     attachmentId: string,
+    from?: AttachmentSource,
   ): Promise<{ attachment: Attachment; stream: Readable }> {
     const mime = await loadMime();
-    const skeleton = await b.fetchSkeleton(uid);
+    const message = from ?? { skeleton: await b.fetchSkeleton(uid) };
+    const { skeleton } = message;
     const attachment = mime
       .attachmentsFromStructure(skeleton.structure)
       .find((a) => a.id === attachmentId);
@@ -1103,7 +1119,7 @@ export class MailEngine {
     const partId = mime.attachmentPartId(attachmentId);
     const part = partId === attachmentId ? undefined : mime.findPart(skeleton.structure, partId);
     if (part) {
-      const source = await b.fetchSource(uid);
+      const source = (message.source ??= await b.fetchSource(uid));
       const view = await mime.parseMessage(source);
       const listed = view.attachments.find((a) => a.id === attachmentId);
       if (listed) {
@@ -1139,31 +1155,47 @@ export class MailEngine {
     dir: string,
     signal?: AbortSignal,
   ): Promise<string> {
-    const { saveAttachmentStream } = await loadSave();
     await makeDownloadDir(dir);
-    return this.task(async (b) => {
-      const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId);
-      try {
-        const counter = this.progressOf(`Saving ${attachment.filename}`, attachment.size);
-        return await saveAttachmentStream(dir, attachment.filename, stream.pipe(counter));
-      } finally {
-        this.emit({ type: 'progress', progress: null });
-      }
-    }, signal);
+    return this.task((b) => this.saveFrom(b, uid, attachmentId, dir), signal);
   }
 
-  /** Saves every attachment the reader lists for a message (inline parts too) into `dir`. */
+  /**
+   * Saves every attachment the reader lists for a message (inline parts too) into
+   * `dir`, with one body structure (and at most one whole message) fetched for all.
+   */
   private async saveAllAttachments(
     uid: number,
     dir: string,
     signal?: AbortSignal,
   ): Promise<string[]> {
     const view = await this.read(uid, true, signal);
-    const saved: string[] = [];
-    for (const attachment of view.attachments) {
-      saved.push(await this.saveAttachment(uid, attachment.id, dir, signal));
+    await makeDownloadDir(dir);
+    return this.task(async (b) => {
+      const from: AttachmentSource = { skeleton: await b.fetchSkeleton(uid) };
+      const saved: string[] = [];
+      for (const attachment of view.attachments) {
+        saved.push(await this.saveFrom(b, uid, attachment.id, dir, from));
+      }
+      return saved;
+    }, signal);
+  }
+
+  /** Streams one attachment into `dir` under a safe name, with progress; the file written. */
+  private async saveFrom(
+    b: MailBackend,
+    uid: number,
+    attachmentId: string,
+    dir: string,
+    from?: AttachmentSource,
+  ): Promise<string> {
+    const { saveAttachmentStream } = await loadSave();
+    const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId, from);
+    try {
+      const counter = this.progressOf(`Saving ${attachment.filename}`, attachment.size);
+      return await saveAttachmentStream(dir, attachment.filename, stream.pipe(counter));
+    } finally {
+      this.emit({ type: 'progress', progress: null });
     }
-    return saved;
   }
 
   /**

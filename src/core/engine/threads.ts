@@ -141,18 +141,18 @@ export function sortKnownEnvelopes(
   envelopes: ReadonlyMap<number, Envelope>,
   sort: SortOrder,
 ): number[] {
-  const known: Envelope[] = [];
+  // Each key computed once, not at every comparison (a subject's key runs regexes).
+  const known: Array<{ uid: number; key: number | string }> = [];
   const unknown: number[] = [];
   for (const uid of arrival) {
     const envelope = envelopes.get(uid);
-    if (envelope) known.push(envelope);
+    if (envelope) known.push({ uid, key: sortValue(envelope, sort.key) });
     else unknown.push(uid);
   }
   const direction = sort.reverse ? -1 : 1;
   known.sort((a, b) => {
-    const x = sortValue(a, sort.key);
-    const y = sortValue(b, sort.key);
-    const order = typeof x === 'number' ? x - (y as number) : compareText(x, y as string);
+    const order =
+      typeof a.key === 'number' ? a.key - (b.key as number) : compareText(a.key, b.key as string);
     return order * direction || a.uid - b.uid;
   });
   return [...known.map((e) => e.uid), ...unknown];

@@ -74,6 +74,10 @@ export async function listLocalDrafts(
   return drafts.sort((a, b) => b.updated - a.updated);
 }
 
+function editingPath(dir: string): string {
+  return join(dir, 'editing');
+}
+
 /**
  * Where the editor's file of a draft lives while the editor is open: inside the
  * drafts store, not the system's temp directory, so that a tmail stopped while
@@ -81,7 +85,7 @@ export async function listLocalDrafts(
  * saved where {@link recoverLocalDrafts} finds it. Made when missing.
  */
 export async function editingDir(dir: string = localDraftsDir()): Promise<string> {
-  const editing = join(dir, 'editing');
+  const editing = editingPath(dir);
   await mkdir(editing, { recursive: true, mode: 0o700 });
   return editing;
 }
@@ -96,7 +100,7 @@ export async function recoverLocalDrafts(
   dir: string = localDraftsDir(),
 ): Promise<Draft[]> {
   const drafts = await listLocalDrafts(account, dir);
-  const editing = join(dir, 'editing');
+  const editing = editingPath(dir);
   let sessions: string[];
   try {
     sessions = await readdir(editing);

@@ -255,6 +255,11 @@ export class Outbox {
     return names.filter((n) => ID.test(n)).sort();
   }
 
+  /** How many entries there are, from their names alone (nothing is read or settled). */
+  async count(): Promise<number> {
+    return (await this.ids()).length;
+  }
+
   /**
    * Every entry, oldest first (of one account when given). Entries left in
    * `sending` by a process that died are settled first (see the rule above).
