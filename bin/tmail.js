@@ -4,4 +4,4 @@
 // before a scavenge. 4 MB, not less: at 2 MB the scavenges while the bundle
 // loads cost about 5% of the time to the first screen, for 3 MB less peak RSS.
 // (Started as `node bin/tmail.js`, the default applies.)
-import '../dist/tmail.js';
+import '../dist/boot.js';

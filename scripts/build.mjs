@@ -1,7 +1,11 @@
 // Bundles the CLI into dist/ with esbuild. One bundled entry starts much faster
-// than resolving ink, react and imapflow from node_modules file by file
-// (see the start-up notes in the README); code splitting keeps mailparser,
-// nodemailer and the TUI in chunks that load only when first needed.
+// than resolving ink, react and imapflow from node_modules file by file (see
+// the start-up notes in the README). It is one CommonJS script, dist/tmail.cjs,
+// so that dist/boot.js can run it with V8's code cache (src/boot.ts): Node 20
+// can keep the compiled code of a script, not of an ES module, once it has run.
+// Modules still run only when first needed (mailparser, nodemailer, the TUI):
+// esbuild turns each dynamic import into a call that evaluates them then, and
+// V8 compiles a function when it is first called.
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -96,11 +100,56 @@ const lazySegmenterPlugin = {
 };
 
 /**
+ * What makes the bundle a script: a CommonJS file has no top-level await.
+ * yoga (Ink's layout engine, WebAssembly) awaits its own loading at the top of
+ * its module; here it starts loading on import, fills in its object when done
+ * and says so through `__tmailLayoutReady`, which src/ui/layout-ready.ts waits
+ * for before every render (nothing of Ink's uses yoga before a render). Ink's
+ * reconciler awaits React's devtools and its package.json only when DEV=true;
+ * tmail ships without devtools, so those lines go. If either file changes
+ * shape, the build stops.
+ */
+const NO_TOP_LEVEL_AWAIT = [
+  {
+    file: /[\\/]yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/,
+    edits: [
+      [
+        'const Yoga = wrapAssembly(await loadYoga());',
+        'const Yoga = {}; globalThis.__tmailLayoutReady = loadYoga().then((lib) => { Object.assign(Yoga, wrapAssembly(lib)); });',
+      ],
+    ],
+  },
+  {
+    file: /[\\/]ink[\\/]build[\\/]reconciler\.js$/,
+    edits: [
+      ["await import('./devtools.js');", 'void 0;'],
+      ['await loadPackageJson()', '{ name: undefined, version: undefined }'],
+    ],
+  },
+];
+
+const noTopLevelAwaitPlugin = {
+  name: 'tmail-no-top-level-await',
+  setup(b) {
+    for (const { file, edits } of NO_TOP_LEVEL_AWAIT) {
+      b.onLoad({ filter: file }, async (args) => {
+        let source = await readFile(args.path, 'utf8');
+        for (const [from, to] of edits) {
+          if (source.split(from).length !== 2) throw new Error(`${args.path} changed: ${from}`);
+          source = source.replace(from, to);
+        }
+        return { contents: source, loader: 'js' };
+      });
+    }
+  },
+};
+
+/**
  * Libraries imapflow imports at start-up but needs only in rare cases: pino for
  * its default logger (tmail always passes its own), socks for a SOCKS proxy,
  * encoding-japanese for ISO-2022-JP text. Bundled with the rest, the parser
  * still reads all of their code at every start (about 20 ms, measured on the
- * session chunk's import). Each is built into dist/vendor/ instead, and the one
+ * session code's import). Each is built into dist/vendor/ instead, and the one
  * line of imapflow that uses it loads it there on first use. If imapflow's code
  * changes shape, the build stops rather than ship a broken client.
  */
@@ -159,16 +208,17 @@ const result = await build({
   write: false,
   entryPoints: { tmail: 'src/cli.ts' },
   outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
+  // import() of a bundled module becomes a call that evaluates it; of a built-in, a require.
+  supported: { 'dynamic-import': false },
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
-  chunkNames: 'chunks/[name]-[hash]',
   // Native or optional modules stay outside the bundle and load at run time.
   external: ['@github/keytar', 'react-devtools-core'],
   // Ink and its helpers measure text with string-width, which costs about 80 ms of
@@ -178,23 +228,43 @@ const result = await build({
   define: {
     'process.env.NODE_ENV': '"production"',
     TMAIL_VERSION: JSON.stringify(pkg.version),
+    'import.meta.url': '__tmailModuleUrl',
   },
-  // Some bundled dependencies are CommonJS and call require(); ESM has none.
+  // The file is the module wrapper's function itself, as src/boot.ts compiles it: no
+  // copy of 3 MB of source to wrap it at every start.
   banner: {
-    js: "import { createRequire as __tmailCreateRequire } from 'node:module'; const require = __tmailCreateRequire(import.meta.url); const __tmailLate = (name) => require(`../vendor/${name}.cjs`);",
+    js: "(function (exports, require, module, __filename, __dirname) { 'use strict'; const __tmailModuleUrl = require('node:url').pathToFileURL(__filename).href; const __tmailLate = (name) => require(`./vendor/${name}.cjs`);",
   },
-  plugins: [inkOutputPlugin, lazyGbkPlugin, lazySegmenterPlugin, lateModulesPlugin],
+  footer: { js: '})' },
+  plugins: [
+    noTopLevelAwaitPlugin,
+    inkOutputPlugin,
+    lazyGbkPlugin,
+    lazySegmenterPlugin,
+    lateModulesPlugin,
+  ],
   logLevel: 'warning',
-  metafile: true,
 });
 
-// The late modules, each on its own; the path in __tmailLate is relative to dist/chunks/.
-for (const { name, file } of LATE_MODULES) {
-  const importers = Object.entries(result.metafile.outputs).filter(([, output]) =>
-    Object.keys(output.inputs).some((input) => file.test(input)),
+/**
+ * The bundle must be ASCII: src/boot.ts reads it as one byte per character, which
+ * keeps 3 MB of source at 3 MB in memory (any other character would make V8 store
+ * the whole text at two bytes per character). esbuild escapes strings but leaves
+ * regular expressions as written (folder names and reply prefixes in several
+ * languages); an escape means the same character there.
+ */
+for (const file of result.outputFiles) {
+  if (!file.path.endsWith('.cjs')) continue;
+  const text = file.text;
+  const ascii = text.replace(
+    /[^\x00-\x7f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  if (!importers.every(([path]) => /^dist\/chunks\//.test(path)))
-    throw new Error(`${name}'s importer must be in dist/chunks/`);
+  if (ascii !== text) file.contents = Buffer.from(ascii, 'latin1');
+}
+
+// The late modules, each on its own; the path in __tmailLate is relative to dist/.
+for (const { name } of LATE_MODULES) {
   const late = await build({
     write: false,
     entryPoints: [name],
@@ -210,6 +280,22 @@ for (const { name, file } of LATE_MODULES) {
   });
   result.outputFiles.push(...late.outputFiles);
 }
+
+// The start: runs dist/tmail.cjs with the code cache (src/boot.ts).
+const boot = await build({
+  write: false,
+  entryPoints: { boot: 'src/boot.ts' },
+  outdir: 'dist',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+result.outputFiles.push(...boot.outputFiles);
 
 /**
  * Puts the new files in place one by one with a rename, never emptying dist/ first:
@@ -228,8 +314,10 @@ function publish(files) {
   const sweep = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory()) sweep(path);
-      else if (!written.has(path) && !entry.name.endsWith('.tmp')) rmSync(path, { force: true });
+      if (entry.isDirectory()) {
+        sweep(path);
+        if (readdirSync(path).length === 0) rmSync(path, { recursive: true, force: true });
+      } else if (!written.has(path) && !entry.name.endsWith('.tmp')) rmSync(path, { force: true });
     }
   };
   sweep(distDir);

@@ -106,10 +106,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
-const exitCode = await main(process.argv.slice(2), {
+void main(process.argv.slice(2), {
   ...processIo(),
   // src/cli never imports the UI: `tmail account add` in a terminal opens the wizard through this.
   runWizard: async () => (await import('./ui/wizard/index.js')).runWizardCommand(),
+}).then((exitCode) => {
+  // Let pending writes to stdout drain before exiting.
+  process.exitCode = exitCode;
 });
-// Let pending writes to stdout drain before exiting.
-process.exitCode = exitCode;

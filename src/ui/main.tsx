@@ -10,6 +10,7 @@ import { TmailError, isTmailError, toTmailError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createBenchMarks } from './bench-marks.js';
+import { layoutReady } from './layout-ready.js';
 import type { ComposeServices } from './composer.js';
 import {
   gatedStdout,
@@ -233,6 +234,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   await import('react');
   await importInkInteractive();
   const { startApp } = await import('./start-app.js');
+  await layoutReady();
   bench?.mark('ui-loaded');
   // While the server answers, compile the frame code with a throwaway frame: the first
   // real frame then costs less. Skipped when the rows are already there.
@@ -333,6 +335,11 @@ export async function runTui(options: TuiOptions): Promise<number> {
         );
     });
   }, 2000).unref();
+  // The code V8 compiled for this start, kept for the next one (src/boot.ts); a second
+  // on, the first screen and the work of opening the folder are done.
+  setTimeout(() => {
+    (globalThis as { __tmailSaveCodeCache?: () => void }).__tmailSaveCodeCache?.();
+  }, 1000).unref();
   const { controller } = started.runtime;
   notify = (message) => controller.notify('error', message);
   passwords.attach(

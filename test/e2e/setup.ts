@@ -16,7 +16,7 @@ export const BINARY = join(REPO, 'bin/tmail.js');
 
 /** Fails with one clear sentence when the bundle has not been built. */
 export function requireBuild(): void {
-  if (!existsSync(join(REPO, 'dist/tmail.js'))) {
+  if (!existsSync(join(REPO, 'dist/tmail.cjs'))) {
     throw new Error('The end-to-end tests run the built binary: run npm run build first.');
   }
 }

@@ -16,6 +16,8 @@ export function useRunTempDir(prefix: string): string {
   chmodSync(dir, 0o755);
   process.env.TMAIL_RUN_TMP = dir;
   process.env.TMPDIR = dir;
+  // tmail's code cache (and any other cache) of a run stays in the run's directory.
+  process.env.XDG_CACHE_HOME = join(dir, 'cache');
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -5,6 +5,7 @@
  */
 import { render } from 'ink';
 import type { AccountConfig } from '../../core/config/index.js';
+import { layoutReady } from '../layout-ready.js';
 import { AccountWizard } from './AccountWizard.js';
 import { defaultWizardServices, type WizardServices } from './services.js';
 
@@ -26,6 +27,7 @@ export async function runAccountWizard(
   options: RunWizardOptions = {},
 ): Promise<AccountConfig | null> {
   let saved: AccountConfig | null = null;
+  await layoutReady();
   const app = render(
     <AccountWizard
       services={options.services ?? defaultWizardServices()}
