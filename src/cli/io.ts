@@ -3,6 +3,9 @@
  * can run commands in-process and read what they printed.
  */
 import { TmailError, exitCodeFor, toTmailError } from '../core/errors.js';
+import { createLogger, logFilePath } from '../core/log.js';
+
+const log = createLogger('cli');
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -28,6 +31,18 @@ export function out(io: CliIo, line = ''): void {
 /** Prints one sentence for the user on stderr and returns the exit code for it. */
 export function fail(io: CliIo, error: unknown): number {
   const e = toTmailError(error);
+  if (e.code === 'INTERNAL') {
+    // A bug: the sentence says where the details are, the log keeps them (never the terminal).
+    const cause = e.cause instanceof Error ? e.cause : undefined;
+    log.error('internal error', {
+      message: cause?.message ?? String(e.cause),
+      stack: cause?.stack,
+    });
+    io.stderr.write(
+      `tmail: Something went wrong inside tmail; the details are in ${logFilePath()}.\n`,
+    );
+    return exitCodeFor(e);
+  }
   io.stderr.write(`tmail: ${e.userMessage}\n`);
   return exitCodeFor(e);
 }
