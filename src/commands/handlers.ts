@@ -5,6 +5,7 @@
  */
 import type { ActionResults, ActionType, DispatchResult } from '../core/engine/actions.js';
 import { toTmailError } from '../core/errors.js';
+import { roleOfFolder } from '../core/folder-role.js';
 import {
   DELETED,
   FLAGGED,
@@ -302,9 +303,7 @@ async function undo(ctx: CommandContext): Promise<void> {
 function inDrafts(ctx: CommandContext): boolean {
   const path = ctx.engine.state.view?.path;
   if (!path) return false;
-  const configured = ctx.engine.account.folders?.drafts;
-  if (configured) return configured === path;
-  return ctx.engine.state.folders.some((f) => f.path === path && f.role === 'drafts');
+  return roleOfFolder(path, ctx.engine.state.folders, ctx.engine.account.folders) === 'drafts';
 }
 
 async function compose(ctx: CommandContext, kind: ComposeKind): Promise<void> {

@@ -6,6 +6,7 @@
 import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import type { EngineApi } from '../commands/index.js';
+import { roleOfFolder } from '../core/folder-role.js';
 import type { FolderView } from '../core/store/state.js';
 import { padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
 import { DELETED, FLAGGED, SEEN, type Envelope } from '../core/types.js';
@@ -22,7 +23,7 @@ import { useMail } from './use-mail-state.js';
 import { useViewport } from './use-viewport.js';
 
 export interface MessageListProps {
-  engine: Pick<EngineApi, 'dispatch'>;
+  engine: Pick<EngineApi, 'dispatch' | 'account'>;
   cursor: ListCursor;
   width: number;
   height: number;
@@ -120,9 +121,10 @@ export const MessageList = memo(function MessageList(props: MessageListProps) {
   const opening = useMail((s) => s.opening);
   const busy = useMail((s) => s.progress !== null);
   const offline = useMail((s) => (s.connection.status === 'offline' ? s.connection.reason : null));
+  const configuredRoles = props.engine.account.folders;
   const role = useMail((s) => {
     const path = s.view?.path;
-    return path ? (s.folders.find((f) => f.path === path)?.role ?? null) : null;
+    return path ? roleOfFolder(path, s.folders, configuredRoles) : null;
   });
   const { cursor, width, height } = props;
   useViewport(props.engine, view, cursor.top, height);

@@ -199,6 +199,28 @@ describe('the message list', () => {
     expect(tui.frame()).not.toContain('tagged');
   });
 
+  it("shows recipients in the account's own Sent folder, as set in the dotfile", async () => {
+    const server = new FakeMailServer();
+    server.deliver('INBOX', numbered(1));
+    const sent = { subject: 'Went out', to: [{ name: 'Bob', address: 'bob@x.test' }] };
+    server.addFolder('Outgoing', null);
+    server.deliver('Outgoing', [sent]);
+    server.deliver('Sent', [{ ...sent, subject: 'Filed by the server' }]);
+    tui = await renderTui({
+      server,
+      account: { folders: { sent: 'Outgoing' } },
+      folder: 'Outgoing',
+    });
+    await tui.see('Went out');
+    expect(tui.line('Went out')).toContain('To: Bob');
+    // The server's Sent is not this account's Sent folder: its rows show the sender.
+    tui.press(':');
+    tui.type('folder Sent');
+    tui.press('<Enter>');
+    await tui.see('Filed by the server');
+    expect(tui.line('Filed by the server')).not.toContain('To: Bob');
+  });
+
   it('goes to folders by name and with J and K', async () => {
     const server = new FakeMailServer();
     server.deliver('INBOX', numbered(2));
