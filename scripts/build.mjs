@@ -204,21 +204,27 @@ const lateModulesPlugin = {
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const distDir = fileURLToPath(new URL('../dist', import.meta.url));
 
-const result = await build({
+/** What every output here shares: bundled, for Node 20, minified but for names. */
+const COMMON = {
   write: false,
-  entryPoints: { tmail: 'src/cli.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
   bundle: true,
-  format: 'cjs',
-  // import() of a bundled module becomes a call that evaluates it; of a built-in, a require.
-  supported: { 'dynamic-import': false },
   platform: 'node',
   target: 'node20',
-  sourcemap: 'linked',
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
+  logLevel: 'warning',
+};
+
+const result = await build({
+  ...COMMON,
+  entryPoints: { tmail: 'src/cli.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  // import() of a bundled module becomes a call that evaluates it; of a built-in, a require.
+  supported: { 'dynamic-import': false },
+  sourcemap: 'linked',
   // Native or optional modules stay outside the bundle and load at run time.
   external: ['@github/keytar', 'react-devtools-core'],
   // Ink and its helpers measure text with string-width, which costs about 80 ms of
@@ -243,7 +249,6 @@ const result = await build({
     lazySegmenterPlugin,
     lateModulesPlugin,
   ],
-  logLevel: 'warning',
 });
 
 /**
@@ -266,34 +271,20 @@ for (const file of result.outputFiles) {
 // The late modules, each on its own; the path in __tmailLate is relative to dist/.
 for (const { name } of LATE_MODULES) {
   const late = await build({
-    write: false,
+    ...COMMON,
     entryPoints: [name],
     outfile: `dist/vendor/${name}.cjs`,
-    bundle: true,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    logLevel: 'warning',
   });
   result.outputFiles.push(...late.outputFiles);
 }
 
 // The start: runs dist/tmail.cjs with the code cache (src/boot.ts).
 const boot = await build({
-  write: false,
+  ...COMMON,
   entryPoints: { boot: 'src/boot.ts' },
   outdir: 'dist',
-  bundle: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 result.outputFiles.push(...boot.outputFiles);
 
