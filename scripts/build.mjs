@@ -230,7 +230,11 @@ const result = await build({
   // Ink and its helpers measure text with string-width, which costs about 80 ms of
   // start-up (an Intl.Segmenter and an RGI_Emoji pattern); tmail's own measure
   // gives the same widths and keeps every column measured one way.
-  alias: { 'string-width': './src/core/text/terminal-width.ts' },
+  alias: {
+    'string-width': './src/core/text/terminal-width.ts',
+    // Ink draws only a final frame when CI is set; tmail on a terminal is interactive.
+    'is-in-ci': './src/ui/not-in-ci.ts',
+  },
   define: {
     'process.env.NODE_ENV': '"production"',
     TMAIL_VERSION: JSON.stringify(pkg.version),

@@ -131,18 +131,11 @@ async function outboxEntries(): Promise<number> {
   return new Outbox().count().catch(() => 0);
 }
 
-/**
- * Loads Ink. It renders only a final frame when it believes it runs in CI (it
- * reads `CI` once, at import); tmail on a terminal is interactive whatever that
- * variable says, so it is hidden while Ink loads and put back for child processes.
- */
-async function importInkInteractive(): Promise<void> {
-  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
-  delete process.env.CI;
-  delete process.env.CONTINUOUS_INTEGRATION;
-  // Ink's layout engine (yoga, WebAssembly) asks `typeof fetch` while it loads, and in
-  // Node that first look loads the whole HTTP client (undici): 40 to 100 ms here. Without
-  // fetch it instantiates from the bytes it carries, which is what it ends up doing anyway.
+/** Loads Ink (and with it yoga, its layout engine, which starts loading at once). */
+async function importInk(): Promise<void> {
+  // Yoga (WebAssembly) asks `typeof fetch` while it loads, and in Node that first look
+  // loads the whole HTTP client (undici): 40 to 100 ms here. Without fetch it
+  // instantiates from the bytes it carries, which is what it ends up doing anyway.
   const fetchProperty = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
   const hideFetch = Boolean(fetchProperty?.configurable);
   if (hideFetch) {
@@ -156,8 +149,6 @@ async function importInkInteractive(): Promise<void> {
     await import('ink');
   } finally {
     if (hideFetch) Object.defineProperty(globalThis, 'fetch', fetchProperty!);
-    for (const [key, value] of Object.entries(saved))
-      if (value !== undefined) process.env[key] = value;
   }
 }
 
@@ -232,7 +223,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   // React and Ink load while the server answers. In steps: each await lets the
   // connection's replies be handled in between, instead of after the whole UI.
   await import('react');
-  await importInkInteractive();
+  await importInk();
   const { startApp } = await import('./start-app.js');
   await layoutReady();
   bench?.mark('ui-loaded');
