@@ -28,6 +28,10 @@ process.stderr.write(`Demo account "demo" (${alice.email}); config in ${env.TMAI
 
 // The executable itself, so its shebang's Node flags apply as for an installed tmail.
 const child = spawn('./bin/tmail.js', args, { stdio: 'inherit', env });
+// A closed terminal or a kill ends tmail, then the servers and the temp files go as on quit.
+for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
+  process.on(signal, () => child.kill(signal));
+}
 const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
 await stack.stop();
 process.exit(code);
