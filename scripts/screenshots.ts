@@ -259,7 +259,7 @@ async function shoot(term: TmuxSession, name: string, title: string): Promise<vo
 
 // ---------------------------------------------------------------- the run
 
-if (!existsSync(join(REPO, 'dist/tmail.js'))) throw new Error('Run npm run build first.');
+if (!existsSync(join(REPO, 'dist/tmail.cjs'))) throw new Error('Run npm run build first.');
 ensureImageMagick();
 mkdirSync(OUT, { recursive: true });
 process.stderr.write('Starting the mail servers...\n');
