@@ -1,17 +1,18 @@
 /**
- * Runs the bundle (dist/tmail.cjs) with V8's code cache. Most of a start is
+ * Runs the bundle (dist/tmail.cjs) with V8's code cache. Much of a start is
  * V8 compiling tmail's code, not running it: without the cache, the first
  * screen of the reader came about 100 ms later, a quarter of the whole start.
  * After a run, the code V8 compiled for it is written to the cache directory,
- * and the next start of the same kind (the reader, or one command) reads it
+ * and the next start of the same kind (the reader, or a command) reads it
  * back instead of compiling again (V8 still compiles, on first call, whatever
  * the cached run did not use).
  *
  * The cache is an optimisation only: a missing, unreadable, stale or rejected
- * file means compiling as before (and a new file at exit), never a failure.
- * A file belongs to one build of the bundle (its size and mtime), one V8 and
- * one set of Node flags; V8 itself refuses data made by another version or
- * other flags, and files of older builds are removed when a new one is written.
+ * file means compiling as before (and a new file once the start is done),
+ * never a failure. A file belongs to one build of the bundle (its size and
+ * mtime), one V8 and one set of Node flags (command line and NODE_OPTIONS);
+ * V8 itself refuses data made by another version or other flags, and files
+ * of older builds are removed when a new one is written.
  */
 import {
   mkdirSync,
@@ -41,17 +42,22 @@ function runKind(args: string[]): 'tui' | 'cli' {
   return first === undefined || /^(-a|-f|--account|--folder)(=|$)/.test(first) ? 'tui' : 'cli';
 }
 
-/** A short, file-name-safe digest of the Node flags (V8 rejects code made under other flags). */
-function flagsDigest(flags: string[]): string {
+/**
+ * A short, file-name-safe digest of the Node flags. V8 rejects code made under
+ * other flags; without them in the name, two ways of starting tmail would keep
+ * replacing each other's file.
+ */
+function flagsDigest(): string {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join('\0');
   let hash = 0x811c9dc5;
-  for (const char of flags.join('\0')) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+  for (const char of flags) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
   return (hash >>> 0).toString(36);
 }
 
 function codeCachePlace(): { dir: string; build: string; file: string } {
   const stat = statSync(bundle);
   const build = `tmail-${stat.size}-${Math.round(stat.mtimeMs)}-`;
-  const runtime = `${process.versions.v8}-${process.arch}-${flagsDigest(process.execArgv)}`;
+  const runtime = `${process.versions.v8}-${process.arch}-${flagsDigest()}`;
   const dir = join(cacheDir(), 'code');
   return {
     dir,
