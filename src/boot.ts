@@ -27,6 +27,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { offerCodeCacheSave } from './code-cache-hook.js';
 import { cacheDir } from './core/paths.js';
 
 const bundle = fileURLToPath(new URL('./tmail.cjs', import.meta.url));
@@ -104,7 +105,7 @@ function compileBundle(): Script {
       writeCache(script, place);
     };
     // The reader calls it once its first screen is up: the code of a start, not of a whole session.
-    (globalThis as { __tmailSaveCodeCache?: () => void }).__tmailSaveCodeCache = save;
+    offerCodeCacheSave(save);
     process.on('exit', save);
   }
   return script;

@@ -376,24 +376,3 @@ export default class Output {
     return { output: lines.join('\n'), height: this.height };
   }
 }
-
-/**
- * Draws a throwaway frame of typical rows (styles, wide characters) so that the
- * frame code is compiled before the first real frame, while start-up waits on
- * the server anyway. Leaves no trace in the frame memory. The rows stay on the
- * path that needs no ICU segmenter (no emoji), which would cost more to build
- * than the warm-up saves.
- */
-export function warmUpOutput(width: number, height: number): void {
-  const output = new Output({ width, height });
-  const samples = [
-    '\u001b[7m N !r@  Ada Lovelace      Quarterly report (42)              31 Oct \u001b[27m',
-    '\u001b[1m N  Дмитрий Иванов\u001b[22m    \u001b[2mRe: Lunch on Friday? — ✓ naïve\u001b[22m   12:05',
-    '\u001b[36m INBOX\u001b[39m        \u001b[1m11174\u001b[22m│ 山田 太郎  会議の議事録',
-    '\u001b[2m─────────────────────────────────\u001b[22m',
-  ];
-  for (let y = 0; y < height; y++)
-    output.write(0, y, samples[y % samples.length]!, { transformers: [] });
-  output.get();
-  previousFrames.delete(`${width}x${height}`);
-}

@@ -6,6 +6,7 @@
  * out: quit, Ctrl-C, SIGTERM, SIGHUP and a crash.
  */
 import { homedir } from 'node:os';
+import { saveCodeCache } from '../code-cache-hook.js';
 import { TmailError, isTmailError, toTmailError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { MailEngine } from '../core/engine/engine.js';
@@ -227,14 +228,6 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const { startApp } = await import('./start-app.js');
   await layoutReady();
   bench?.mark('ui-loaded');
-  // While the server answers, compile the frame code with a throwaway frame: the first
-  // real frame then costs less. Skipped when the rows are already there.
-  const rowsThere = () => Boolean(engine.state.view?.envelopes.size);
-  if (!rowsThere()) {
-    const { warmUpOutput } = await import('./ink-output.js');
-    // The rows may have come while the module loaded.
-    if (!rowsThere()) warmUpOutput(process.stdout.columns || 80, process.stdout.rows || 24);
-  }
   await firstScreenReady(engine, passwords, 400);
 
   const screen = new TerminalScreen();
@@ -328,9 +321,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   }, 2000).unref();
   // The code V8 compiled for this start, kept for the next one (src/boot.ts); a second
   // on, the first screen and the work of opening the folder are done.
-  setTimeout(() => {
-    (globalThis as { __tmailSaveCodeCache?: () => void }).__tmailSaveCodeCache?.();
-  }, 1000).unref();
+  setTimeout(saveCodeCache, 1000).unref();
   const { controller } = started.runtime;
   notify = (message) => controller.notify('error', message);
   passwords.attach(

@@ -1132,6 +1132,27 @@ export class MailEngine {
     throw new TmailError('MESSAGE_UNKNOWN', `Message ${uid} has no attachment ${attachmentId}.`);
   }
 
+  /**
+   * Hands one attachment's decoded bytes to `consume`, counted into progress
+   * events (`Saving name.pdf`); the progress is cleared however it ends.
+   */
+  private async withAttachment<T>(
+    b: MailBackend,
+    uid: number,
+    attachmentId: string,
+    verb: string,
+    consume: (attachment: Attachment, stream: Readable) => Promise<T>,
+    from?: AttachmentSource,
+  ): Promise<T> {
+    const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId, from);
+    try {
+      const counter = this.progressOf(`${verb} ${attachment.filename}`, attachment.size);
+      return await consume(attachment, stream.pipe(counter));
+    } finally {
+      this.emit({ type: 'progress', progress: null });
+    }
+  }
+
   /** Counts bytes through a stream into progress events named `label`. */
   private progressOf(label: string, total: number): Transform {
     let done = 0;
@@ -1189,13 +1210,14 @@ export class MailEngine {
     from?: AttachmentSource,
   ): Promise<string> {
     const { saveAttachmentStream } = await loadSave();
-    const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId, from);
-    try {
-      const counter = this.progressOf(`Saving ${attachment.filename}`, attachment.size);
-      return await saveAttachmentStream(dir, attachment.filename, stream.pipe(counter));
-    } finally {
-      this.emit({ type: 'progress', progress: null });
-    }
+    return this.withAttachment(
+      b,
+      uid,
+      attachmentId,
+      'Saving',
+      (attachment, stream) => saveAttachmentStream(dir, attachment.filename, stream),
+      from,
+    );
   }
 
   /**
@@ -1213,18 +1235,14 @@ export class MailEngine {
       loadMime(),
       loadSave(),
     ]);
-    const file = await this.task(async (b) => {
-      const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId);
-      try {
-        const counter = this.progressOf(`Fetching ${attachment.filename}`, attachment.size);
-        const written = await writePrivateTempFile(attachment.filename, stream.pipe(counter), {
-          signal,
-        });
-        return { ...written, contentType: attachment.contentType, filename: attachment.filename };
-      } finally {
-        this.emit({ type: 'progress', progress: null });
-      }
-    }, signal);
+    const file = await this.task(
+      (b) =>
+        this.withAttachment(b, uid, attachmentId, 'Fetching', async (attachment, stream) => ({
+          ...(await writePrivateTempFile(attachment.filename, stream, { signal })),
+          contentType: attachment.contentType,
+        })),
+      signal,
+    );
     this.tempFiles.push(file.cleanup);
     const choice = chooseOpener(file.contentType, file.path);
     if (!choice) {
