@@ -12,7 +12,7 @@
  * never a failure. A file belongs to one build of the bundle (its size and
  * mtime), one V8 and one set of Node flags (command line and NODE_OPTIONS);
  * V8 itself refuses data made by another version or other flags, and files
- * of older builds are removed when a new one is written.
+ * of older builds of the same install are removed when a new one is written.
  */
 import {
   mkdirSync,
@@ -43,26 +43,32 @@ function runKind(args: string[]): 'tui' | 'cli' {
   return first === undefined || /^(-a|-f|--account|--folder)(=|$)/.test(first) ? 'tui' : 'cli';
 }
 
-/**
- * A short, file-name-safe digest of the Node flags. V8 rejects code made under
- * other flags; without them in the name, two ways of starting tmail would keep
- * replacing each other's file.
- */
-function flagsDigest(): string {
-  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join('\0');
+/** A short, file-name-safe digest (FNV-1a). */
+function digest(text: string): string {
   let hash = 0x811c9dc5;
-  for (const char of flags) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+  for (const char of text) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
   return (hash >>> 0).toString(36);
 }
 
-function codeCachePlace(): { dir: string; build: string; file: string } {
+/**
+ * Where this run's cache file is. Its name says which installed tmail it
+ * belongs to (the bundle's path), which build of it (size and mtime), and for
+ * which V8 and Node flags (V8 rejects code made under other flags; without
+ * them in the name, two ways of starting tmail would keep replacing each
+ * other's file). Only older builds of the same install are swept away, so two
+ * installs (a checkout and a global one) sharing a cache keep a file each.
+ */
+function codeCachePlace(): { dir: string; build: string; install: string; file: string } {
   const stat = statSync(bundle);
-  const build = `tmail-${stat.size}-${Math.round(stat.mtimeMs)}-`;
-  const runtime = `${process.versions.v8}-${process.arch}-${flagsDigest()}`;
+  const install = `tmail-${digest(bundle)}-`;
+  const build = `${install}${stat.size}-${Math.round(stat.mtimeMs)}-`;
+  const flags = digest([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join('\0'));
+  const runtime = `${process.versions.v8}-${process.arch}-${flags}`;
   const dir = join(cacheDir(), 'code');
   return {
     dir,
     build,
+    install,
     file: join(dir, `${build}${runtime}-${runKind(process.argv.slice(2))}.bin`),
   };
 }
@@ -75,15 +81,15 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-/** Writes the code compiled so far, atomically; drops the files of older builds. */
-function writeCache(script: Script, place: { dir: string; build: string; file: string }): void {
+/** Writes the code compiled so far, atomically; drops the files of this install's older builds. */
+function writeCache(script: Script, place: ReturnType<typeof codeCachePlace>): void {
   try {
     mkdirSync(place.dir, { recursive: true, mode: 0o700 });
     const temp = `${place.file}.${process.pid}.tmp`;
     writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
     renameSync(temp, place.file);
     for (const name of readdirSync(place.dir)) {
-      if (/^tmail-.*\.bin$/.test(name) && !name.startsWith(place.build))
+      if (name.startsWith(place.install) && name.endsWith('.bin') && !name.startsWith(place.build))
         rmSync(join(place.dir, name), { force: true });
     }
   } catch {

@@ -69,19 +69,21 @@ describe('the code cache', () => {
     expect(readFileSync(file).equals(garbage)).toBe(false);
   });
 
-  it('drops the files of an older build when it writes its own', async () => {
+  it("drops the files of its own older builds, not another install's", async () => {
     const { env, codeDir } = cacheEnv();
     await runTmail(['--version'], env);
-    const stale = join(codeDir, 'tmail-1-1-0.0-x64-abc-cli.bin');
-    writeFileSync(stale, 'old');
+    const [current] = cacheFiles(codeDir);
+    // tmail-<install>-<size>-<mtime>-...: the same install, an older build; and another install.
+    const install = current!.split('-').slice(0, 2).join('-');
+    const stale = `${install}-1-1-0.0-x64-abc-cli.bin`;
+    const otherInstall = 'tmail-elsewhere-1-1-0.0-x64-abc-cli.bin';
+    writeFileSync(join(codeDir, stale), 'old');
+    writeFileSync(join(codeDir, otherInstall), 'theirs');
     // A fresh file for this build is written only when there was none: make it so.
-    for (const name of cacheFiles(codeDir))
-      if (!name.startsWith('tmail-1-1-')) {
-        writeFileSync(join(codeDir, name), 'damaged');
-      }
+    writeFileSync(join(codeDir, current!), 'damaged');
     await runTmail(['--version'], env);
-    expect(cacheFiles(codeDir)).not.toContain('tmail-1-1-0.0-x64-abc-cli.bin');
-    expect(cacheFiles(codeDir)).toHaveLength(1);
+    expect(cacheFiles(codeDir).sort()).toEqual([current, otherInstall].sort());
+    expect(readFileSync(join(codeDir, current!), 'utf8')).not.toBe('damaged');
   });
 
   it('never stands in the way when it cannot be written', async () => {
