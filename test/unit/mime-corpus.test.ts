@@ -99,6 +99,7 @@ const EXPECTED: Record<string, { shows: string[]; hides?: string[] }> = {
   'date-invalid.eml': { shows: ['Date: (unknown)'] },
   'date-missing.eml': { shows: ['Date: (unknown)'] },
   'date-obsolete.eml': { shows: ['Date: Fri, 21 Nov 1997 17:55 +00:00'] },
+  'date-zone-loose.eml': { shows: ['Date: Tue, 2 Jan 2024 16:00 +00:00'] },
   'delivery-status.eml': {
     shows: ['Your message could not be delivered.', 'Status: 5.1.1', 'Subject: lost message'],
   },

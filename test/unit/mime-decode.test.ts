@@ -217,6 +217,15 @@ describe('parseMailDate', () => {
     ['2024-03-04T05:06:07Z', Date.UTC(2024, 2, 4, 5, 6, 7)],
     ['Tue Jan  2 10:00:00 2024', Date.UTC(2024, 0, 2, 10, 0)],
     ['Tue, 2 Jan 2024 10:00:00 +0000\x1b[2J', Date.UTC(2024, 0, 2, 10, 0)],
+    // Numeric zones written loosely: no leading zero, a colon, after GMT/UTC, hours only.
+    ['Tue, 2 Jan 2024 10:00:00 -600', Date.UTC(2024, 0, 2, 16, 0)],
+    ['Tue, 2 Jan 2024 10:00:00 +530', Date.UTC(2024, 0, 2, 4, 30)],
+    ['Tue, 2 Jan 2024 10:00:00 GMT+0200', Date.UTC(2024, 0, 2, 8, 0)],
+    ['Tue, 2 Jan 2024 10:00:00 GMT-0500 (EST)', Date.UTC(2024, 0, 2, 15, 0)],
+    ['Tue, 2 Jan 2024 10:00:00 UTC+2', Date.UTC(2024, 0, 2, 8, 0)],
+    ['Tue, 2 Jan 2024 10:00:00 +02:00', Date.UTC(2024, 0, 2, 8, 0)],
+    ['Tue, 2 Jan 2024 10:00 -06:30', Date.UTC(2024, 0, 2, 16, 30)],
+    ['Tue Jan  2 10:00:00 GMT+0200 2024', Date.UTC(2024, 0, 2, 8, 0)],
   ])('reads %j', (value, expected) => {
     expect(parseMailDate(value)).toBe(expected);
   });

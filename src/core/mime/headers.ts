@@ -77,13 +77,25 @@ const ZONES: Record<string, number> = {
   PDT: -420,
 };
 
+/**
+ * A numeric zone as senders really write it: `+0200`, and also without a
+ * leading zero (`-600`), with a colon (`+02:00`), hours only (`+2`), or after
+ * a zone name (`GMT+0200`, `UTC+2`). Null when `zone` is none of these.
+ */
+function numericZone(zone: string): number | null {
+  const numeric = /^(?:(?:GMT|UTC?) ?)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(zone);
+  if (!numeric) return null;
+  const hours = Number(numeric[2]);
+  const minutes = Number(numeric[3] ?? 0);
+  if (hours > 14 || minutes > 59) return null;
+  const offset = hours * 60 + minutes;
+  return numeric[1] === '-' ? -offset : offset;
+}
+
 function zoneMinutes(zone: string | undefined): number {
   if (!zone) return 0;
-  const numeric = /^([+-])(\d{2})(\d{2})$/.exec(zone);
-  if (numeric) {
-    const minutes = Number(numeric[2]) * 60 + Number(numeric[3]);
-    return numeric[1] === '-' ? -minutes : minutes;
-  }
+  const numeric = numericZone(zone);
+  if (numeric !== null) return numeric;
   // RFC 5322 4.3: unknown and military zones mean "no zone information", i.e. -0000.
   return ZONES[zone.toUpperCase()] ?? 0;
 }
@@ -124,7 +136,7 @@ export function parseMailDate(value: string | undefined): number | null {
     .replace(/\s+/g, ' ')
     .trim();
   const rfc =
-    /^(?:[A-Za-z]{2,9},? ?)?(\d{1,2})[ -]([A-Za-z]{3})[a-z]*\.?[ -](\d{2,4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([+-]\d{4}|[A-Za-z]{1,5}))?/.exec(
+    /^(?:[A-Za-z]{2,9},? ?)?(\d{1,2})[ -]([A-Za-z]{3})[a-z]*\.?[ -](\d{2,4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?((?:(?:GMT|UTC?) ?)?[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5}))?(?![\d:])/.exec(
       text,
     );
   if (rfc) {
@@ -147,7 +159,7 @@ export function parseMailDate(value: string | undefined): number | null {
     return Number.isFinite(ms) ? ms : null;
   }
   const ctime =
-    /^[A-Za-z]{3} ([A-Za-z]{3}) (\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (?:([A-Za-z]{1,5}|[+-]\d{4}) )?(\d{4})$/.exec(
+    /^[A-Za-z]{3} ([A-Za-z]{3}) (\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (?:((?:(?:GMT|UTC?) ?)?[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5}) )?(\d{4})$/.exec(
       text,
     );
   if (ctime) {
