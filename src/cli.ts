@@ -72,7 +72,47 @@ function parseTuiArgs(argv: string[], io: CliIo): { account?: string; folder?: s
   return result;
 }
 
+/**
+ * Splits leading global options off argv (`tmail --account A list` as in
+ * `git -C DIR status`): what they are, as words a command takes, and where
+ * the rest begins. Stops at the first word that is not a global option.
+ */
+function leadingGlobals(argv: string[]): { words: string[]; rest: number } {
+  const words: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') ? arg.split('=')[0]! : arg;
+    if (!['--account', '-a', '--folder', '-f'].includes(name)) break;
+    const long = name.length === 2 ? (name === '-a' ? '--account' : '--folder') : name;
+    if (arg.includes('=') && arg.startsWith('--')) {
+      words.push(`${long}=${arg.slice(arg.indexOf('=') + 1)}`);
+      i += 1;
+    } else {
+      if (argv[i + 1] === undefined) break;
+      words.push(long, argv[i + 1]!);
+      i += 2;
+    }
+  }
+  return { words, rest: i };
+}
+
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const globals = leadingGlobals(argv);
+  const word = argv[globals.rest];
+  if (globals.words.length && word && !word.startsWith('-') && findCommand(word)) {
+    // The command parses them as its own options; before a `--`, which ends options.
+    const after = argv.slice(globals.rest + 1);
+    const end = after.indexOf('--');
+    const at = end === -1 ? after.length : end;
+    argv = [word, ...after.slice(0, at), ...globals.words, ...after.slice(at)];
+  } else if (
+    globals.words.length &&
+    word &&
+    ['--help', '-h', 'help', '--version', '-V'].includes(word)
+  ) {
+    argv = argv.slice(globals.rest);
+  }
   const first = argv[0];
   if (first === '--version' || first === '-V') {
     io.stdout.write(`tmail ${VERSION}\n`);

@@ -521,12 +521,27 @@ async function remove(args: string[], io: CliIo): Promise<number> {
   const loadedDefault = defaultAccountName(before);
   const account = getAccount(before, positionals[0]);
   const { keychainDeleted, keychainError, config } = await removeAccountEverywhere(account);
-  say(
-    io,
-    `Removed account ${account.name}${keychainDeleted ? ' and its password in the system keychain' : ''}.`,
-  );
-  if (config.defaultAccount && loadedDefault === account.name) {
-    say(io, `${config.defaultAccount} is now the default account.`);
+  if (values.json) {
+    say(
+      io,
+      JSON.stringify(
+        {
+          removed: account.name,
+          keychainDeleted,
+          default: config.defaultAccount ?? null,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    say(
+      io,
+      `Removed account ${account.name}${keychainDeleted ? ' and its password in the system keychain' : ''}.`,
+    );
+    if (config.defaultAccount && loadedDefault === account.name) {
+      say(io, `${config.defaultAccount} is now the default account.`);
+    }
   }
   if (keychainError) {
     warn(
@@ -546,6 +561,7 @@ async function makeDefault(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length !== 1) throw usageError('tmail account default needs one account name');
   await setDefaultAccount(positionals[0]!);
-  say(io, `${positionals[0]} is now the default account.`);
+  if (values.json) say(io, JSON.stringify({ default: positionals[0] }, null, 2));
+  else say(io, `${positionals[0]} is now the default account.`);
   return 0;
 }

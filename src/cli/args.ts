@@ -39,11 +39,29 @@ export function parseCommandArgs<O extends OptionSpec>(
     });
     return { values: values as Parsed<O>['values'], positionals };
   } catch (error) {
-    const message = (error as Error).message
-      .split('\n')[0]!
-      .replace(/^Unknown option '(.*)'.*$/, 'unknown option $1');
-    throw usageError(`${message.replace(/\.$/, '')}; see tmail ${command} --help`);
+    throw usageError(
+      `${parseErrorSentence(error as Error & { code?: string })}; see tmail ${command} --help`,
+    );
   }
+}
+
+/**
+ * node:util's parse errors in tmail's words: its messages run on with advice
+ * about `--` that reads garbled once cut (`unknown option -5'. … as in ;`).
+ */
+export function parseErrorSentence(error: Error & { code?: string }): string {
+  const message = error.message;
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /^Unknown option '([^']*)'/.exec(message)?.[1];
+    if (option !== undefined) return `unknown option ${option}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const missing = /^Option '(?:-\w, )?(--?[\w-]+)[^']*' argument missing/.exec(message);
+    if (missing) return `${missing[1]} needs a value`;
+    const extra = /^Option '(?:-\w, )?(--?[\w-]+)[^']*' does not take an argument/.exec(message);
+    if (extra) return `${extra[1]} takes no value`;
+  }
+  return message.split('\n')[0]!.replace(/\.$/, '');
 }
 
 /** Parses a positive whole number option, or throws a usage error naming it. */

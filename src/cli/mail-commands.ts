@@ -20,7 +20,7 @@ import { envelopeJson, folderJson, json, printEnvelopes, printFolders } from './
 
 const USAGE = {
   folders: 'tmail folders [--account NAME] [--json]',
-  list: 'tmail list [FOLDER] [--limit N] [--page K] [--unread] [--sort date|arrival|from|subject|size] [--reverse] [--account NAME] [--json]',
+  list: 'tmail list [FOLDER | --folder F] [--limit N] [--page K] [--unread] [--sort date|arrival|from|subject|size] [--reverse] [--account NAME] [--json]',
   search: 'tmail search QUERY... [--folder F] [--limit N] [--page K] [--account NAME] [--json]',
   flag: 'tmail flag UID... (--set FLAGS | --clear FLAGS) [--folder F] [--account NAME] [--json]',
   move: 'tmail move UID... --to FOLDER [--folder F] [--account NAME] [--json]',
@@ -37,7 +37,7 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string>> = {
 is:unread|read|flagged|answered|deleted not:flagged …, and plain words (anywhere).
 Quote values with spaces: subject:"release notes".`,
   flag: `FLAGS: comma-separated seen, answered, flagged, deleted, draft, or an IMAP keyword
-such as $Forwarded. UIDs: 12 or 12,14 or 10:20.`,
+written $Name or keyword:NAME (such as $Forwarded). UIDs: 12 or 12,14 or 10:20.`,
   delete: 'Moves the messages to Trash; in Trash (or with deleteMode "mark") marks them \\Deleted.',
   expunge: 'Removes the messages marked \\Deleted from the folder for good.',
 };
@@ -150,10 +150,13 @@ export async function runList(args: string[], io: CliIo): Promise<number> {
     unread: { type: 'boolean', short: 'u' },
     sort: { type: 'string' },
     reverse: { type: 'boolean', short: 'r' },
+    // As the other commands take it, and as `tmail --folder F list` passes it.
+    folder: { type: 'string', short: 'f' },
   });
   if (values.help) return help(io, 'list');
-  if (positionals.length > 1) throw usageError(`list takes one folder, not ${positionals.length}`);
-  return listPage(io, values, positionals[0] ?? 'INBOX', {
+  const folders = [...positionals, ...(values.folder === undefined ? [] : [values.folder])];
+  if (folders.length > 1) throw usageError(`list takes one folder, not ${folders.length}`);
+  return listPage(io, values, folders[0] ?? 'INBOX', {
     limit: positiveInt('limit', values.limit, 50),
     page: positiveInt('page', values.page, 1),
     sort: sortOrder(values.sort, values.reverse),
@@ -188,16 +191,27 @@ const FLAG_NAMES: Record<string, Flag> = {
   draft: '\\Draft',
 };
 
-/** `seen,flagged,$Forwarded` -> IMAP flags; a keyword must be an IMAP atom. */
+/**
+ * `seen,flagged,$Forwarded,keyword:Work` -> IMAP flags. A keyword is named
+ * explicitly (`$Name` or `keyword:NAME`): a mistyped flag name must not
+ * silently become a new keyword on the server.
+ */
 export function parseFlags(value: string | undefined, option: string): Flag[] {
   if (!value) return [];
   return value.split(',').map((word) => {
     const name = word.trim();
     const system = FLAG_NAMES[name.toLowerCase().replace(/^\\/, '')];
     if (system) return system;
-    if (/^\$?[A-Za-z0-9_.-]+$/.test(name)) return name;
+    const keyword = /^keyword:(.*)$/i.exec(name)?.[1] ?? (name.startsWith('$') ? name : null);
+    if (keyword !== null) {
+      // An IMAP atom that is not a system flag (RFC 3501 flag-keyword).
+      if (/^\$?[A-Za-z0-9_.-]+$/.test(keyword)) return keyword;
+      throw usageError(
+        `--${option}: "${name}" is not a keyword tmail can set (letters, digits, $ . _ - only)`,
+      );
+    }
     throw usageError(
-      `--${option}: "${name}" is not a flag (seen, answered, flagged, deleted, draft or a keyword)`,
+      `--${option}: "${name}" is not a known flag (seen, answered, flagged, deleted, draft); give a keyword as keyword:${name} or $${name}`,
     );
   });
 }

@@ -407,6 +407,12 @@ describe('list, default, remove', () => {
     expect(removed.stdout).toBe('Removed account prompted.\nwork is now the default account.\n');
     expect((await tmail(['default', 'nope'])).code).toBe(1);
   });
+
+  it('answer --json with JSON', async () => {
+    const chosen = await tmail(['default', 'work', '--json']);
+    expect(chosen.code).toBe(0);
+    expect(JSON.parse(chosen.stdout)).toEqual({ default: 'work' });
+  });
 });
 
 describe('an invalid dotfile', () => {
