@@ -77,6 +77,11 @@ export const COMMANDS: CliCommand[] = [
     load: () => import('./send.js'),
   },
   {
+    name: 'query',
+    summary: 'print the addresses matching a text (address completion for scripts)',
+    load: () => import('./query.js'),
+  },
+  {
     name: 'outbox',
     summary: 'list, retry, edit or drop messages waiting to be sent',
     load: () => import('./outbox.js'),

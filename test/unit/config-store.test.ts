@@ -133,6 +133,36 @@ describe('an invalid file', () => {
       /config\.json: accounts\.work\.imap\.port: must be a number from 1 to 65535\.$/,
     ],
     [
+      'an identity with an invalid address',
+      JSON.stringify({
+        accounts: {
+          work: {
+            email: 'ann@example.com',
+            imap: { host: 'imap.example.com' },
+            smtp: { host: 'smtp.example.com' },
+            password: { type: 'keychain' },
+            identities: [{ email: 'ann@example.org' }, { email: 'ann\r\nBcc: x@evil.example' }],
+          },
+        },
+      }),
+      /config\.json: accounts\.work\.identities\[1\]\.email: must be one line without control characters\.$/,
+    ],
+    [
+      'an identity without an @',
+      JSON.stringify({
+        accounts: {
+          work: {
+            email: 'ann@example.com',
+            imap: { host: 'imap.example.com' },
+            smtp: { host: 'smtp.example.com' },
+            password: { type: 'keychain' },
+            identities: [{ email: 'ann.example.org', name: 'Ann' }],
+          },
+        },
+      }),
+      /config\.json: accounts\.work\.identities\[0\]\.email: must be an email address such as ann@example\.com\.$/,
+    ],
+    [
       'broken JSON',
       '{\n  "accounts": {\n    "work": { "email": "a@b.c", }\n  }\n}\n',
       /config\.json: \(file\): the JSON cannot be parsed at line 3, column \d+\.$/,

@@ -48,6 +48,26 @@ interface FileShape {
   entries: AddressBookEntry[];
 }
 
+/**
+ * How well `query` (lower case, trimmed) matches an address: 2 when it starts
+ * the address, a part of it (`ann` in `jo.ann@x`) or a word of the name; 1
+ * when it is inside either; 0 when it is in neither. An empty query matches
+ * everything with 1.
+ */
+export function matchQuality(query: string, entry: Address): number {
+  if (!query) return 1;
+  const address = entry.address.toLowerCase();
+  const name = entry.name.toLowerCase();
+  if (
+    address.startsWith(query) ||
+    name.startsWith(query) ||
+    name.split(/[\s,.'"()-]+/).some((w) => w.startsWith(query)) ||
+    address.split(/[@.+_-]/).some((part) => part.startsWith(query))
+  )
+    return 2;
+  return address.includes(query) || name.includes(query) ? 1 : 0;
+}
+
 /** The default file: `stateDir()/addressbook.json`. */
 export function addressBookPath(): string {
   return statePath('addressbook.json');
@@ -149,19 +169,8 @@ export class AddressBook {
     const query = prefix.trim().toLowerCase();
     const matches: Array<{ entry: AddressBookEntry; quality: number; score: number }> = [];
     for (const entry of this.entries.values()) {
-      const address = entry.address.toLowerCase();
-      const name = entry.name.toLowerCase();
-      let quality: number;
-      if (!query) quality = 1;
-      else if (
-        address.startsWith(query) ||
-        name.startsWith(query) ||
-        name.split(/[\s,.'"()-]+/).some((w) => w.startsWith(query)) ||
-        address.split(/[@.+_-]/).some((part) => part.startsWith(query))
-      ) {
-        quality = 2;
-      } else if (address.includes(query) || name.includes(query)) quality = 1;
-      else continue;
+      const quality = matchQuality(query, entry);
+      if (quality === 0) continue;
       matches.push({ entry, quality, score: this.score(entry, now) });
     }
     return matches
@@ -183,3 +192,5 @@ export class AddressBook {
     return [...this.entries.values()].map((e) => ({ ...e }));
   }
 }
+
+export * from './query.js';

@@ -8,7 +8,11 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type {
   AccountConfig,
+  AddressBookCommand,
+  ComposeConfig,
+  ComposePrompt,
   ConfigIssue,
+  Identity,
   FolderRoles,
   PasswordSource,
   Security,
@@ -178,13 +182,35 @@ const ACCOUNT_KEYS = [
   'allowInvalidCert',
   'folders',
   'signature',
+  'signatureCommand',
+  'signatureFile',
+  'identities',
+  'addressBookCommand',
   'serverSavesSent',
   'deleteMode',
   'downloadDir',
 ] as const;
+const IDENTITY_KEYS = [
+  'email',
+  'name',
+  'signature',
+  'signatureCommand',
+  'signatureFile',
+  'sentFolder',
+] as const;
+const COMPOSE_KEYS = ['prompts', 'signaturePosition'] as const;
+const COMPOSE_PROMPTS: readonly ComposePrompt[] = ['to', 'cc', 'bcc', 'subject'];
 const SERVER_KEYS = ['host', 'port', 'security', 'user'] as const;
 const UI_KEYS = ['theme', 'bell', 'sidebar', 'layout', 'dateFormat'] as const;
-const TOP_KEYS = ['$schema', 'defaultAccount', 'accounts', 'keys', 'ui'] as const;
+const TOP_KEYS = [
+  '$schema',
+  'defaultAccount',
+  'accounts',
+  'keys',
+  'ui',
+  'addressBookCommand',
+  'compose',
+] as const;
 
 function checkServer(
   c: Checker,
@@ -273,6 +299,115 @@ function checkFolders(c: Checker, path: string, value: unknown): FolderRoles | u
   return roles;
 }
 
+/** An address query command: a non-empty string, or a non-empty list of one-line strings. */
+function checkAddressBookCommand(
+  c: Checker,
+  path: string,
+  value: unknown,
+): AddressBookCommand | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      c.issue(path, 'must not be empty');
+      return undefined;
+    }
+    const before = c.issues.length;
+    const words = value.map((w, i) => c.string(`${path}[${i}]`, w, { allowEmpty: i > 0 }));
+    return c.issues.length > before ? undefined : (words as string[]);
+  }
+  if (typeof value !== 'string') {
+    c.issue(
+      path,
+      'must be a command (a string such as "khard email --parsable %s") or a list of words',
+    );
+    return undefined;
+  }
+  return c.string(path, value);
+}
+
+/** The signature settings shared by accounts and identities (at most one source each). */
+function checkSignature(
+  c: Checker,
+  path: string,
+  value: Json,
+): Pick<Identity, 'signature' | 'signatureCommand' | 'signatureFile'> {
+  const out: Pick<Identity, 'signature' | 'signatureCommand' | 'signatureFile'> = {};
+  const signature = c.string(`${path}.signature`, value.signature, {
+    allowEmpty: true,
+    singleLine: false,
+  });
+  const signatureCommand = c.string(`${path}.signatureCommand`, value.signatureCommand);
+  const signatureFile = c.string(`${path}.signatureFile`, value.signatureFile);
+  const given = [signature, signatureCommand, signatureFile].filter((v) => v !== undefined);
+  if (given.length > 1)
+    c.issue(path, 'may have only one of signature, signatureCommand and signatureFile');
+  if (signature !== undefined) out.signature = signature;
+  if (signatureCommand !== undefined) out.signatureCommand = signatureCommand;
+  if (signatureFile !== undefined) out.signatureFile = signatureFile;
+  return out;
+}
+
+function checkIdentities(c: Checker, path: string, value: unknown): Identity[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    c.issue(path, 'must be a list of identities such as [{"email": "ann@example.org"}]');
+    return undefined;
+  }
+  const identities: Identity[] = [];
+  value.forEach((entry: unknown, index) => {
+    const at = `${path}[${index}]`;
+    if (!isObject(entry)) {
+      c.issue(at, 'must be an object with an email');
+      return;
+    }
+    const before = c.issues.length;
+    c.onlyKnown(at, entry, IDENTITY_KEYS);
+    const email = c.string(`${at}.email`, entry.email, { required: true });
+    if (email !== undefined) {
+      const problem = emailIssue(email);
+      if (problem) c.issue(`${at}.email`, problem);
+    }
+    const name = c.string(`${at}.name`, entry.name, { allowEmpty: true });
+    const signature = checkSignature(c, at, entry);
+    const sentFolder = c.string(`${at}.sentFolder`, entry.sentFolder);
+    if (c.issues.length > before || email === undefined) return;
+    const identity: Identity = { email, ...signature };
+    if (name !== undefined) identity.name = name;
+    if (sentFolder !== undefined) identity.sentFolder = sentFolder;
+    identities.push(identity);
+  });
+  return identities;
+}
+
+function checkCompose(c: Checker, value: unknown): ComposeConfig | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    c.issue('compose', 'must be an object such as {"prompts": ["to", "subject"]}');
+    return undefined;
+  }
+  c.onlyKnown('compose', value, COMPOSE_KEYS);
+  const compose: ComposeConfig = {};
+  if (value.prompts !== undefined) {
+    if (
+      !Array.isArray(value.prompts) ||
+      value.prompts.some((p) => !COMPOSE_PROMPTS.includes(p as ComposePrompt))
+    ) {
+      c.issue(
+        'compose.prompts',
+        `must be a list of ${COMPOSE_PROMPTS.join(', ')} (or [] for none)`,
+      );
+    } else {
+      compose.prompts = [...new Set(value.prompts as ComposePrompt[])];
+    }
+  }
+  const position = c.oneOf('compose.signaturePosition', value.signaturePosition, [
+    'below',
+    'above',
+  ] as const);
+  if (position !== undefined) compose.signaturePosition = position;
+  return compose;
+}
+
 function checkAccount(c: Checker, name: string, value: unknown): AccountConfig | undefined {
   const path = `accounts.${segment(name)}`;
   const nameProblem = accountNameIssue(name);
@@ -295,10 +430,13 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   const password = checkPassword(c, `${path}.password`, value.password);
   const allowInvalidCert = c.boolean(`${path}.allowInvalidCert`, value.allowInvalidCert);
   const folders = checkFolders(c, `${path}.folders`, value.folders);
-  const signature = c.string(`${path}.signature`, value.signature, {
-    allowEmpty: true,
-    singleLine: false,
-  });
+  const signature = checkSignature(c, path, value);
+  const identities = checkIdentities(c, `${path}.identities`, value.identities);
+  const addressBookCommand = checkAddressBookCommand(
+    c,
+    `${path}.addressBookCommand`,
+    value.addressBookCommand,
+  );
   const serverSavesSent = c.boolean(`${path}.serverSavesSent`, value.serverSavesSent);
   const deleteMode = c.oneOf(`${path}.deleteMode`, value.deleteMode, ['trash', 'mark'] as const);
   const downloadDir = c.string(`${path}.downloadDir`, value.downloadDir);
@@ -308,7 +446,9 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   if (user !== undefined) account.user = user;
   if (allowInvalidCert !== undefined) account.allowInvalidCert = allowInvalidCert;
   if (folders !== undefined) account.folders = folders;
-  if (signature !== undefined) account.signature = signature;
+  Object.assign(account, signature);
+  if (identities !== undefined) account.identities = identities;
+  if (addressBookCommand !== undefined) account.addressBookCommand = addressBookCommand;
   if (serverSavesSent !== undefined) account.serverSavesSent = serverSavesSent;
   if (deleteMode !== undefined) account.deleteMode = deleteMode;
   if (downloadDir !== undefined) account.downloadDir = downloadDir;
@@ -380,8 +520,16 @@ export function validateConfig(document: unknown): ValidationResult {
   // ignores it (ARCHITECTURE, principle 4): a typo there must not stop tmail.
   const keys = document.keys as TmailConfig['keys'];
   const ui = checkUi(c, document.ui);
+  const addressBookCommand = checkAddressBookCommand(
+    c,
+    'addressBookCommand',
+    document.addressBookCommand,
+  );
+  const compose = checkCompose(c, document.compose);
   if (c.issues.length) return { ok: false, issues: c.issues };
   const config: TmailConfig = { accounts };
+  if (addressBookCommand !== undefined) config.addressBookCommand = addressBookCommand;
+  if (compose !== undefined) config.compose = compose;
   if (defaultAccount !== undefined) config.defaultAccount = defaultAccount;
   if (keys !== undefined) config.keys = keys;
   if (ui !== undefined) config.ui = ui;

@@ -53,12 +53,50 @@ export interface AccountConfig {
   allowInvalidCert?: boolean;
   folders?: FolderRoles;
   signature?: string;
+  /** A shell command whose output is the signature (instead of `signature`). */
+  signatureCommand?: string;
+  /** A file holding the signature (`~` allowed); a missing file only means no signature. */
+  signatureFile?: string;
+  /** Other From addresses of this account (aliases), each with its own name, signature, Sent folder. */
+  identities?: Identity[];
+  /** A query command for address completion (mutt's query_command); overrides the top-level one. */
+  addressBookCommand?: AddressBookCommand;
   /** True when the server files sent mail in Sent by itself (Gmail does): tmail then does not append a copy. */
   serverSavesSent?: boolean;
   /** `trash` (default) moves deleted mail to Trash; `mark` only sets \Deleted, as mutt does. */
   deleteMode?: 'trash' | 'mark';
   /** Where attachments are saved; default `~/Downloads`. */
   downloadDir?: string;
+}
+
+/** Another From address of an account (an alias), as mutt's alternates with their own setup. */
+export interface Identity {
+  email: string;
+  /** The name shown with it in From; default the account's `displayName`. */
+  name?: string;
+  signature?: string;
+  signatureCommand?: string;
+  signatureFile?: string;
+  /** Where mail sent from this identity is filed; default the account's Sent folder. */
+  sentFolder?: string;
+}
+
+/**
+ * An address query command: one string split into words (quotes keep spaces),
+ * or the words themselves; `%s` is replaced by the typed text as one word,
+ * which is added at the end when no word holds `%s`. Never run through a shell.
+ */
+export type AddressBookCommand = string | string[];
+
+/** Header prompts tmail shows before the editor for a new message. */
+export type ComposePrompt = 'to' | 'cc' | 'bcc' | 'subject';
+
+/** How writing mail goes. */
+export interface ComposeConfig {
+  /** Asked in tmail's prompt before the editor opens for a new message; default `["to", "subject"]`, `[]` for none. */
+  prompts?: ComposePrompt[];
+  /** `below` (default) puts the signature under the quoted text of a reply or forward; `above` over it (mutt's sig_on_top). */
+  signaturePosition?: 'below' | 'above';
 }
 
 /** Key bindings from the dotfile: context -> key sequence -> command id. */
@@ -83,6 +121,9 @@ export interface TmailConfig {
   accounts: Record<string, AccountConfig>;
   keys?: KeyOverrides;
   ui?: UiConfig;
+  /** The address query command of every account that names none. */
+  addressBookCommand?: AddressBookCommand;
+  compose?: ComposeConfig;
 }
 
 /** A secret resolved for one connection; never stored, never logged. */
