@@ -42,6 +42,9 @@ export interface TmailErrorOptions {
   cause?: unknown;
 }
 
+/** Dovecot ends its replies with the time they took, `(0.001 + 0.000 secs)`. */
+const TIMING_TAIL = /\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$/;
+
 /** A failure with a code and one sentence for the user. */
 export class TmailError extends Error {
   readonly code: ErrorCode;
@@ -55,11 +58,15 @@ export class TmailError extends Error {
       options.serverText === undefined ? undefined : stripControls(options.serverText).trim();
   }
 
-  /** The sentence for the user, with the server's words when there are any. */
+  /**
+   * The sentence for the user, with the server's words when there are any
+   * (less what only a log needs; `serverText` keeps them whole for the log).
+   */
   get userMessage(): string {
-    if (!this.serverText) return this.message;
+    const words = this.serverText?.replace(TIMING_TAIL, '');
+    if (!words) return this.message;
     const base = this.message.replace(/\.$/, '');
-    return `${base}: ${this.serverText.replace(/\.$/, '')}.`;
+    return `${base}: ${words.replace(/\.$/, '')}.`;
   }
 }
 

@@ -262,6 +262,30 @@ describe('failures, each in one sentence naming host and port', () => {
       }
     });
 
+    it('an IMAP server without STARTTLS, asked for starttls: says so, as for SMTP', async () => {
+      const { server, port } = await fakeServer(
+        '* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake ready\r\n',
+        (line) => {
+          const [tag, command] = line.split(' ');
+          if (/^capability$/i.test(command ?? ''))
+            return `* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`;
+          return `${tag} BAD what\r\n`;
+        },
+      );
+      try {
+        const result = await probeImap(
+          { ...account, imap: { host: '127.0.0.1', port, security: 'starttls' } },
+          { user: 'x', password: 'y' },
+        );
+        expect(failed(result)).toMatchObject({
+          code: 'TLS_FAILED',
+          userMessage: `The IMAP server 127.0.0.1:${port} offers no STARTTLS; check the security setting (tls or plain) and the port.`,
+        });
+      } finally {
+        server.close();
+      }
+    });
+
     it('an SMTP server that refuses at the greeting: its words, with host and port', async () => {
       const { server, port } = await fakeServer(
         '554 5.3.2 fake.example.test is not taking mail now\r\n',

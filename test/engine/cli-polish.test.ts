@@ -4,6 +4,7 @@
  * and output that is honest about what it did.
  */
 import type { ImapFlow } from 'imapflow';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testAccount, testConfigEnv } from '../support/accounts.js';
 import { runTmail } from '../support/cli.js';
@@ -58,5 +59,16 @@ describe('flag names', () => {
     const set = await runTmail(['flag', '1', '--set', 'keyword:Project', '-a', user.name], env);
     expect(set.code).toBe(0);
     expect((await serverFlags(check, 'INBOX')).get(1)).toContain('Project');
+  });
+});
+
+describe('server words', () => {
+  it("reach the user without Dovecot's timing tail, which stays in the log", async () => {
+    const result = await runTmail(['list', 'Nope', '-a', user.name], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "tmail: The IMAP server refused to open the folder Nope: Mailbox doesn't exist: Nope.\n",
+    );
+    expect(readFileSync(env.TMAIL_LOG_FILE!, 'utf8')).toMatch(/Nope \(\d\.\d+ \+ \d\.\d+ secs\)/);
   });
 });

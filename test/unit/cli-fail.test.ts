@@ -38,6 +38,22 @@ describe('fail', () => {
     expect(stderr()).toBe('tmail: unknown option --x\n');
   });
 
+  it("keeps Dovecot's timing tail out of the sentence, and in the error for the log", () => {
+    const { io, stderr } = captureIo();
+    const error = new TmailError('SERVER_NO', 'The IMAP server refused to open the folder Nope.', {
+      serverText: "Mailbox doesn't exist: Nope (0.001 + 0.000 secs).",
+    });
+    expect(fail(io, error)).toBe(1);
+    expect(stderr()).toBe(
+      "tmail: The IMAP server refused to open the folder Nope: Mailbox doesn't exist: Nope.\n",
+    );
+    expect(error.serverText).toContain('(0.001 + 0.000 secs)');
+    const longer = new TmailError('SERVER_NO', 'No.', {
+      serverText: 'Expunge failed (0.002 + 0.000 + 0.001 secs)',
+    });
+    expect(longer.userMessage).toBe('No: Expunge failed.');
+  });
+
   it('sends a bug to the log, with its stack, and names the log in one line', () => {
     const { io, stderr } = captureIo();
     const bug = new TypeError("Cannot read properties of undefined (reading 'uid')");

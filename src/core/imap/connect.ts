@@ -98,6 +98,14 @@ export function translateImapError(error: unknown, account: AccountConfig): Tmai
       { serverText: e.responseText, cause: error },
     );
   }
+  if (/does not support STARTTLS|STARTTLS is not possible/.test(e.message ?? '')) {
+    // The SMTP side's words: what the server lacks and which setting to change.
+    return new TmailError(
+      'TLS_FAILED',
+      `The IMAP server ${endpoint.host}:${endpoint.port} offers no STARTTLS; check the security setting (tls or plain) and the port.`,
+      { cause: error },
+    );
+  }
   const network = translateNetworkError(error, endpoint);
   if (network) return network;
   if (e.responseStatus === 'NO') {
