@@ -110,6 +110,15 @@ const EXPECTED: Record<string, { shows: string[]; hides?: string[] }> = {
       'Subject: Grüße aus Köln — raw UTF-8 header',
     ],
   },
+  'encoded-word-raw-bytes.eml': {
+    shows: [
+      'Subject: Frösche und Hasen ärger',
+      'From: Jürgen Frösche <juergen@example.test>',
+      'To: Frösche <frogs@example.test>',
+      'Cc: Häsin Frösche <hare@example.test>',
+    ],
+    hides: ['ï¿½', '+APY-', '\ufffd'],
+  },
   'encoded-word-split-multibyte.eml': { shows: ['Subject: €uro ✓'] },
   'encoded-words-charsets.eml': { shows: ['Subject: caféПривет日本語'] },
   'encrypted.eml': { shows: ['encrypted; tmail cannot decrypt it', 'encrypted.asc'] },

@@ -14,8 +14,10 @@ import {
 } from '../../src/core/mime/charset.js';
 import {
   decodeWords,
+  parseAddressList,
   parseHeaderBlock,
   parseStructuredValue,
+  withDecodedNames,
 } from '../../src/core/mime/header-values.js';
 import { decodeMessageHeader, parseMailDate } from '../../src/core/mime/headers.js';
 import { htmlToReadableText, nestingDepth, stripTags } from '../../src/core/mime/html.js';
@@ -56,6 +58,43 @@ describe('decodeWords (RFC 2047)', () => {
 
   it('passes control characters through (display sanitises them)', () => {
     expect(decodeWords('=?utf-8?q?a=1B=5B2J?=')).toBe('a\x1b[2J');
+  });
+});
+
+describe('raw bytes in encoded words and address names', () => {
+  it('keeps raw 8-bit characters inside a word and decodes UTF-7 words', () => {
+    // As parseHeaderBlock hands them over: a Latin-1 byte already read as `ö`.
+    expect(decodeWords('=?iso-8859-1?Q?Fr\u00f6sche?=')).toBe('Frösche');
+    expect(decodeWords('=?utf-8?Q?H=C3=A4sin_Fr\u00f6sche?=')).toBe('Häsin Frösche');
+    expect(decodeWords('=?utf-7?Q?Fr+APY-sche?=')).toBe('Frösche');
+  });
+
+  it('parses address lists with groups, quotes, comments and encoded names', () => {
+    expect(
+      parseAddressList(
+        'Team: a@example.test, "B, =?utf-8?q?B=C3=A9e?=" <b@example.test>;, c@example.test (Cee)',
+      ),
+    ).toEqual([
+      { name: '', address: 'a@example.test' },
+      { name: 'B, Bée', address: 'b@example.test' },
+      { name: 'Cee', address: 'c@example.test' },
+    ]);
+    expect(parseAddressList('undisclosed-recipients:;')).toEqual([]);
+    expect(parseAddressList('"a \\"q\\" b" <q@x>, <r@x')).toEqual([
+      { name: 'a "q" b', address: 'q@x' },
+      { name: '', address: 'r@x' },
+    ]);
+  });
+
+  it('puts our decoded names on addresses another parser found, matched by address', () => {
+    const theirs = [
+      { name: 'Fr+APY-sche', address: 'F@example.test' },
+      { name: 'Kept', address: 'other@example.test' },
+    ];
+    expect(withDecodedNames(theirs, '=?utf-7?Q?Fr+APY-sche?= <f@example.test>')).toEqual([
+      { name: 'Frösche', address: 'F@example.test' },
+      { name: 'Kept', address: 'other@example.test' },
+    ]);
   });
 });
 

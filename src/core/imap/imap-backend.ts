@@ -18,6 +18,7 @@ import type {
   UidMap,
 } from '../engine/backend.js';
 import { TmailError } from '../errors.js';
+import { ENVELOPE_HEADER_FIELDS } from '../mime/envelope-fields.js';
 import { libraryLogger } from '../log.js';
 import type { Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
 import { connectImap, translateImapError } from './connect.js';
@@ -34,7 +35,9 @@ const ENVELOPE_QUERY = {
   size: true,
   internalDate: true,
   bodyStructure: true,
-} as const;
+  // The raw fields behind subject, names and date, decoded as the reader decodes them.
+  headers: ENVELOPE_HEADER_FIELDS,
+};
 
 interface ImapAttribute {
   type: string;

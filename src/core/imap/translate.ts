@@ -8,6 +8,7 @@ import type {
   MessageAddressObject,
   MessageStructureObject,
 } from 'imapflow';
+import { decodeEnvelopeFields } from '../mime/envelope-fields.js';
 import type { Address, BodyPart, Envelope, Flag, FolderRole, Mailbox } from '../types.js';
 
 const ROLE_BY_SPECIAL_USE: Record<string, FolderRole> = {
@@ -117,17 +118,25 @@ export function hasAttachment(node: MessageStructureObject | undefined): boolean
   );
 }
 
+/**
+ * One message of the list. Subject, names and date come from the raw header
+ * fields fetched beside ENVELOPE (`message.headers`), decoded as the reader
+ * decodes them; the server's ENVELOPE gives the addresses, and everything
+ * when those fields are missing.
+ */
 export function toEnvelope(message: FetchMessageObject): Envelope {
   const env = message.envelope ?? {};
+  const fields = decodeEnvelopeFields(message.headers);
   const arrival = message.internalDate ? new Date(message.internalDate).getTime() : 0;
-  const headerDate = env.date ? new Date(env.date).getTime() : NaN;
+  const serverDate = env.date ? new Date(env.date).getTime() : NaN;
+  const headerDate = fields.date ?? serverDate;
   return {
     uid: message.uid,
-    subject: env.subject ?? '',
-    from: toAddresses(env.from),
-    to: toAddresses(env.to),
-    cc: toAddresses(env.cc),
-    replyTo: toAddresses(env.replyTo),
+    subject: fields.subject ?? env.subject ?? '',
+    from: fields.names('from', toAddresses(env.from)),
+    to: fields.names('to', toAddresses(env.to)),
+    cc: fields.names('cc', toAddresses(env.cc)),
+    replyTo: fields.names('reply-to', toAddresses(env.replyTo)),
     date: Number.isFinite(headerDate) ? headerDate : arrival,
     arrival,
     messageId: env.messageId ?? '',

@@ -76,35 +76,65 @@ export function headerValue(fields: readonly HeaderField[], key: string): string
 
 const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
 
-function wordBytes(encoding: string, text: string): Buffer {
+/**
+ * The pieces of one encoded word's text: bytes to decode in the word's
+ * charset, and raw non-ASCII characters, which some mailers put into a word
+ * unencoded. Those were already decoded with the field (UTF-8, else
+ * windows-1252), so they are kept as the text they are: a raw `ö` inside a
+ * Latin-1 word stays `ö`, where mailparser shows `Frï¿½sche`.
+ */
+function wordPieces(encoding: string, text: string): Array<Buffer | string> {
   if (encoding === 'b' || encoding === 'B') {
-    return Buffer.from(text.replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
+    return [Buffer.from(text.replace(/[^A-Za-z0-9+/]/g, ''), 'base64')];
   }
-  const bytes: number[] = [];
+  const pieces: Array<Buffer | string> = [];
+  let bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
+    const code = c.charCodeAt(0);
     if (c === '_') bytes.push(0x20);
     else if (c === '=' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
       bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 2;
-    } else bytes.push(c.charCodeAt(0) & 0xff);
+    } else if (code < 0x80) bytes.push(code);
+    else {
+      if (bytes.length) pieces.push(Buffer.from(bytes));
+      bytes = [];
+      pieces.push(c);
+    }
   }
-  return Buffer.from(bytes);
+  if (bytes.length) pieces.push(Buffer.from(bytes));
+  return pieces;
 }
 
 /**
  * Decodes RFC 2047 encoded words (`=?charset?B|Q?...?=`). White space between
  * adjacent encoded words is dropped, and adjacent words in the same charset
  * are joined as bytes before decoding, so a multi-byte character split across
- * two words survives. Unknown charsets decode as UTF-8. Never throws.
+ * two words survives. UTF-7 words are decoded (mailparser leaves them as
+ * `+APY-`); raw 8-bit characters inside a word are kept as they are; unknown
+ * charsets decode as UTF-8. This is the one decoder of every header value
+ * tmail shows: the list, the reader and `read --headers`. Never throws.
  */
 export function decodeWords(value: string): string {
   if (!value.includes('=?')) return value;
   let out = '';
   let last = 0;
-  let pending: { charset: string; bytes: Buffer[] } | null = null;
+  let pending: { charset: string; pieces: Array<Buffer | string> } | null = null;
   const flushPending = (): void => {
-    if (pending) out += decodeBytes(Buffer.concat(pending.bytes), pending.charset);
+    if (!pending) return;
+    let bytes: Buffer[] = [];
+    const decodeRun = (): void => {
+      if (bytes.length) out += decodeBytes(Buffer.concat(bytes), pending!.charset);
+      bytes = [];
+    };
+    for (const piece of pending.pieces) {
+      if (typeof piece === 'string') {
+        decodeRun();
+        out += piece;
+      } else bytes.push(piece);
+    }
+    decodeRun();
     pending = null;
   };
   ENCODED_WORD.lastIndex = 0;
@@ -116,17 +146,104 @@ export function decodeWords(value: string): string {
       out += between;
     }
     const charset = match[1]!.replace(/\*.*$/, '').toLowerCase();
-    const bytes = wordBytes(match[2]!, match[3]!);
-    const open = pending as { charset: string; bytes: Buffer[] } | null;
-    if (open && open.charset === charset) open.bytes.push(bytes);
+    const pieces = wordPieces(match[2]!, match[3]!);
+    const open = pending as { charset: string; pieces: Array<Buffer | string> } | null;
+    if (open && open.charset === charset) open.pieces.push(...pieces);
     else {
       flushPending();
-      pending = { charset, bytes: [bytes] };
+      pending = { charset, pieces };
     }
     last = match.index + match[0].length;
   }
   flushPending();
   return out + value.slice(last);
+}
+
+/**
+ * Parses an address list (`From`, `To`, `Cc`, `Reply-To` values, raw) into
+ * addresses with display names decoded by {@link decodeWords}: groups are
+ * flattened, quoted names unquoted (encoded words inside quotes are decoded,
+ * as mailers expect), and a comment names an address that has no phrase
+ * (`a@b (Alice)`). Tolerant: never throws; entries without an address are
+ * left out.
+ */
+export function parseAddressList(value: string): Array<{ name: string; address: string }> {
+  const out: Array<{ name: string; address: string }> = [];
+  let phrase = '';
+  let angle: string | null = null;
+  let comment = '';
+  const finish = (): void => {
+    const text = phrase.replace(/\s+/g, ' ').trim();
+    if (angle !== null) {
+      const address = angle.replace(/\s+/g, '').replace(/^@[^:]*:/, '');
+      if (address) out.push({ name: decodeWords(text || comment.trim()).trim(), address });
+    } else if (text.includes('@') && !/\s/.test(text)) {
+      out.push({ name: decodeWords(comment.replace(/\s+/g, ' ').trim()).trim(), address: text });
+    }
+    phrase = '';
+    angle = null;
+    comment = '';
+  };
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c === '"') {
+      let quoted = '';
+      for (i++; i < value.length && value[i] !== '"'; i++) {
+        if (value[i] === '\\' && i + 1 < value.length) i++;
+        quoted += value[i];
+      }
+      phrase += quoted;
+    } else if (c === '(') {
+      let depth = 1;
+      let text = '';
+      for (i++; i < value.length; i++) {
+        const d = value[i]!;
+        if (d === '\\' && i + 1 < value.length) {
+          text += value[++i];
+          continue;
+        }
+        if (d === '(') depth++;
+        else if (d === ')' && --depth === 0) break;
+        text += d;
+      }
+      comment += (comment ? ' ' : '') + text;
+      phrase += ' ';
+    } else if (c === '<') {
+      const close = value.indexOf('>', i + 1);
+      const end = close === -1 ? value.length : close;
+      angle = value.slice(i + 1, end);
+      i = end;
+    } else if (c === ':' && angle === null && !phrase.includes('@')) {
+      // A group's name: its members follow.
+      phrase = '';
+      comment = '';
+    } else if (c === ',' || c === ';') finish();
+    else phrase += c;
+  }
+  finish();
+  return out;
+}
+
+/**
+ * `addresses` (as another parser read them) with display names taken from
+ * {@link parseAddressList} of the raw field value, matched by address, so
+ * that every name a user sees is decoded the same way.
+ */
+export function withDecodedNames<T extends { name: string; address: string }>(
+  addresses: T[],
+  raw: string | undefined,
+): T[] {
+  if (!raw || !addresses.length) return addresses;
+  const ours = parseAddressList(raw);
+  const used = new Set<number>();
+  return addresses.map((entry) => {
+    const key = entry.address.toLowerCase();
+    const index = ours.findIndex((o, n) => !used.has(n) && o.address.toLowerCase() === key);
+    if (index === -1) return entry;
+    used.add(index);
+    const name = ours[index]!.name;
+    return name ? { ...entry, name } : entry;
+  });
 }
 
 /** Splits `value; a=b; c="d;e"` at semicolons outside quotes, dropping comments. */
