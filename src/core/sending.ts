@@ -53,9 +53,8 @@ export function engineSendDeps(
         uid: attachment.source.uid,
         part: attachment.kind === 'part' ? attachment.partId : undefined,
       }),
-    removeMessage: async (ref) => {
-      await engine.request({ type: 'remove-message', folder: ref.folder, uid: ref.uid });
-    },
+    removeMessage: async (ref) =>
+      (await engine.request({ type: 'remove-message', folder: ref.folder, uid: ref.uid })).warning,
     outbox: options.outbox ?? new Outbox(),
     addressBook: options.addressBook ?? new AddressBook(),
   };

@@ -97,6 +97,8 @@ export interface SearchQuery {
   flagged?: Flag[];
   /** Flags that must not be set. */
   unflagged?: Flag[];
+  /** Only these UIDs (to learn which of them the folder holds). */
+  uids?: number[];
 }
 
 /** One node of the MIME body structure, translated from BODYSTRUCTURE. */

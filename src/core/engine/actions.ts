@@ -4,6 +4,7 @@
  * TmailError) or cancelled; it never throws.
  */
 import type { TmailError } from '../errors.js';
+import type { ChangeOutcome, MoveOutcome } from './outcome.js';
 import type { Flag, FolderRole, Mailbox, MessageView, SearchQuery, SortOrder } from '../types.js';
 
 export type EngineAction =
@@ -73,13 +74,16 @@ export interface ActionResults {
   'open-folder': void;
   reload: void;
   viewport: void;
-  'set-flags': { queued: boolean };
-  delete: { moved: boolean };
-  move: void;
-  copy: void;
-  archive: void;
+  /** `queued`: offline, saved for later (then every UID counts as done). */
+  'set-flags': { queued: boolean } & ChangeOutcome;
+  /** `moved`: to Trash (a MoveOutcome); else only marked \Deleted. */
+  delete: ({ moved: true } & MoveOutcome) | ({ moved: false } & ChangeOutcome);
+  move: MoveOutcome;
+  copy: ChangeOutcome & { to: string };
+  archive: MoveOutcome;
   'count-deleted': number;
-  expunge: { count: number };
+  /** `leftMarked`: chosen UIDs the server could not expunge alone (no UIDPLUS). */
+  expunge: { count: number; leftMarked: number[] };
   undo: { label: string } | null;
   'create-folder': void;
   'rename-folder': void;
@@ -100,7 +104,8 @@ export interface ActionResults {
   append: number | undefined;
   'flag-in-folder': void;
   'fetch-remote': Buffer;
-  'remove-message': void;
+  /** `removed` false: left marked \Deleted (see removal.ts); `warning` says so in one sentence. */
+  'remove-message': { removed: boolean; warning?: string };
   poll: void;
 }
 

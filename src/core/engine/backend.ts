@@ -99,10 +99,18 @@ export interface MailBackend {
   storeFlags(uids: number[], add: Flag[], remove: Flag[]): Promise<void>;
   /** Copies to another folder. */
   copy(uids: number[], destination: string): Promise<UidMap>;
-  /** Moves to another folder (MOVE, else COPY + \Deleted + UID EXPUNGE). */
+  /**
+   * Moves to another folder with UID MOVE. Only for servers with MOVE: the
+   * engine does the fallback itself (removal.ts), so that nothing else is expunged.
+   */
   move(uids: number[], destination: string): Promise<UidMap>;
-  /** Expunges exactly these UIDs (UID EXPUNGE); without UIDPLUS, every \Deleted message. */
+  /** Expunges exactly these UIDs (UID EXPUNGE). Only for servers with UIDPLUS. */
   expunge(uids: number[]): Promise<void>;
+  /**
+   * Plain EXPUNGE: removes every \Deleted message of the selected folder, also
+   * ones marked by someone else. The engine calls it only after checking.
+   */
+  expungeAll(): Promise<void>;
   /** Appends a message to a folder; resolves to its UID when the server says. */
   append(path: string, raw: Buffer, flags: Flag[], date?: Date): Promise<number | undefined>;
 

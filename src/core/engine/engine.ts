@@ -47,8 +47,16 @@ import type {
   MessageSkeleton,
   UidMap,
 } from './backend.js';
+import {
+  leftMarkedSentence,
+  notFoundSentence,
+  plural,
+  type ChangeOutcome,
+  type MoveOutcome,
+} from './outcome.js';
 import { netFlagChanges, PendingFlagQueue } from './pending-flags.js';
 import { SerialQueue } from './queue.js';
+import { expungeExactly, moveExactly } from './removal.js';
 import { flattenThreads, sortKnownEnvelopes, threadEnvelopes } from './threads.js';
 
 /** What the attachments of one message are read from, fetched once for all of them. */
@@ -295,6 +303,20 @@ export class MailEngine {
     }
   }
 
+  /**
+   * Forgets UIDs the server says the folder no longer holds, but only those this
+   * engine listed: a UID the user made up must not shrink the counts.
+   */
+  private forgetGone(path: string, uids: number[]): void {
+    const view = this.state.view;
+    if (!uids.length || !view || view.path !== path) return;
+    const known = new Set([...view.uids, ...view.envelopes.keys(), ...(this.folderUids ?? [])]);
+    this.forgetUids(
+      path,
+      uids.filter((uid) => known.has(uid)),
+    );
+  }
+
   /** Removes UIDs from the folder list and the view (after an expunge or a move). */
   private forgetUids(path: string, uids: number[]): void {
     if (!uids.length) return;
@@ -413,17 +435,12 @@ export class MailEngine {
       case 'delete':
         return this.deleteMessages(action.uids, signal);
       case 'move':
-        await this.moveMessages(action.uids, action.to, signal);
-        return;
+        return this.moveMessages(action.uids, action.to, signal);
       case 'copy':
-        await this.task((b) => b.copy(action.uids, action.to), signal);
-        void this.refreshCounts(action.to);
-        this.notice('info', `Copied ${plural(action.uids.length, 'message')} to ${action.to}.`);
-        return;
+        return this.copyMessages(action.uids, action.to, signal);
       case 'archive': {
         const to = await this.folderFor('archive', signal);
-        await this.moveMessages(action.uids, to, signal);
-        return;
+        return this.moveMessages(action.uids, to, signal);
       }
       case 'count-deleted':
         this.currentView();
@@ -468,19 +485,7 @@ export class MailEngine {
       case 'fetch-remote':
         return this.fetchRemote(action.folder, action.uid, action.part, signal);
       case 'remove-message':
-        if (this.state.view?.path === action.folder) {
-          await this.setFlags([action.uid], [DELETED], [], false, signal);
-          await this.expunge([action.uid], signal);
-          return;
-        }
-        return this.inFolder(
-          action.folder,
-          async (b) => {
-            await b.storeFlags([action.uid], [DELETED], []);
-            await b.expunge([action.uid]);
-          },
-          signal,
-        );
+        return this.removeMessage(action.folder, action.uid, signal);
       case 'flag-in-folder':
         return this.flagInFolder(
           action.folder,
@@ -806,39 +811,46 @@ export class MailEngine {
     remove: Flag[],
     undoable: boolean,
     signal?: AbortSignal,
-  ): Promise<{ queued: boolean }> {
+  ): Promise<{ queued: boolean } & ChangeOutcome> {
     const { path, uidValidity } = this.currentView();
-    if (!uids.length || (!add.length && !remove.length)) return { queued: false };
+    if (!uids.length || (!add.length && !remove.length))
+      return { queued: false, done: [], notFound: [] };
     const before = this.applyFlagChange(path, uids, add, remove);
-    const record = () => {
-      if (!undoable) return;
+    const record = (changed: number[]) => {
+      if (!undoable || !changed.length) return;
       this.pushUndo({
         kind: 'flags',
         label: 'flag change',
         path,
         uidValidity,
-        restore: inverseFlagChanges(uids, add, remove, before),
+        restore: inverseFlagChanges(changed, add, remove, before),
       });
     };
     if (!this.backend) {
       this.queueFlagChange(path, uidValidity, uids, add, remove);
-      record();
-      return { queued: true };
+      record(uids);
+      return { queued: true, done: uids, notFound: [] };
     }
+    let found: number[];
     try {
-      await this.task(async (b) => {
-        await b.storeFlags(uids, add, remove);
-        this.stats.storeCommands += 1;
+      found = await this.task(async (b) => {
+        // IMAP ignores UIDs that do not exist: ask which ones do, so the result is true.
+        const present = await b.searchUids({ uids });
+        if (present.length) {
+          await b.storeFlags(present, add, remove);
+          this.stats.storeCommands += 1;
+        }
+        return present;
       }, signal);
       // A fetch that ran between the optimistic change and the STORE may have put the
       // old flags back in the snapshot, and a .SILENT STORE echoes nothing: apply again.
-      this.applyFlagChange(path, uids, add, remove);
+      this.applyFlagChange(path, found, add, remove);
     } catch (error) {
       const e = toTmailError(error);
       if (e.code === 'OFFLINE' || e.code === 'CONNECTION_LOST') {
         this.queueFlagChange(path, uidValidity, uids, add, remove);
-        record();
-        return { queued: true };
+        record(uids);
+        return { queued: true, done: uids, notFound: [] };
       }
       // The server refused: put the flags back as they were.
       this.emit({
@@ -848,8 +860,11 @@ export class MailEngine {
       });
       throw e;
     }
-    record();
-    return { queued: false };
+    const present = new Set(found);
+    const notFound = uids.filter((uid) => !present.has(uid));
+    this.forgetGone(path, notFound);
+    record(found);
+    return { queued: false, done: found, notFound };
   }
 
   private queueFlagChange(
@@ -908,7 +923,10 @@ export class MailEngine {
     this.emit({ type: 'undo-label', label: entry.label });
   }
 
-  private async deleteMessages(uids: number[], signal?: AbortSignal): Promise<{ moved: boolean }> {
+  private async deleteMessages(
+    uids: number[],
+    signal?: AbortSignal,
+  ): Promise<ActionResults['delete']> {
     const { path } = this.currentView();
     const here = this.state.folders.find((f) => f.path === path);
     let trash: string | null = null;
@@ -916,11 +934,11 @@ export class MailEngine {
       trash = await this.folderFor('trash', signal).catch(() => null);
     }
     if (!trash) {
-      await this.setFlags(uids, [DELETED], [], true, signal);
-      return { moved: false };
+      const result = await this.setFlags(uids, [DELETED], [], true, signal);
+      if (result.notFound.length) this.notice('info', notFoundSentence(result.notFound, path));
+      return { moved: false, done: result.done, notFound: result.notFound };
     }
-    await this.moveMessages(uids, trash, signal, 'delete');
-    return { moved: true };
+    return { moved: true, ...(await this.moveMessages(uids, trash, signal, 'delete')) };
   }
 
   private async moveMessages(
@@ -928,35 +946,105 @@ export class MailEngine {
     to: string,
     signal?: AbortSignal,
     label = 'move',
-  ): Promise<void> {
+  ): Promise<MoveOutcome> {
     const { path } = this.currentView();
-    if (!uids.length) return;
     if (to === path) throw new TmailError('USAGE', `The messages are already in ${to}.`);
-    const uidMap = await this.task((b) => b.move(uids, to), signal);
-    this.forgetUids(path, uids);
-    this.pushUndo({ kind: 'move', label, from: path, to, uidMap });
-    void this.refreshCounts(to);
-    void this.refreshCounts(path);
-    this.notice(
-      'info',
-      `${label === 'delete' ? 'Deleted' : 'Moved'} ${plural(uids.length, 'message')}${label === 'delete' ? '' : ` to ${to}`}; u undoes.`,
-    );
+    if (!uids.length) return { to, done: [], notFound: [], leftMarked: [] };
+    const outcome = await this.task(async (b) => {
+      // IMAP ignores UIDs that do not exist: move only what is there, and say what was not.
+      const found = await b.searchUids({ uids });
+      return { found, ...(await moveExactly(b, found, to)) };
+    }, signal);
+    const present = new Set(outcome.found);
+    const notFound = uids.filter((uid) => !present.has(uid));
+    this.forgetUids(path, outcome.removed);
+    this.forgetGone(path, notFound);
+    // Copied, but still here marked \Deleted: the list shows them so.
+    if (outcome.leftMarked.length) this.applyFlagChange(path, outcome.leftMarked, [DELETED], []);
+    const removed = new Set(outcome.removed);
+    const uidMap: UidMap = new Map([...outcome.uidMap].filter(([from]) => removed.has(from)));
+    if (outcome.removed.length) this.pushUndo({ kind: 'move', label, from: path, to, uidMap });
+    if (outcome.found.length) {
+      void this.refreshCounts(to);
+      void this.refreshCounts(path);
+    }
+    const sentences = [
+      outcome.removed.length
+        ? `${label === 'delete' ? 'Deleted' : 'Moved'} ${plural(outcome.removed.length, 'message')}${label === 'delete' ? '' : ` to ${to}`}; u undoes.`
+        : '',
+      leftMarkedSentence(outcome.leftMarked, path, to),
+      notFoundSentence(notFound, path),
+    ].filter(Boolean);
+    this.notice(outcome.found.length ? 'info' : 'error', sentences.join(' '));
+    return { to, done: outcome.found, notFound, leftMarked: outcome.leftMarked };
   }
 
+  private async copyMessages(
+    uids: number[],
+    to: string,
+    signal?: AbortSignal,
+  ): Promise<ChangeOutcome & { to: string }> {
+    const { path } = this.currentView();
+    if (!uids.length) return { to, done: [], notFound: [] };
+    const found = await this.task(async (b) => {
+      const present = await b.searchUids({ uids });
+      if (present.length) await b.copy(present, to);
+      return present;
+    }, signal);
+    const present = new Set(found);
+    const notFound = uids.filter((uid) => !present.has(uid));
+    this.forgetGone(path, notFound);
+    if (found.length) void this.refreshCounts(to);
+    const sentences = [
+      found.length ? `Copied ${plural(found.length, 'message')} to ${to}.` : '',
+      notFoundSentence(notFound, path),
+    ].filter(Boolean);
+    this.notice(found.length ? 'info' : 'error', sentences.join(' '));
+    return { to, done: found, notFound };
+  }
+
+  /**
+   * Expunges the \Deleted messages of the open folder, or only those of `only`;
+   * never a message outside them (see removal.ts).
+   */
   private async expunge(
     only: number[] | undefined,
     signal?: AbortSignal,
-  ): Promise<{ count: number }> {
+  ): Promise<{ count: number; leftMarked: number[] }> {
     const { path } = this.currentView();
-    const removed = await this.task(async (b) => {
-      const deleted = await b.searchUids({ flagged: [DELETED] });
-      const uids = only ? deleted.filter((uid) => only.includes(uid)) : deleted;
-      if (uids.length) await b.expunge(uids);
-      return uids;
+    const { removed, leftMarked } = await this.task(async (b) => {
+      const deleted = await b.searchUids({ flagged: [DELETED], ...(only ? { uids: only } : {}) });
+      return expungeExactly(b, deleted);
     }, signal);
     this.forgetUids(path, removed);
     void this.refreshCounts(path);
-    return { count: removed.length };
+    return { count: removed.length, leftMarked };
+  }
+
+  /** Removes one message for good (a postponed draft once sent), and nothing else. */
+  private async removeMessage(
+    folder: string,
+    uid: number,
+    signal?: AbortSignal,
+  ): Promise<ActionResults['remove-message']> {
+    let leftMarked: number[];
+    if (this.state.view?.path === folder && this.selected?.path === folder) {
+      await this.setFlags([uid], [DELETED], [], false, signal);
+      ({ leftMarked } = await this.expunge([uid], signal));
+    } else {
+      ({ leftMarked } = await this.inFolder(
+        folder,
+        async (b) => {
+          await b.storeFlags([uid], [DELETED], []);
+          return expungeExactly(b, [uid]);
+        },
+        signal,
+      ));
+    }
+    if (!leftMarked.length) return { removed: true };
+    const warning = `The old copy in ${folder} stays marked deleted until the next expunge: this server cannot remove it alone while other messages there are marked deleted.`;
+    this.notice('info', warning);
+    return { removed: false, warning };
   }
 
   private async undo(signal?: AbortSignal): Promise<{ label: string } | null> {
@@ -989,7 +1077,7 @@ export class MailEngine {
     await this.task(async (b) => {
       await b.select(entry.to);
       try {
-        await b.move([...entry.uidMap.values()], entry.from);
+        await moveExactly(b, [...entry.uidMap.values()], entry.from);
       } finally {
         this.selected = await b.select(entry.from);
       }
@@ -1297,10 +1385,6 @@ async function makeDownloadDir(dir: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------- helpers
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 /** Authentication and configuration failures are not retried: retrying cannot fix them. */
 function isPermanent(error: TmailError): boolean {

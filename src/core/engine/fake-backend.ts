@@ -177,7 +177,8 @@ function matches(message: FakeMessage, query: SearchQuery | undefined): boolean 
     (query.since === undefined || e.date >= query.since) &&
     (query.before === undefined || e.date < query.before) &&
     (query.flagged ?? []).every((f) => message.flags.includes(f)) &&
-    (query.unflagged ?? []).every((f) => !message.flags.includes(f))
+    (query.unflagged ?? []).every((f) => !message.flags.includes(f)) &&
+    (query.uids === undefined || query.uids.includes(message.uid))
   );
 }
 
@@ -505,6 +506,8 @@ export class FakeBackend implements MailBackend {
   }
 
   async move(uids: number[], destination: string): Promise<UidMap> {
+    if (!this.capabilities.has('MOVE'))
+      throw new TmailError('SERVER_BAD', 'The IMAP server refused to move.');
     const map = await this.copy(uids, destination);
     this.log('UID MOVE');
     const folder = this.folder();
@@ -513,11 +516,19 @@ export class FakeBackend implements MailBackend {
   }
 
   async expunge(uids: number[]): Promise<void> {
+    if (!this.capabilities.has('UIDPLUS'))
+      throw new TmailError('SERVER_BAD', 'The IMAP server refused to expunge.');
     this.log('UID EXPUNGE');
     const folder = this.folder();
     folder.messages = folder.messages.filter(
       (m) => !(uids.includes(m.uid) && m.flags.includes('\\Deleted')),
     );
+  }
+
+  async expungeAll(): Promise<void> {
+    this.log('EXPUNGE');
+    const folder = this.folder();
+    folder.messages = folder.messages.filter((m) => !m.flags.includes('\\Deleted'));
   }
 
   async append(path: string, raw: Buffer, flags: Flag[]): Promise<number | undefined> {

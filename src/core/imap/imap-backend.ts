@@ -290,7 +290,22 @@ export class ImapBackend implements MailBackend {
   }
 
   async searchUids(query?: SearchQuery): Promise<number[]> {
+    if (query?.uids) {
+      // Long lists of scattered UIDs make long command lines: search them in pieces.
+      const found: number[] = [];
+      for (const set of compressUids(query.uids))
+        found.push(...(await this.searchOnce({ ...query, uids: undefined }, set)));
+      return [...new Set(found)].sort((a, b) => a - b);
+    }
+    return this.searchOnce(query);
+  }
+
+  private async searchOnce(query: SearchQuery | undefined, uidSet?: string): Promise<number[]> {
     const search = toSearchObject(query);
+    if (uidSet) {
+      delete search.all;
+      search.uid = uidSet;
+    }
     if (this.capabilities.has('ESEARCH')) {
       // ESEARCH answers with a compact set ("1:100000") instead of 100,000 numbers to parse.
       const result = await this.call('search', (c) =>
@@ -485,6 +500,10 @@ export class ImapBackend implements MailBackend {
   }
 
   async move(uids: number[], destination: string): Promise<UidMap> {
+    // imapflow's own fallback without MOVE ends in a plain EXPUNGE, which removes every
+    // \Deleted message of the folder: never let it run.
+    if (!this.capabilities.has('MOVE'))
+      throw new TmailError('INTERNAL', 'move() needs the MOVE capability.');
     const map: UidMap = new Map();
     for (const set of compressUids(uids)) {
       const result = await this.call(`move to ${destination}`, (c) =>
@@ -496,9 +515,16 @@ export class ImapBackend implements MailBackend {
   }
 
   async expunge(uids: number[]): Promise<void> {
+    // Not imapflow's messageDelete: without UIDPLUS it sends a plain EXPUNGE.
+    if (!this.capabilities.has('UIDPLUS'))
+      throw new TmailError('INTERNAL', 'expunge() needs the UIDPLUS capability.');
     for (const set of compressUids(uids)) {
-      await this.call('expunge', (c) => c.messageDelete(set, { uid: true }));
+      await this.call('expunge', (c) => run(c, 'UID EXPUNGE', [{ type: 'SEQUENCE', value: set }]));
     }
+  }
+
+  async expungeAll(): Promise<void> {
+    await this.call('expunge', (c) => run(c, 'EXPUNGE', false));
   }
 
   async append(path: string, raw: Buffer, flags: Flag[], date?: Date): Promise<number | undefined> {
@@ -597,13 +623,24 @@ async function fetchOneOrNull(
   return (await client.fetchOne(...args)) || null;
 }
 
-/** The slice of imapflow's internal command interface used for SORT, THREAD and PREVIEW, which it lacks. */
+/** The slice of imapflow's internal command interface used for SORT, THREAD, PREVIEW and EXPUNGE. */
 interface ImapExec {
   exec(
     command: string,
-    attributes: unknown[],
-    options: {
+    attributes: unknown[] | false,
+    options?: {
       untagged: Record<string, (untagged: { attributes?: unknown[] } | undefined) => Promise<void>>;
     },
   ): Promise<{ next(): void }>;
+}
+
+/** Runs a command imapflow has no method for (untagged answers reach its usual handlers). */
+async function run(
+  client: ImapFlow,
+  command: string,
+  attributes: unknown[] | false,
+): Promise<true> {
+  const response = await (client as unknown as ImapExec).exec(command, attributes);
+  response.next();
+  return true;
 }

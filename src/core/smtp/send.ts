@@ -45,7 +45,7 @@ export interface SendDeps {
   /** Fetches attachments that live on the server (forwards, resumed drafts). */
   fetchAttachment?: AttachmentFetcher;
   /** Removes a message (the postponed copy in Drafts once the draft is sent or postponed again). */
-  removeMessage?(ref: MessageRef): Promise<void>;
+  removeMessage?(ref: MessageRef): Promise<string | void>;
   /** Remembers the recipients for address completion. */
   addressBook?: Pick<AddressBook, 'remember'>;
   /** Directory of the local drafts store, when not the default. */
@@ -169,7 +169,9 @@ async function runFollowUps(
       } else if (action.kind === 'flag') {
         await deps.setFlag(action.ref, action.flag);
       } else if (deps.removeMessage) {
-        await deps.removeMessage(action.ref);
+        // A sentence when the copy could only be marked \Deleted (a server without UIDPLUS).
+        const warning = await deps.removeMessage(action.ref);
+        if (warning) warnings.push(warning);
       } else {
         warnings.push('The message was sent; its postponed copy was left in Drafts.');
       }
@@ -445,7 +447,8 @@ export async function postponeDraft(
     try {
       if (!deps.removeMessage)
         throw new TmailError('INTERNAL', 'tmail cannot remove messages here.');
-      await deps.removeMessage(draft.postponed);
+      const warning = await deps.removeMessage(draft.postponed);
+      if (warning) warnings.push(warning);
     } catch (error) {
       warnings.push(
         `The draft was postponed, but its older copy could not be removed from Drafts (${toTmailError(error).userMessage.replace(/\.$/, '')}).`,
