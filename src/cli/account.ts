@@ -34,6 +34,7 @@ import { redact, registerSecret } from '../core/log.js';
 import { deleteKeychainPassword, promptSecret, resolveCredentials } from '../core/secrets/index.js';
 import { parseCommandArgs, type OptionSpec, type Parsed } from './args.js';
 import { usageError, type CliIo } from './io.js';
+import { jsonText } from './output.js';
 
 const HELP = `Usage: tmail account COMMAND [options]
 
@@ -448,14 +449,7 @@ function list(args: string[], io: CliIo): number {
   const accounts = Object.values(config.accounts);
   const current = defaultAccountName(config);
   if (values.json) {
-    say(
-      io,
-      JSON.stringify(
-        accounts.map((a) => ({ ...a, default: a.name === current })),
-        null,
-        2,
-      ),
-    );
+    say(io, jsonText(accounts.map((a) => ({ ...a, default: a.name === current }))));
     return 0;
   }
   if (accounts.length === 0) {
@@ -487,7 +481,7 @@ async function test(args: string[], io: CliIo): Promise<number> {
   if (values.json) {
     say(
       io,
-      JSON.stringify(
+      jsonText(
         results.map((r) =>
           r.ok
             ? { protocol: r.protocol, host: r.host, port: r.port, ok: true, detail: r.detail }
@@ -500,8 +494,6 @@ async function test(args: string[], io: CliIo): Promise<number> {
                 error: r.error.userMessage,
               },
         ),
-        null,
-        2,
       ),
     );
   } else {
@@ -524,15 +516,11 @@ async function remove(args: string[], io: CliIo): Promise<number> {
   if (values.json) {
     say(
       io,
-      JSON.stringify(
-        {
-          removed: account.name,
-          keychainDeleted,
-          default: config.defaultAccount ?? null,
-        },
-        null,
-        2,
-      ),
+      jsonText({
+        removed: account.name,
+        keychainDeleted,
+        default: config.defaultAccount ?? null,
+      }),
     );
   } else {
     say(
@@ -561,7 +549,7 @@ async function makeDefault(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length !== 1) throw usageError('tmail account default needs one account name');
   await setDefaultAccount(positionals[0]!);
-  if (values.json) say(io, JSON.stringify({ default: positionals[0] }, null, 2));
+  if (values.json) say(io, jsonText({ default: positionals[0] }));
   else say(io, `${positionals[0]} is now the default account.`);
   return 0;
 }

@@ -99,8 +99,28 @@ export function printFolders(io: CliIo, folders: readonly Mailbox[]): void {
   }
 }
 
+/**
+ * Characters JSON.stringify leaves raw that a terminal obeys or that reorder
+ * or hide text: DEL, C1 controls, bidi controls and marks, line and paragraph
+ * separators, invisible format characters. (C0 controls and lone surrogates it
+ * escapes itself.) They only ever occur inside strings, so escaping them there
+ * keeps the JSON the same for a program and harmless for a terminal.
+ */
+const JSON_UNSAFE =
+  /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}]/gu;
+
+/** JSON text for scripts, indented, with no control or bidi character raw. */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (char) => {
+    let escaped = '';
+    for (let i = 0; i < char.length; i++)
+      escaped += `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    return escaped;
+  });
+}
+
 export function json(io: CliIo, value: unknown): void {
-  io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  io.stdout.write(jsonText(value) + '\n');
 }
 
 export { formatAddress };

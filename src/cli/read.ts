@@ -15,7 +15,8 @@ import { json } from './output.js';
 const USAGE = `Usage: tmail read UID [--folder F] [--raw | --headers] [--save-attachments DIR] [--peek] [--account NAME] [--json]
 
 Shows a message: the main headers, the text, and its attachments.
-  --raw                    the message source, as received (control bytes made visible)
+  --raw                    the message source, as received (byte for byte to a file
+                           or pipe; control bytes made visible on a terminal)
   --headers                every header line
   --save-attachments DIR   save every attachment into DIR (never overwriting a file)
   --peek                   do not mark the message as read`;
@@ -63,13 +64,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const uid = uids[0]!;
   const saveDir = values['save-attachments'];
   const folder = values.folder ?? 'INBOX';
+  const terminal = Boolean((io.stdout as { isTTY?: boolean }).isTTY);
 
   await withMail(io, values.account, async (engine) => {
     await engine.request({ type: 'open-folder', path: folder, rows: 0, list: false });
     if (values.raw) {
       const source = await engine.request({ type: 'source', uid });
       if (values.json) json(io, { uid, source: source.toString('utf8') });
-      else io.stdout.write(sanitizeText(source.toString('utf8')) + '\n');
+      else if (terminal) io.stdout.write(sanitizeText(source.toString('utf8')) + '\n');
+      // To a file or a pipe the source goes byte for byte: ESC is part of ISO-2022-JP.
+      else io.stdout.write(source);
       return;
     }
     const view = await engine.request({ type: 'read', uid, peek: values.peek ?? false });
@@ -95,7 +99,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       for (const { key, value } of view.headers)
         out(io, `${sanitizeLine(key)}: ${sanitizeLine(value)}`);
     } else {
-      const width = (io.stdout as { columns?: number }).columns ?? 80;
+      // A file or a pipe gets whole lines: nothing wrapped, no name cut short.
+      const width = terminal ? ((io.stdout as { columns?: number }).columns ?? 80) : Infinity;
       for (const line of renderMessageText(view, { width })) out(io, line);
     }
     for (const path of saved) out(io, `Saved ${sanitizeLine(path)}`);

@@ -72,3 +72,85 @@ describe('server words', () => {
     expect(readFileSync(env.TMAIL_LOG_FILE!, 'utf8')).toMatch(/Nope \(\d\.\d+ \+ \d\.\d+ secs\)/);
   });
 });
+
+/** Appends a message to the user's INBOX and returns its UID. */
+async function append(raw: string): Promise<number> {
+  const result = await check.append('INBOX', raw.replace(/\r?\n/g, '\r\n'), ['\\Seen']);
+  if (!result || !result.uid) throw new Error('APPEND gave no UID');
+  return result.uid;
+}
+
+describe('tmail read to a file or a pipe', () => {
+  it('cuts nothing: the whole attachment name and type, and long lines whole', async () => {
+    const longLine = `${'A line longer than any terminal is wide, '.repeat(4)}end.`;
+    const uid = await append(`From: Ada <ada@example.test>
+To: ${user.email}
+Subject: Figures
+Date: Mon, 2 Mar 2026 10:00:00 +0000
+Message-ID: <figures@example.test>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+
+--b1
+Content-Type: text/plain; charset=utf-8
+
+${longLine}
+--b1
+Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+Content-Disposition: attachment; filename*=utf-8''%C3%9Cbersicht%20der%20Quartalszahlen%202026%20f%C3%BCr%20den%20Vorstand.xlsx
+Content-Transfer-Encoding: base64
+
+UEsDBAoAAAAAAA==
+--b1--
+`);
+    const result = await runTmail(['read', String(uid), '-a', user.name], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '  1. Übersicht der Quartalszahlen 2026 für den Vorstand.xlsx (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, ',
+    );
+    expect(result.stdout).toContain(`\n${longLine}\n`);
+  });
+
+  it('gives --raw byte for byte: the escape sequences of ISO-2022-JP stay', async () => {
+    // "こんにちは" in ISO-2022-JP: ESC $ B switches to JIS X 0208, ESC ( B back to ASCII.
+    const body = '\x1b$B$3$s$K$A$O\x1b(B\r\n';
+    const raw = `From: Taro <taro@example.jp>\r\nTo: ${user.email}\r\nSubject: Hello\r\nMessage-ID: <jis@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-2022-jp\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${body}`;
+    const uid = await append(raw);
+    const result = await runTmail(['read', String(uid), '--raw', '-a', user.name], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(raw);
+  });
+});
+
+describe('--json', () => {
+  it('never passes bidi or other control characters raw; escaped they keep their value', async () => {
+    // "invoice\u202Efdp.exe" (shows as invoiceexe.pdf), with C1 NEL and CSI in the name.
+    const subject = `=?UTF-8?B?${Buffer.from('invoice\u202efdp.exe').toString('base64')}?=`;
+    const name = `=?UTF-8?B?${Buffer.from('Ev\u0085il\u009b2J').toString('base64')}?=`;
+    const uid = await append(`From: ${name} <evil@example.test>
+To: ${user.email}
+Subject: ${subject}
+Message-ID: <bidi@example.test>
+
+Look\u2067 here.
+`);
+    const outputs = [
+      await runTmail(['read', String(uid), '--json', '-a', user.name], env),
+      await runTmail(['list', '--json', '--limit', '1', '-a', user.name], env),
+      await runTmail(['search', 'subject:invoice', '--json', '-a', user.name], env),
+    ];
+    for (const result of outputs) {
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toMatch(
+        /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/,
+      );
+      expect(result.stdout).toContain('invoice\\u202efdp.exe');
+    }
+    const message = JSON.parse(outputs[0]!.stdout) as {
+      subject: string;
+      from: Array<{ name: string }>;
+    };
+    expect(message.subject).toBe('invoice\u202efdp.exe');
+    expect(message.from[0]!.name).toBe('Ev\u0085il\u009b2J');
+  });
+});

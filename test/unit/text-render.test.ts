@@ -119,6 +119,33 @@ describe('renderMessageText', () => {
     expect(lines).toContain('! Part 3 was not fetched.');
   });
 
+  it('shortens a long type before the name, and the name only when it must', () => {
+    const attachment = (filename: string) => ({
+      id: '2',
+      filename,
+      contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      size: 20_480,
+      inline: false,
+      contentId: null,
+    });
+    const render = (filename: string, width: number) =>
+      renderMessageText(view({ attachments: [attachment(filename)] }), {
+        width,
+        hideHeaders: true,
+      }).at(-1)!;
+    const name = 'Übersicht Quartalszahlen 2026.xlsx';
+    expect(render(name, 200)).toBe(
+      `  1. ${name} (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, 20 KB)`,
+    );
+    const shortened = render(name, 80);
+    expect(shortened).toMatch(/^ {2}1\. Übersicht Quartalszahlen 2026\.xlsx \(application\/vnd\.\S*…, 20 KB\)$/);
+    expect(cellWidth(shortened)).toBe(80);
+    expect(render(name, 50)).toBe(`  1. ${name} (20 KB)`);
+    const narrow = render(name, 30);
+    expect(narrow).toMatch(/^ {2}1\. Übersicht.*… \(20 KB\)$/);
+    expect(cellWidth(narrow)).toBeLessThanOrEqual(30);
+  });
+
   it('sanitises every field and keeps every line inside the width', () => {
     const hostile = `${ESC}]0;title\x07${ESC}[2J\u202Eevil\r\nBcc: x\u009b`;
     const lines = renderMessageText(

@@ -89,13 +89,16 @@ export function renderMessage(view: MessageView, options: RenderMessageOptions):
     blank();
     push('section', 'Attachments:');
     view.attachments.forEach((attachment, index) => {
-      const name = sanitizeLine(attachment.filename) || '(unnamed)';
-      const details = [sanitizeLine(attachment.contentType), formatSize(attachment.size)];
-      if (attachment.inline) details.push('inline');
-      const suffix = ` (${details.join(', ')})`;
-      const prefix = `  ${index + 1}. `;
-      const room = Math.max(8, width - cellWidth(prefix) - cellWidth(suffix));
-      push('attachment', truncateToWidth(prefix + truncateToWidth(name, room) + suffix, width));
+      push(
+        'attachment',
+        attachmentLine(
+          `  ${index + 1}. `,
+          sanitizeLine(attachment.filename) || '(unnamed)',
+          sanitizeLine(attachment.contentType),
+          [formatSize(attachment.size), ...(attachment.inline ? ['inline'] : [])],
+          width,
+        ),
+      );
     });
   }
 
@@ -136,6 +139,30 @@ function headerFields(view: MessageView, options: RenderMessageOptions): Array<[
   ]);
   fields.push(['Subject:', sanitizeLine(view.subject).trim() || '(no subject)']);
   return fields;
+}
+
+/**
+ * `  1. name (type, size)` in `width` cells. The name is what a user needs to
+ * tell parts apart and to save one, so a long type gives way first (shortened,
+ * then left out); only then is the name shortened.
+ */
+function attachmentLine(
+  prefix: string,
+  name: string,
+  type: string,
+  details: string[],
+  width: number,
+): string {
+  const line = (t: string, n: string) => `${prefix}${n} (${[t, ...details].join(', ')})`;
+  if (cellWidth(line(type, name)) <= width) return line(type, name);
+  const withoutType = `${prefix}${name} (${details.join(', ')})`;
+  // Room left for the type once the rest is shown whole (", " joins it to the size).
+  const typeRoom = width - cellWidth(withoutType) - 2;
+  if (typeRoom >= 6) return line(truncateToWidth(type, typeRoom), name);
+  if (cellWidth(withoutType) <= width) return withoutType;
+  const suffix = ` (${details.join(', ')})`;
+  const room = Math.max(8, width - cellWidth(prefix) - cellWidth(suffix));
+  return truncateToWidth(prefix + truncateToWidth(name, room) + suffix, width);
 }
 
 /** `label value` wrapped with a hanging indent under the value. */
