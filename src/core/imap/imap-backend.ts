@@ -19,6 +19,7 @@ import type {
 } from '../engine/backend.js';
 import { TmailError } from '../errors.js';
 import { ENVELOPE_HEADER_FIELDS } from '../mime/envelope-fields.js';
+import { createTransferDecoder, transferEncodingOf } from '../mime/transfer.js';
 import { libraryLogger } from '../log.js';
 import type { Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
 import { connectImap, translateImapError } from './connect.js';
@@ -603,7 +604,11 @@ export class ImapBackend implements MailBackend {
     download.content.on('error', (error: unknown) =>
       out.destroy(translateImapError(error, this.options.account)),
     );
-    download.content.pipe(out);
+    // imapflow decodes base64 and quoted-printable only; an x-uuencode part
+    // would be saved still encoded.
+    if (transferEncodingOf(download.meta?.encoding) === 'x-uuencode') {
+      download.content.pipe(createTransferDecoder('x-uuencode')).pipe(out);
+    } else download.content.pipe(out);
     return out;
   }
 

@@ -1,0 +1,58 @@
+/**
+ * Attachments come out decoded and described truthfully, against Dovecot:
+ * an x-uuencode part is saved and opened as the file it encodes (imapflow's
+ * download passes it through encoded), and the sizes the reader gives are
+ * exact when the whole message was fetched.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MailEngine } from '../../src/core/engine/engine.js';
+import { PNG_BYTES } from '../fixtures/eml/payloads.js';
+import { checker, testEngine } from '../support/engine.js';
+import { newTestUser, sharedMailStack } from '../support/stack.js';
+
+const stack = sharedMailStack();
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/eml/${name}`, import.meta.url));
+let engine: MailEngine;
+const savedMailcaps = process.env.MAILCAPS;
+
+beforeAll(async () => {
+  const user = await newTestUser(stack, 'decoding');
+  const client = await checker(stack.info(), user);
+  await client.append('INBOX', fixture('x-uuencode-image.eml'));
+  await client.logout();
+  ({ engine } = testEngine(stack.info(), user));
+  await engine.start({ retry: false });
+  await engine.request({ type: 'open-folder', path: 'INBOX' });
+});
+
+afterAll(async () => {
+  if (savedMailcaps === undefined) delete process.env.MAILCAPS;
+  else process.env.MAILCAPS = savedMailcaps;
+  await engine?.close();
+});
+
+describe('x-uuencode parts', () => {
+  it('saves the decoded file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-uu-'));
+    const view = await engine.request({ type: 'read', uid: 1, peek: true });
+    const image = view.attachments.find((a) => a.filename === 'frog.png')!;
+    const path = await engine.request({
+      type: 'save-attachment',
+      uid: 1,
+      attachmentId: image.id,
+      dir,
+    });
+    expect(readFileSync(path).equals(PNG_BYTES)).toBe(true);
+  });
+
+  it('opens the decoded file', async () => {
+    const mailcap = join(mkdtempSync(join(tmpdir(), 'tmail-uu-')), 'mailcap');
+    writeFileSync(mailcap, 'image/png; true %s\n');
+    process.env.MAILCAPS = mailcap;
+    const opened = await engine.request({ type: 'open-attachment', uid: 1, attachmentId: '2' });
+    expect(readFileSync(opened.path).equals(PNG_BYTES)).toBe(true);
+  });
+});
