@@ -138,7 +138,9 @@ describe('renderMessageText', () => {
       `  1. ${name} (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, 20 KB)`,
     );
     const shortened = render(name, 80);
-    expect(shortened).toMatch(/^ {2}1\. Übersicht Quartalszahlen 2026\.xlsx \(application\/vnd\.\S*…, 20 KB\)$/);
+    expect(shortened).toMatch(
+      /^ {2}1\. Übersicht Quartalszahlen 2026\.xlsx \(application\/vnd\.\S*…, 20 KB\)$/,
+    );
     expect(cellWidth(shortened)).toBe(80);
     expect(render(name, 50)).toBe(`  1. ${name} (20 KB)`);
     const narrow = render(name, 30);
