@@ -18,6 +18,7 @@ import {
   structureFromSource,
 } from '../../src/core/mime/index.js';
 import type { MessageView } from '../../src/core/types.js';
+import { PNG_BYTES, TABLE_BYTES } from '../fixtures/eml/payloads.js';
 import { renderMessageText } from '../../src/core/text/render-message.js';
 import { isTerminalSafe } from '../../src/core/text/sanitize.js';
 import { cellWidth } from '../../src/core/text/width.js';
@@ -229,6 +230,9 @@ const EXPECTED: Record<string, { shows: string[]; hides?: string[] }> = {
     ],
     hides: ['begin 644'],
   },
+  'x-uuencode-image.eml': {
+    shows: ['1. frog.png (image/png, 1.3 KB)', '2. table.csv (text/csv, 7.7 KB)'],
+  },
   'x-uuencode-part.eml': {
     shows: ['Old-style encoded attachment.', '1. hi.txt (text/plain, 3 B)'],
   },
@@ -314,6 +318,13 @@ describe('attachments from the corpus', () => {
 
   it('decodes an x-uuencode part', () => {
     expect(attachmentFromSource(load('x-uuencode-part.eml'), '2').toString()).toBe('hi\n');
+  });
+
+  it('decodes an x-uuencode image and lists its exact size', async () => {
+    const source = load('x-uuencode-image.eml');
+    expect(attachmentFromSource(source, '2').equals(PNG_BYTES)).toBe(true);
+    const { view } = await show('x-uuencode-image.eml');
+    expect(view.attachments.map((a) => a.size)).toEqual([PNG_BYTES.length, TABLE_BYTES.length]);
   });
 
   it('makes hostile attachment names safe for the disk', async () => {
