@@ -4,6 +4,12 @@
  * otherwise, and exits non-zero with one sentence on failure.
  */
 import type { MailEngine } from '../core/engine/engine.js';
+import {
+  leftMarkedSentence,
+  notFoundSentence,
+  plural,
+  type ChangeOutcome,
+} from '../core/engine/outcome.js';
 import { formatSearch, parseSearch } from '../core/search-syntax.js';
 import type { FolderView } from '../core/store/state.js';
 import type { Envelope, Flag, SearchQuery, SortKey, SortOrder } from '../core/types.js';
@@ -216,11 +222,36 @@ export function parseFlags(value: string | undefined, option: string): Flag[] {
   });
 }
 
-async function onMessages(
+/**
+ * Prints what a change did: the text (or JSON) on stdout, the UIDs the folder
+ * does not hold and messages left marked \Deleted on stderr. Exit code 1 when
+ * none of the UIDs was there: IMAP would have ignored them silently.
+ */
+function report(
+  io: CliIo,
+  values: { json?: boolean },
+  folder: string,
+  outcome: ChangeOutcome & { leftMarked?: number[]; to?: string },
+  payload: Record<string, unknown>,
+  text: string,
+): number {
+  if (values.json) json(io, { uids: outcome.done, ...payload, notFound: outcome.notFound });
+  else if (outcome.done.length && text) out(io, text);
+  const notes = [
+    outcome.leftMarked && outcome.to
+      ? leftMarkedSentence(outcome.leftMarked, folder, outcome.to)
+      : '',
+    notFoundSentence(outcome.notFound, folder),
+  ].filter(Boolean);
+  for (const note of notes) io.stderr.write(`tmail: ${note}\n`);
+  return outcome.done.length || !outcome.notFound.length ? 0 : 1;
+}
+
+async function onMessages<T>(
   io: CliIo,
   values: { account?: string; folder?: string },
-  run: (engine: MailEngine) => Promise<unknown>,
-): Promise<unknown> {
+  run: (engine: MailEngine) => Promise<T>,
+): Promise<T> {
   return withMail(io, values.account, async (engine) => {
     await engine.request({
       type: 'open-folder',
@@ -244,12 +275,18 @@ export async function runFlag(args: string[], io: CliIo): Promise<number> {
   const remove = parseFlags(values.clear, 'clear');
   if (!uids.length) throw usageError('flag needs at least one UID');
   if (!add.length && !remove.length) throw usageError('flag needs --set or --clear');
-  await onMessages(io, values, (engine) =>
+  const folder = values.folder ?? 'INBOX';
+  const outcome = await onMessages(io, values, (engine) =>
     engine.request({ type: 'set-flags', uids, add, remove, undoable: false }),
   );
-  if (values.json) json(io, { uids, set: add, cleared: remove });
-  else out(io, `Changed flags of ${uids.length} message${uids.length === 1 ? '' : 's'}.`);
-  return 0;
+  return report(
+    io,
+    values,
+    folder,
+    outcome,
+    { set: add, cleared: remove },
+    `Changed flags of ${plural(outcome.done.length, 'message')}.`,
+  );
 }
 
 async function transfer(kind: 'move' | 'copy', args: string[], io: CliIo): Promise<number> {
@@ -262,14 +299,30 @@ async function transfer(kind: 'move' | 'copy', args: string[], io: CliIo): Promi
   if (!uids.length) throw usageError(`${kind} needs at least one UID`);
   if (!values.to) throw usageError(`${kind} needs --to FOLDER`);
   const to = values.to;
-  await onMessages(io, values, (engine) => engine.request({ type: kind, uids, to }));
-  if (values.json) json(io, { uids, to, [kind === 'move' ? 'moved' : 'copied']: uids.length });
-  else
-    out(
-      io,
-      `${kind === 'move' ? 'Moved' : 'Copied'} ${uids.length} message${uids.length === 1 ? '' : 's'} to ${to}.`,
-    );
-  return 0;
+  const folder = values.folder ?? 'INBOX';
+  const outcome: ChangeOutcome & { leftMarked?: number[]; to: string } = await onMessages(
+    io,
+    values,
+    (engine) => engine.request({ type: kind, uids, to }),
+  );
+  // Left marked \Deleted: copied, but not moved out (the note on stderr says so).
+  const moved = outcome.done.length - (outcome.leftMarked?.length ?? 0);
+  const text =
+    kind === 'copy'
+      ? `Copied ${plural(outcome.done.length, 'message')} to ${to}.`
+      : moved
+        ? `Moved ${plural(moved, 'message')} to ${to}.`
+        : '';
+  return report(
+    io,
+    { json: values.json },
+    folder,
+    outcome,
+    kind === 'move'
+      ? { to, moved, leftMarked: outcome.leftMarked ?? [] }
+      : { to, copied: outcome.done.length },
+    text,
+  );
 }
 
 export const runMove = (args: string[], io: CliIo) => transfer('move', args, io);
@@ -280,20 +333,27 @@ export async function runDelete(args: string[], io: CliIo): Promise<number> {
   if (values.help) return help(io, 'delete');
   const uids = parseUids(positionals);
   if (!uids.length) throw usageError('delete needs at least one UID');
-  const result = (await onMessages(io, values, async (engine) => {
+  const folder = values.folder ?? 'INBOX';
+  const result = await onMessages(io, values, async (engine) => {
     // Roles come from the folder list: read it so "is this Trash?" can be answered.
     await engine.request({ type: 'refresh-folders' });
     return engine.request({ type: 'delete', uids });
-  })) as { moved: boolean };
-  if (values.json) json(io, { uids, movedToTrash: result.moved, markedDeleted: !result.moved });
-  else if (result.moved)
-    out(io, `Moved ${uids.length} message${uids.length === 1 ? '' : 's'} to Trash.`);
-  else
-    out(
-      io,
-      `Marked ${uids.length} message${uids.length === 1 ? '' : 's'} deleted; tmail expunge removes them.`,
-    );
-  return 0;
+  });
+  const leftMarked = result.moved ? result.leftMarked : [];
+  const moved = result.done.length - leftMarked.length;
+  const text = !result.moved
+    ? `Marked ${plural(result.done.length, 'message')} deleted; tmail expunge removes them.`
+    : moved
+      ? `Moved ${plural(moved, 'message')} to ${result.to}.`
+      : '';
+  return report(
+    io,
+    values,
+    folder,
+    result,
+    { movedToTrash: result.moved, markedDeleted: !result.moved, leftMarked },
+    text,
+  );
 }
 
 export async function runExpunge(args: string[], io: CliIo): Promise<number> {

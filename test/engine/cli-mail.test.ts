@@ -149,6 +149,46 @@ describe('changing messages from the command line', () => {
   });
 });
 
+describe('reporting only what was done', () => {
+  it('says a UID that does not exist was not deleted, with exit code 1', async () => {
+    const result = await runTmail(['delete', '99999'], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('tmail: UID 99999 is not in INBOX.\n');
+  });
+
+  it('moves nothing from an empty folder and says so', async () => {
+    await check.mailboxCreate('Empty');
+    const archived = (await serverSubjects(check, 'Archive')).size;
+    const result = await runTmail(['move', '1:99999', '--folder', 'Empty', '--to', 'Archive'], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^tmail: UIDs 1:99999 are not in Empty\.$/m);
+    expect((await serverSubjects(check, 'Archive')).size).toBe(archived);
+  });
+
+  it('changes what exists, names the rest, and lists both in JSON', async () => {
+    const flag = await runTmail(['flag', '6,99998', '--set', 'flagged', '--json'], env);
+    expect(flag.code).toBe(0);
+    expect(JSON.parse(flag.stdout)).toMatchObject({ uids: [6], notFound: [99998] });
+    expect(flag.stderr).toMatch(/UID 99998 is not in INBOX/);
+    expect((await serverFlags(check, 'INBOX')).get(6)).toContain('\\Flagged');
+
+    const copy = await runTmail(['copy', '7', '99997', '--to', 'Archive'], env);
+    expect(copy.code).toBe(0);
+    expect(copy.stdout).toBe('Copied 1 message to Archive.\n');
+    expect(copy.stderr).toMatch(/UID 99997 is not in INBOX/);
+
+    const move = await runTmail(['move', '8,99996', '--to', 'Archive', '--json'], env);
+    expect(JSON.parse(move.stdout)).toMatchObject({
+      uids: [8],
+      moved: 1,
+      notFound: [99996],
+      leftMarked: [],
+    });
+  });
+});
+
 describe('tmail read', () => {
   it('shows the headers and the text', async () => {
     const result = await runTmail(['read', '30'], env);

@@ -9,6 +9,8 @@
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailEngine } from '../../src/core/engine/engine.js';
+import { testAccount, testConfigEnv } from '../support/accounts.js';
+import { runTmail } from '../support/cli.js';
 import { checker, serverFlags, serverSubjects, testEngine } from '../support/engine.js';
 import { startMailStack, type MailStack } from '../support/mail-stack.js';
 import { seedOverImap } from '../support/seed.js';
@@ -106,6 +108,26 @@ function removalScenarios(name: string, without: string[]): void {
       await expectStillDeleted('INBOX', [a!, b!]);
       if (without.includes('UIDPLUS')) expect(result.leftMarked).toEqual([c]);
       else expect((await serverSubjects(check, 'INBOX')).has(c!)).toBe(false);
+      await engine.request({ type: 'expunge' });
+    });
+
+    it('tmail flag A,B --set deleted, then tmail move C: A and B stay', async () => {
+      const [a, b, c] = await folderWithTwoDeleted('INBOX');
+      await check.messageFlagsRemove([a!, b!], [DELETED], { uid: true });
+      const env = testConfigEnv([testAccount(stack.info(), user)]);
+      const flag = await runTmail(['flag', `${a},${b}`, '--set', 'deleted'], env);
+      expect(flag.code).toBe(0);
+      const move = await runTmail(['move', String(c), '--to', 'Archive'], env);
+      expect(move.code).toBe(0);
+      await expectStillDeleted('INBOX', [a!, b!]);
+      if (without.includes('UIDPLUS')) {
+        expect(move.stdout).toBe('');
+        expect(move.stderr).toMatch(
+          /^tmail: 1 message was copied to Archive but stays in INBOX marked deleted until the next expunge/,
+        );
+      } else {
+        expect(move.stdout).toBe('Moved 1 message to Archive.\n');
+      }
       await engine.request({ type: 'expunge' });
     });
 

@@ -286,6 +286,35 @@ describe('the message list', () => {
     expect(tui.frame()).toContain('4 new, 4 messages');
   });
 
+  it('says so when the message was gone from the server, instead of reporting success', async () => {
+    tui = await renderTui({ inbox: numbered(4) });
+    await tui.see('Message number 4');
+    // Expunged by another client, and the news not yet heard.
+    const inbox = tui.server.folders.get('INBOX')!;
+    inbox.messages = inbox.messages.filter((m) => m.uid !== 4);
+    tui.press('F');
+    await tui.see('UID 4 is not in INBOX.');
+    await tui.waitFor((f) => !f.includes('Message number 4'));
+    tui.press('d');
+    await tui.see('Deleted 1 message; u undoes.');
+  });
+
+  it('without MOVE and UIDPLUS, deleting leaves the other \\Deleted messages and says so', async () => {
+    const server = new FakeMailServer();
+    server.capabilities = new Set(['IMAP4REV1', 'ESEARCH']);
+    server.deliver('INBOX', numbered(4));
+    server.setFlags('INBOX', 1, ['\\Deleted']);
+    tui = await renderTui({ server });
+    await tui.see('Message number 4');
+    tui.press('d');
+    await tui.see('stays in INBOX marked deleted until the next expunge');
+    await tui.settle();
+    expect(serverUids(server, 'INBOX')).toEqual([1, 2, 3, 4]);
+    expect(serverFlags(server, 'INBOX', 4)).toContain('\\Deleted');
+    expect(server.folders.get('Trash')!.messages).toHaveLength(1);
+    expect(tui.line('Message number 4')).toMatch(/│ N?D/);
+  });
+
   it('shows flag changes and expunges made by other clients', async () => {
     tui = await renderTui({ inbox: numbered(4) });
     await tui.see('Message number 4');

@@ -863,6 +863,8 @@ export class MailEngine {
     const present = new Set(found);
     const notFound = uids.filter((uid) => !present.has(uid));
     this.forgetGone(path, notFound);
+    if (notFound.length)
+      this.notice(found.length ? 'info' : 'error', notFoundSentence(notFound, path));
     record(found);
     return { queued: false, done: found, notFound };
   }
@@ -935,7 +937,6 @@ export class MailEngine {
     }
     if (!trash) {
       const result = await this.setFlags(uids, [DELETED], [], true, signal);
-      if (result.notFound.length) this.notice('info', notFoundSentence(result.notFound, path));
       return { moved: false, done: result.done, notFound: result.notFound };
     }
     return { moved: true, ...(await this.moveMessages(uids, trash, signal, 'delete')) };
