@@ -77,6 +77,11 @@ export const COMMANDS: CliCommand[] = [
     load: () => import('./send.js'),
   },
   {
+    name: 'bounce',
+    summary: 'send a message on unchanged to new recipients (Resent-*)',
+    load: () => import('./bounce.js'),
+  },
+  {
     name: 'query',
     summary: 'print the addresses matching a text (address completion for scripts)',
     load: () => import('./query.js'),

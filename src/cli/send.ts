@@ -10,9 +10,14 @@ import { basename, resolve } from 'node:path';
 import { ReadStream } from 'node:tty';
 import { AddressBook } from '../core/addressbook/index.js';
 import {
+  accountIdentities,
   appendSignature,
+  fromProblem,
+  identityFor,
+  loadSignature,
   newDraft,
   parseAddressList,
+  signatureSourceOf,
   type FileAttachment,
 } from '../core/compose/index.js';
 import { getAccount, loadConfig } from '../core/config/index.js';
@@ -34,12 +39,13 @@ import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
 import { out, usageError, type CliIo } from './io.js';
 import { json } from './output.js';
 
-const USAGE = `Usage: tmail send --to ADDR [--cc ADDR] [--bcc ADDR] [--subject S] [--attach FILE]... [--account NAME] [--json] < body.txt
+const USAGE = `Usage: tmail send --to ADDR [--cc ADDR] [--bcc ADDR] [--subject S] [--attach FILE]... [--from ADDR] [--account NAME] [--json] < body.txt
        tmail send --file MESSAGE.eml [--account NAME] [--json]
 
 Sends a message through the account's SMTP server. The body is read from standard
-input (UTF-8) and the account's signature is appended. --to, --cc and --bcc can be
-repeated, and each can hold several addresses separated by commas.
+input (UTF-8) and the signature is appended. --to, --cc and --bcc can be
+repeated, and each can hold several addresses separated by commas. --from sends
+from one of the account's identities (with its name, signature and Sent folder).
 --file sends an existing RFC 5322 message as it is: the recipients come from its To,
 Cc and Bcc headers, and its Bcc header is removed before sending.
 A message that cannot be sent is kept in the outbox; see tmail outbox.`;
@@ -98,8 +104,8 @@ export function cliSendDeps(
     outbox: new Outbox(),
     addressBook: new AddressBook(),
     credentials: () => resolveCredentials(account, 'smtp', { prompt }),
-    appendToFolder: async (role, raw, flags) => {
-      await (await imap()).request({ type: 'append', folder: { role }, raw, flags });
+    appendToFolder: async (role, raw, flags, folder) => {
+      await (await imap()).request({ type: 'append', folder: folder ?? { role }, raw, flags });
     },
     setFlag: async (ref, flag) => {
       await (
@@ -212,6 +218,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     subject: { type: 'string', short: 's' },
     attach: { type: 'string', multiple: true },
     file: { type: 'string' },
+    from: { type: 'string' },
   });
   if (values.help) {
     out(io, USAGE);
@@ -239,6 +246,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 
   const account = getAccount(loadConfig(), values.account);
+  const fromAddress = values.from === undefined ? undefined : parseAddressList(values.from)[0];
+  const identity = fromAddress
+    ? identityFor(account, fromAddress.address)
+    : accountIdentities(account)[0];
+  if (!identity) throw usageError(fromProblem(account, fromAddress!)!.replace(/\.$/, ''));
   const { deps, close } = cliSendDeps(account, io, { stdinFree: values.file !== undefined });
   try {
     let result: SendResult;
@@ -259,13 +271,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         .toString('utf8')
         .replace(/^\uFEFF/, '')
         .replace(/\r\n?/g, '\n');
+      const signature = await loadSignature(signatureSourceOf(account, identity));
+      if (signature.problem) io.stderr.write(`tmail: ${sanitizeLine(signature.problem)}\n`);
       const draft = {
-        ...newDraft(account),
+        ...newDraft(account, { identity }),
         to,
         cc,
         bcc,
         subject: values.subject ?? '',
-        body: appendSignature(text, account.signature),
+        body: appendSignature(text, signature.text),
         attachments,
       };
       result = await sendDraft(deps, account, draft);

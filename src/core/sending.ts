@@ -15,6 +15,7 @@ import { createLogger } from './log.js';
 import { Outbox, type OutboxEntry } from './outbox/index.js';
 import { resolveCredentials, type ResolveOptions } from './secrets/index.js';
 import type { SendDeps, SendResult } from './smtp/send.js';
+import type { Address } from './types.js';
 
 const log = createLogger('sending');
 
@@ -35,8 +36,8 @@ export function engineSendDeps(
 ): SendDeps {
   return {
     credentials: () => resolveCredentials(account, 'smtp', { prompt: options.prompt }),
-    appendToFolder: async (role, raw, flags) => {
-      await engine.request({ type: 'append', folder: { role }, raw, flags });
+    appendToFolder: async (role, raw, flags, folder) => {
+      await engine.request({ type: 'append', folder: folder ?? { role }, raw, flags });
     },
     setFlag: async (ref, flag) => {
       await engine.request({
@@ -78,6 +79,30 @@ export class Sending {
   async send(draft: Draft): Promise<SendResult> {
     const { sendDraft } = await import('./smtp/send.js');
     return sendDraft(this.deps, this.account, draft);
+  }
+
+  /**
+   * Bounces (redirects) a message of a folder to new recipients: its source
+   * fetched over the engine's connection, Resent-* fields on top, sent
+   * through the outbox; a Sent copy only with `saveSent`.
+   */
+  async bounce(
+    source: { folder: string; uid: number },
+    to: readonly Address[],
+    options: { saveSent?: boolean } = {},
+  ): Promise<SendResult> {
+    const [{ bounceMessage, bounceProblem }, { TmailError }] = await Promise.all([
+      import('./smtp/bounce.js'),
+      import('./errors.js'),
+    ]);
+    const problem = bounceProblem(to);
+    if (problem) throw new TmailError('INVALID_MESSAGE', problem);
+    const raw = await this.engine.request({
+      type: 'fetch-remote',
+      folder: source.folder,
+      uid: source.uid,
+    });
+    return bounceMessage(this.deps, this.account, raw, to, options);
   }
 
   /** Stores the draft in the IMAP Drafts folder with \Draft. */

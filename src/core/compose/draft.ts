@@ -9,9 +9,17 @@
  * an ESC in a name) can reach a header or the user's editor.
  */
 import { randomBytes } from 'node:crypto';
-import type { AccountConfig } from '../config/types.js';
+import type { AccountConfig, Identity } from '../config/types.js';
 import type { Address, Attachment, Flag, MessageView } from '../types.js';
-import { dedupeAddresses, formatAddressList, sameAddress } from './addresses.js';
+import { dedupeAddresses, formatAddressList, parseAddressList, sameAddress } from './addresses.js';
+import {
+  accountIdentities,
+  identityAddress,
+  identityAddresses,
+  replyIdentity,
+  signatureSourceOf,
+} from './identities.js';
+import { prependSignature } from './signature.js';
 
 /** Where a message lives on the server: its folder path and UID. */
 export interface MessageRef {
@@ -106,13 +114,27 @@ export interface BuildContext {
   id?: string;
   /** Time zone of the attribution and forward dates; defaults to the system's. */
   timeZone?: string;
-  /** More of the user's own addresses (aliases), besides `account.email`. */
+  /** More of the user's own addresses (aliases), besides `account.email` and its identities. */
   aliases?: readonly string[];
+  /** The identity the message is from; default the account's own (for replies: the one it was sent to). */
+  identity?: Identity;
+  /**
+   * The signature text, already read from its file or command; left out, the
+   * identity's (else the account's) `signature` text is used.
+   */
+  signature?: string;
+  /** Where a reply's or forward's signature goes: under the quote (default) or above it. */
+  signaturePosition?: 'below' | 'above';
 }
 
 export interface ReplyOptions extends BuildContext {
   /** Reply to everyone (To and Cc of the original, plus its sender), minus the user. */
   all?: boolean;
+  /**
+   * Reply to the mailing list (mutt's L): to Mail-Followup-To when the
+   * original has one, else to its List-Post address (see {@link listReplyProblem}).
+   */
+  list?: boolean;
   /** Folder of the original, so that it can be marked \Answered after sending. */
   folder?: string;
 }
@@ -155,17 +177,84 @@ export function cleanAddresses(addresses: readonly Address[]): Address[] {
     .filter((a) => a.address.length > 0);
 }
 
-/** The account's own addresses: its email and any aliases. */
+/** The account's own addresses: its email, its identities', and any more given. */
 export function ownAddresses(account: AccountConfig, aliases: readonly string[] = []): string[] {
-  // `aliases` is not (yet) part of AccountConfig; read it when the config provides it.
-  const configured = (account as AccountConfig & { aliases?: unknown }).aliases;
-  const fromConfig = Array.isArray(configured)
-    ? configured.filter((a): a is string => typeof a === 'string')
-    : [];
-  return [account.email, ...fromConfig, ...aliases];
+  return [...identityAddresses(account), ...aliases];
 }
 
-function accountFrom(account: AccountConfig): Address {
+/** The signature text a builder uses: the one given, else the identity's (or account's) text. */
+function signatureText(
+  account: AccountConfig,
+  context: BuildContext,
+  identity?: Identity,
+): string | undefined {
+  if (context.signature !== undefined) return context.signature;
+  const source = signatureSourceOf(
+    account,
+    identity ?? context.identity ?? accountIdentities(account)[0]!,
+  );
+  return source.signature;
+}
+
+/** Places the signature of a reply or forward, under the quote or above it. */
+function placeSignature(
+  body: string,
+  signature: string | undefined,
+  context: BuildContext,
+): string {
+  return context.signaturePosition === 'above'
+    ? prependSignature(body, signature)
+    : appendSignature(body, signature);
+}
+
+/** A header's addresses (Mail-Followup-To), control characters removed. */
+function headerAddressList(original: Pick<MessageView, 'headers'>, name: string): Address[] {
+  return cleanAddresses(
+    original.headers
+      .filter((h) => h.key.toLowerCase() === name)
+      .flatMap((h) => parseAddressList(h.value)),
+  );
+}
+
+/**
+ * The list's posting address from List-Post (RFC 2369): the first `mailto:`
+ * of the header, without its `?subject=` part; null when there is none.
+ */
+export function listPostAddress(original: Pick<MessageView, 'headers'>): Address | null {
+  for (const h of original.headers) {
+    if (h.key.toLowerCase() !== 'list-post') continue;
+    for (const m of h.value.matchAll(/<\s*mailto:([^>?\s]+)[^>]*>/gi)) {
+      let address = m[1]!;
+      try {
+        address = decodeURIComponent(address);
+      } catch {
+        // A broken escape: keep it as written; validation will name it.
+      }
+      address = cleanHeaderText(address);
+      if (address) return { name: '', address };
+    }
+  }
+  return null;
+}
+
+/**
+ * Why a list reply cannot be made to this message, or undefined when it can:
+ * it has no List-Post (and no Mail-Followup-To), or the list says `NO`.
+ */
+export function listReplyProblem(original: Pick<MessageView, 'headers'>): string | undefined {
+  if (headerAddressList(original, 'mail-followup-to').length > 0) return undefined;
+  if (listPostAddress(original)) return undefined;
+  const post = original.headers.find((h) => h.key.toLowerCase() === 'list-post');
+  if (post && /^\s*no\b/i.test(post.value))
+    return 'The list does not take replies (its List-Post header says NO).';
+  return 'This message has no List-Post header: it did not come through a mailing list that says where to reply.';
+}
+
+function accountFrom(account: AccountConfig, identity?: Identity): Address {
+  if (identity) {
+    const from = identityAddress(account, identity);
+    return { name: cleanHeaderText(from.name), address: from.address };
+  }
   return { name: cleanHeaderText(account.displayName ?? ''), address: account.email };
 }
 
@@ -195,12 +284,12 @@ export function newDraft(account: AccountConfig, context: BuildContext = {}): Dr
   return {
     id: context.id ?? newDraftId(now),
     account: account.name,
-    from: accountFrom(account),
+    from: accountFrom(account, context.identity),
     to: [],
     cc: [],
     bcc: [],
     subject: '',
-    body: appendSignature('\n', account.signature),
+    body: appendSignature('\n', signatureText(account, context)),
     inReplyTo: '',
     references: [],
     attachments: [],
@@ -336,7 +425,8 @@ export function replyDraft(
   original: MessageView,
   options: ReplyOptions = {},
 ): Draft {
-  const draft = newDraft(account, options);
+  const identity = options.identity ?? replyIdentity(account, original);
+  const draft = newDraft(account, { ...options, identity });
   const own = ownAddresses(account, options.aliases);
   const isOwn = (a: Address) => own.some((o) => sameAddress(o, a.address));
 
@@ -344,11 +434,18 @@ export function replyDraft(
   const origTo = cleanAddresses(original.to);
   const origCc = cleanAddresses(original.cc);
   const fromSelf = cleanAddresses(original.from).some(isOwn);
+  // mutt's honor_followup_to: the author asked for replies to go there (group and list replies).
+  const followUp = dedupeAddresses(headerAddressList(original, 'mail-followup-to'), own);
 
   // Replying to one's own message continues the conversation with its recipients.
   let to = fromSelf && origTo.length > 0 ? origTo : sender;
   let cc: Address[] = [];
-  if (options.all) {
+  if (options.list) {
+    const list = listPostAddress(original);
+    to = followUp.length > 0 ? followUp : list ? [list] : sender;
+  } else if (options.all && followUp.length > 0) {
+    to = followUp;
+  } else if (options.all) {
     const everyone = fromSelf ? [...origTo, ...origCc] : [...sender, ...origTo, ...origCc];
     const others = dedupeAddresses(everyone, own);
     const primary = dedupeAddresses(to, own);
@@ -358,19 +455,26 @@ export function replyDraft(
       to.map((a) => a.address),
     );
   }
-  to = dedupeAddresses(to, options.all ? own : []);
+  to = dedupeAddresses(to, options.all || options.list ? own : []);
   if (to.length === 0) to = dedupeAddresses(sender);
 
-  // Answer from the alias the message was sent to, when it was one.
-  const aliasHit = [...origTo, ...origCc, ...cleanAddresses(original.bcc)].find(
-    (a) => isOwn(a) && !sameAddress(a.address, account.email),
-  );
+  // Answer from the alias the message was sent to, when only `aliases` names it.
+  const aliasHit =
+    options.identity || !sameAddress(identity.email, account.email)
+      ? undefined
+      : [...origTo, ...origCc, ...cleanAddresses(original.bcc)].find(
+          (a) => isOwn(a) && !sameAddress(a.address, account.email),
+        );
   const from = aliasHit ? { name: draft.from.name, address: aliasHit.address } : draft.from;
 
   const quoted = quoteText(withoutSignature(original.text));
   const intro = attributionLine(original, options.timeZone);
   // A blank line under the quote, a line to write on, then the signature.
-  const body = appendSignature(`${intro}\n${quoted}${quoted ? '\n' : ''}\n\n`, account.signature);
+  const body = placeSignature(
+    `${intro}\n${quoted}${quoted ? '\n' : ''}\n\n`,
+    signatureText(account, options, identity),
+    options,
+  );
   const messageId = normalizeMessageId(original.messageId);
   return {
     ...draft,
@@ -457,7 +561,7 @@ export function forwardDraft(
   return {
     ...draft,
     subject: forwardSubject(original.subject),
-    body: appendSignature(body, account.signature),
+    body: placeSignature(body, signatureText(account, options), options),
     attachments,
     origin: { kind: 'forward', source, flag: FORWARDED },
   };

@@ -11,3 +11,5 @@ export * from './draft-message.js';
 export * from './editor-text.js';
 export * from './editor.js';
 export * from './validate.js';
+export * from './identities.js';
+export * from './signature.js';

@@ -53,8 +53,8 @@ export type OutboxState = 'queued' | 'sending' | 'failed' | 'sent';
 
 /** Work to do on the IMAP server once the message is sent. */
 export type FollowUp =
-  /** APPEND the message (with its Bcc header) to the folder of that role. */
-  | { kind: 'append'; role: 'sent'; flags: Flag[] }
+  /** APPEND the message (with its Bcc header) to the folder of that role, or to `folder` (an identity's Sent folder). */
+  | { kind: 'append'; role: 'sent'; flags: Flag[]; folder?: string }
   /** Set a flag on a message: \Answered on the original of a reply, $Forwarded on a forward's. */
   | { kind: 'flag'; ref: MessageRef; flag: Flag }
   /** Remove a message: the postponed copy in Drafts of what was just sent. */

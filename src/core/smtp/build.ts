@@ -11,6 +11,7 @@ import type { MailComposerAttachment } from 'nodemailer/lib/mail-composer/index.
 import { dedupeAddresses } from '../compose/addresses.js';
 import { DRAFT_HEADER, encodeDraftHeader } from '../compose/draft-message.js';
 import { cleanHeaderText, type Draft, type RemoteAttachment } from '../compose/draft.js';
+import { fromProblem } from '../compose/identities.js';
 import { draftProblems } from '../compose/validate.js';
 import type { AccountConfig } from '../config/types.js';
 import { TmailError, toTmailError } from '../errors.js';
@@ -119,6 +120,11 @@ export async function buildMessage(
   const from = draft.from.address
     ? draft.from
     : { name: account.displayName ?? '', address: account.email };
+  if (purpose === 'send') {
+    // Never send as someone the account is not (a From typed in by hand, a stale draft).
+    const problem = fromProblem(account, from);
+    if (problem) throw new TmailError('INVALID_MESSAGE', problem);
+  }
   const messageId = options.messageId ?? newMessageId(from.address);
   if (!/^<[^<>\s\u0000-\u001f\u007f-\u009f]+>$/.test(messageId)) {
     throw new TmailError('INVALID_MESSAGE', 'The Message-ID is not valid.');

@@ -3,6 +3,7 @@
  * account's gateway, and the send orchestration through the outbox. The only
  * importer of nodemailer.
  */
+export * from './bounce.js';
 export * from './build.js';
 export * from './raw.js';
 export * from './send.js';

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { dedupeAddresses, isValidAddress, parseAddressList } from '../compose/addresses.js';
 import { cleanHeaderText } from '../compose/draft.js';
+import { fromProblem } from '../compose/identities.js';
 import { visible } from '../compose/validate.js';
 import type { AccountConfig } from '../config/types.js';
 import { TmailError } from '../errors.js';
@@ -166,6 +167,8 @@ export function prepareRawMessage(
       `The From address "${visible(from.address)}" is not valid.`,
     );
   }
+  const foreign = fromProblem(account, from);
+  if (foreign) throw new TmailError('INVALID_MESSAGE', foreign);
   const recipients = dedupeAddresses([
     ...fieldAddresses(fields, 'to'),
     ...fieldAddresses(fields, 'cc'),

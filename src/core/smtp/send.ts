@@ -15,6 +15,7 @@
  */
 import type { AddressBook } from '../addressbook/index.js';
 import { draftRecipients, type Draft, type MessageRef } from '../compose/draft.js';
+import { identityFor } from '../compose/identities.js';
 import type { AccountConfig, Credentials } from '../config/types.js';
 import { TmailError, toTmailError, type ErrorCode } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -37,8 +38,8 @@ const log = createLogger('send');
 export interface SendDeps {
   /** The account's SMTP credentials (asked only when a send is really attempted). */
   credentials(): Promise<Credentials>;
-  /** APPENDs a message to the folder of that role (the account's Sent or Drafts). */
-  appendToFolder(role: 'sent' | 'drafts', raw: Buffer, flags: Flag[]): Promise<void>;
+  /** APPENDs a message to the folder of that role (the account's Sent or Drafts), or to `folder` when given. */
+  appendToFolder(role: 'sent' | 'drafts', raw: Buffer, flags: Flag[], folder?: string): Promise<void>;
   /** Sets a flag on a message (`\Answered`, `$Forwarded`). */
   setFlag(ref: MessageRef, flag: Flag): Promise<void>;
   outbox: Outbox;
@@ -109,7 +110,15 @@ const GATEWAY_DOWN: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 /** The follow-ups a draft needs once it is sent. */
 export function followUpsFor(account: AccountConfig, draft: Draft): FollowUp[] {
   const followUps: FollowUp[] = [];
-  if (!account.serverSavesSent) followUps.push({ kind: 'append', role: 'sent', flags: ['\\Seen'] });
+  // Sent from an identity with a Sent folder of its own: filed there.
+  const sentFolder = identityFor(account, draft.from.address)?.sentFolder;
+  if (!account.serverSavesSent)
+    followUps.push({
+      kind: 'append',
+      role: 'sent',
+      flags: ['\\Seen'],
+      ...(sentFolder ? { folder: sentFolder } : {}),
+    });
   if (draft.origin?.source) {
     followUps.push({ kind: 'flag', ref: draft.origin.source, flag: draft.origin.flag });
   }
@@ -165,7 +174,7 @@ async function runFollowUps(
     try {
       if (action.kind === 'append') {
         const raw = sentCopyOf(await deps.outbox.readRaw(entry.id), entry.bccHeader);
-        await deps.appendToFolder(action.role, raw, action.flags);
+        await deps.appendToFolder(action.role, raw, action.flags, action.folder);
       } else if (action.kind === 'flag') {
         await deps.setFlag(action.ref, action.flag);
       } else if (deps.removeMessage) {
