@@ -39,7 +39,12 @@ export interface SendDeps {
   /** The account's SMTP credentials (asked only when a send is really attempted). */
   credentials(): Promise<Credentials>;
   /** APPENDs a message to the folder of that role (the account's Sent or Drafts), or to `folder` when given. */
-  appendToFolder(role: 'sent' | 'drafts', raw: Buffer, flags: Flag[], folder?: string): Promise<void>;
+  appendToFolder(
+    role: 'sent' | 'drafts',
+    raw: Buffer,
+    flags: Flag[],
+    folder?: string,
+  ): Promise<void>;
   /** Sets a flag on a message (`\Answered`, `$Forwarded`). */
   setFlag(ref: MessageRef, flag: Flag): Promise<void>;
   outbox: Outbox;
