@@ -2,9 +2,10 @@
  * Attachments come out decoded and described truthfully, against Dovecot:
  * an x-uuencode part is saved and opened as the file it encodes (imapflow's
  * download passes it through encoded), and the sizes the reader gives are
- * exact when the whole message was fetched.
+ * exact when the whole message was fetched; file names with raw Latin-1
+ * bytes keep every letter (imapflow reads BODYSTRUCTURE as UTF-8).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,7 @@ beforeAll(async () => {
   const user = await newTestUser(stack, 'decoding');
   const client = await checker(stack.info(), user);
   await client.append('INBOX', fixture('x-uuencode-image.eml'));
+  await client.append('INBOX', fixture('filename-raw-latin1.eml'));
   await client.logout();
   ({ engine } = testEngine(stack.info(), user));
   await engine.start({ retry: false });
@@ -54,5 +56,18 @@ describe('x-uuencode parts', () => {
     process.env.MAILCAPS = mailcap;
     const opened = await engine.request({ type: 'open-attachment', uid: 1, attachmentId: '2' });
     expect(readFileSync(opened.path).equals(PNG_BYTES)).toBe(true);
+  });
+});
+
+describe('file names with raw Latin-1 bytes', () => {
+  it('lists and saves them with every letter', async () => {
+    const view = await engine.request({ type: 'read', uid: 2, peek: true });
+    expect(view.attachments.map((a) => a.filename)).toEqual([
+      'HasenundFrösche.txt',
+      'Frösche und Hasen.bin',
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-names-'));
+    await engine.request({ type: 'save-attachments', uid: 2, dir });
+    expect(readdirSync(dir).sort()).toEqual(['Frösche und Hasen.bin', 'HasenundFrösche.txt']);
   });
 });

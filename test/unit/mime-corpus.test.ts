@@ -156,6 +156,9 @@ const EXPECTED: Record<string, { shows: string[]; hides?: string[] }> = {
     shows: ['Subject: Invoice ␛]52;c;cm0gLXJmIH4=␇due Bcc: victim@example.test'],
   },
   'escape-subject-raw.eml': { shows: ['Subject: ␛[2J␛[HPwned ␛]0;title␇subject'] },
+  'filename-raw-latin1.eml': {
+    shows: ['1. HasenundFrösche.txt (text/plain', '2. Frösche und Hasen.bin'],
+  },
   'format-flowed-delsp.eml': {
     shows: ['Japanese-style long words are split without a space and joined with'],
   },

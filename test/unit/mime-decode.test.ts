@@ -14,6 +14,7 @@ import {
 } from '../../src/core/mime/charset.js';
 import {
   decodeWords,
+  fileNameFromHeader,
   parseAddressList,
   parseHeaderBlock,
   parseStructuredValue,
@@ -120,6 +121,20 @@ describe('parseStructuredValue', () => {
     const value =
       'attachment; filename="plain.txt"; filename*=utf-8\'\'a%3D%3Futf-8%3FQ%3F%3D2Eexe%3F%3D';
     expect(parseStructuredValue(value).params.filename).toBe('a=?utf-8?Q?=2Eexe?=');
+  });
+
+  it('keeps raw non-ASCII characters of an RFC 2231 value as they are', () => {
+    // As parseHeaderBlock hands a raw Latin-1 byte over: already `ö`.
+    expect(
+      parseStructuredValue("attachment; filename*=iso-8859-1''Hasen%20und%20Fr\u00f6sche.txt")
+        .params.filename,
+    ).toBe('Hasen und Frösche.txt');
+    const head = Buffer.concat([
+      Buffer.from('Content-Type: text/plain; name="Fr'),
+      Buffer.from([0xf6]),
+      Buffer.from('sche.txt"\r\n\r\n'),
+    ]);
+    expect(fileNameFromHeader(head)).toBe('Frösche.txt');
   });
 
   it('decodes RFC 2047 words in plain parameter values', () => {

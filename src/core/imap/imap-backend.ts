@@ -19,9 +19,10 @@ import type {
 } from '../engine/backend.js';
 import { TmailError } from '../errors.js';
 import { ENVELOPE_HEADER_FIELDS } from '../mime/envelope-fields.js';
+import { fileNameFromHeader } from '../mime/header-values.js';
 import { createTransferDecoder, transferEncodingOf } from '../mime/transfer.js';
 import { libraryLogger } from '../log.js';
-import type { Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
+import type { BodyPart, Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
 import { connectImap, translateImapError } from './connect.js';
 import { compressUids, expandSequenceSet } from './sequence.js';
 import { toBodyPart, toEnvelope, toFlags, toMailbox } from './translate.js';
@@ -550,13 +551,46 @@ export class ImapBackend implements MailBackend {
         `There is no message with UID ${uid} in this folder.`,
       );
     }
-    return {
-      uid,
-      header: message.headers ?? Buffer.alloc(0),
-      structure: toBodyPart(message.bodyStructure),
-      size: message.size ?? 0,
-      flags: toFlags(message.flags),
+    const header = message.headers ?? Buffer.alloc(0);
+    const structure = toBodyPart(message.bodyStructure);
+    await this.decodeFileNames(uid, structure, header);
+    return { uid, header, structure, size: message.size ?? 0, flags: toFlags(message.flags) };
+  }
+
+  /**
+   * File names from BODYSTRUCTURE reach us through imapflow, which reads the
+   * server's bytes as UTF-8: a raw Latin-1 byte in a name becomes U+FFFD
+   * (and is then dropped from the saved file's name). Names that are not
+   * plain ASCII are read again from the parts' own MIME headers, with the
+   * decoder the reader uses; one FETCH for all of them, none for most mail.
+   */
+  private async decodeFileNames(uid: number, structure: BodyPart, header: Buffer): Promise<void> {
+    const suspects: BodyPart[] = [];
+    const walk = (part: BodyPart): void => {
+      if (part.filename && /[^\x20-\x7e]/.test(part.filename) && part.part) suspects.push(part);
+      part.childNodes.forEach(walk);
     };
+    walk(structure);
+    if (!suspects.length) return;
+    // A single-part message's MIME header is the message header.
+    const keys = suspects.filter((part) => part !== structure).map((part) => `${part.part}.MIME`);
+    let heads = new Map<string, Buffer>();
+    if (keys.length) {
+      const message = await this.call('fetch the message', (c) =>
+        fetchOneOrNull(c, String(uid), { uid: true, bodyParts: keys }, { uid: true }),
+      );
+      heads = new Map(
+        [...(message?.bodyParts ?? new Map<string, Buffer>())].map(([key, value]) => [
+          key.toUpperCase(),
+          value,
+        ]),
+      );
+    }
+    for (const part of suspects) {
+      const raw = part === structure ? header : heads.get(`${part.part}.MIME`);
+      const name = raw ? fileNameFromHeader(raw) : null;
+      if (name) part.filename = name;
+    }
   }
 
   async fetchParts(uid: number, parts: string[], maxBytes: number): Promise<Map<string, Buffer>> {

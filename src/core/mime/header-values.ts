@@ -122,19 +122,7 @@ export function decodeWords(value: string): string {
   let last = 0;
   let pending: { charset: string; pieces: Array<Buffer | string> } | null = null;
   const flushPending = (): void => {
-    if (!pending) return;
-    let bytes: Buffer[] = [];
-    const decodeRun = (): void => {
-      if (bytes.length) out += decodeBytes(Buffer.concat(bytes), pending!.charset);
-      bytes = [];
-    };
-    for (const piece of pending.pieces) {
-      if (typeof piece === 'string') {
-        decodeRun();
-        out += piece;
-      } else bytes.push(piece);
-    }
-    decodeRun();
+    if (pending) out += decodePieces(pending.pieces, pending.charset);
     pending = null;
   };
   ENCODED_WORD.lastIndex = 0;
@@ -283,18 +271,47 @@ function splitParameters(input: string): string[] {
   return pieces;
 }
 
-function percentBytes(text: string): Buffer {
-  const bytes: number[] = [];
+/**
+ * The pieces of an RFC 2231 extended value: `%XX` escapes and ASCII as bytes
+ * to decode in the value's charset, raw non-ASCII characters (sent unescaped,
+ * already decoded with the field) as the text they are.
+ */
+function percentPieces(text: string): Array<Buffer | string> {
+  const pieces: Array<Buffer | string> = [];
+  let bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
+    const code = c.charCodeAt(0);
     if (c === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
       bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 2;
-    } else {
-      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+    } else if (code < 0x80) bytes.push(code);
+    else {
+      if (bytes.length) pieces.push(Buffer.from(bytes));
+      bytes = [];
+      pieces.push(c);
     }
   }
-  return Buffer.from(bytes);
+  if (bytes.length) pieces.push(Buffer.from(bytes));
+  return pieces;
+}
+
+/** Decodes byte runs in `charset` and keeps text pieces as they are. */
+function decodePieces(pieces: Array<Buffer | string>, charset: string): string {
+  let out = '';
+  let run: Buffer[] = [];
+  const flush = (): void => {
+    if (run.length) out += decodeBytes(Buffer.concat(run), charset);
+    run = [];
+  };
+  for (const piece of pieces) {
+    if (typeof piece === 'string') {
+      flush();
+      out += piece;
+    } else run.push(piece);
+  }
+  flush();
+  return out;
 }
 
 /**
@@ -339,7 +356,7 @@ export function parseStructuredValue(input: string): StructuredValue {
   for (const [name, segments] of extended) {
     segments.sort((a, b) => a.index - b.index);
     let charset = '';
-    const bytes: Buffer[] = [];
+    const pieces: Array<Buffer | string> = [];
     segments.forEach((segment, position) => {
       let text = segment.text;
       if (position === 0 && segment.encoded) {
@@ -349,9 +366,9 @@ export function parseStructuredValue(input: string): StructuredValue {
           text = m[2]!;
         }
       }
-      bytes.push(segment.encoded ? percentBytes(text) : Buffer.from(text, 'utf8'));
+      pieces.push(...(segment.encoded ? percentPieces(text) : [text]));
     });
-    params[name] = decodeBytes(Buffer.concat(bytes), charset || 'utf-8');
+    params[name] = decodePieces(pieces, charset || 'utf-8');
   }
   return {
     value: head
@@ -360,4 +377,16 @@ export function parseStructuredValue(input: string): StructuredValue {
       .toLowerCase(),
     params,
   };
+}
+
+/**
+ * The file name a part's MIME header gives (Content-Disposition `filename`,
+ * else Content-Type `name`), decoded by our parser; null when it has none.
+ * `raw` is the header block, as `BODY.PEEK[<part>.MIME]` returns it.
+ */
+export function fileNameFromHeader(raw: Buffer): string | null {
+  const fields = parseHeaderBlock(raw);
+  const disposition = parseStructuredValue(headerValue(fields, 'content-disposition') ?? '');
+  const type = parseStructuredValue(headerValue(fields, 'content-type') ?? '');
+  return disposition.params.filename ?? type.params.name ?? null;
 }
