@@ -117,11 +117,18 @@ export interface EngineStats {
   envelopesFetched: number;
   envelopeCommands: number;
   storeCommands: number;
+  /** Readings of a whole folder's UID list (UID SEARCH ALL). */
+  uidListReads: number;
 }
 
 export class MailEngine {
   readonly store: MailStore;
-  readonly stats: EngineStats = { envelopesFetched: 0, envelopeCommands: 0, storeCommands: 0 };
+  readonly stats: EngineStats = {
+    envelopesFetched: 0,
+    envelopeCommands: 0,
+    storeCommands: 0,
+    uidListReads: 0,
+  };
   readonly account: AccountConfig;
 
   private readonly log;
@@ -144,6 +151,7 @@ export class MailEngine {
   private readonly inflight = new Set<number>();
   private viewport: (RowRange & { margin?: number }) | null = null;
   private viewportScheduled = false;
+  private listReloadQueued = false;
   private readonly undoStack: UndoEntry[] = [];
   /** Private temp files of opened attachments, removed on close. */
   private readonly tempFiles: Array<() => Promise<void>> = [];
@@ -286,8 +294,10 @@ export class MailEngine {
         if (uid === undefined && event.seq !== undefined && this.folderUids)
           uid = this.folderUids[event.seq - 1];
         if (uid === undefined) {
-          // Without a UID list the sequence number cannot be mapped; reload the list.
-          void this.queue.run(() => this.loadList(source)).catch(() => {});
+          // Without a UID list the sequence number cannot be mapped: read the list once
+          // after the command under way, however many EXPUNGEs it brings (a move of 100
+          // on a server without QRESYNC sends 100).
+          this.reloadListSoon(source);
           return;
         }
         this.forgetUids(event.path, [uid]);
@@ -301,6 +311,20 @@ export class MailEngine {
         return;
       }
     }
+  }
+
+  /** Queues one reading of the UID list, unless one is queued already. */
+  private reloadListSoon(source: MailBackend): void {
+    if (this.listReloadQueued) return;
+    this.listReloadQueued = true;
+    void this.queue
+      .run(async () => {
+        this.listReloadQueued = false;
+        if (source === this.backend) await this.loadList(source);
+      })
+      .catch(() => {
+        this.listReloadQueued = false;
+      });
   }
 
   /**
@@ -579,6 +603,7 @@ export class MailEngine {
     const view = this.state.view;
     const status = this.selected;
     if (!view || !status || view.path !== status.path) return;
+    this.stats.uidListReads += 1;
     this.folderUids = await b.searchUids();
     const search = view.search ?? undefined;
     let uids: number[];
