@@ -10,6 +10,7 @@ import {
   plural,
   type ChangeOutcome,
 } from '../core/engine/outcome.js';
+import { sortKnownEnvelopes } from '../core/engine/threads.js';
 import { formatSearch, parseSearch } from '../core/search-syntax.js';
 import type { FolderView } from '../core/store/state.js';
 import type { Envelope, Flag, SearchQuery, SortKey, SortOrder } from '../core/types.js';
@@ -81,6 +82,13 @@ async function envelopesForRows(
 }
 
 const SORT_KEYS: readonly SortKey[] = ['date', 'arrival', 'from', 'subject', 'size'];
+const SORT_NAMES: Record<SortKey, string> = {
+  date: 'date',
+  arrival: 'arrival',
+  from: 'sender',
+  subject: 'subject',
+  size: 'size',
+};
 
 /** Natural orders: newest and largest first; names and subjects A to Z. */
 function sortOrder(key: string | undefined, reverse: boolean | undefined): SortOrder {
@@ -99,24 +107,50 @@ async function listPage(
 ): Promise<number> {
   const first = (options.page - 1) * options.limit;
   const last = first + options.limit - 1;
-  const { rows, total } = await withMail(io, values.account, async (engine) => {
+  const { rows, total, sortedHere } = await withMail(io, values.account, async (engine) => {
+    // Without SORT the server gives only arrival order. Sorting the whole folder
+    // here would fetch every envelope (all of a 100,000-message INBOX to print
+    // 50), so the page is taken by arrival and sorted here: the work is the page.
+    const sortedHere = options.sort.key !== 'arrival' && !engine.capabilities.has('SORT');
+    const order: SortOrder = sortedHere
+      ? { key: 'arrival', reverse: options.sort.key === 'date' ? options.sort.reverse : true }
+      : options.sort;
     // Page 1 in the default order comes straight from the newest sequence numbers,
     // and needs no UID list at all.
-    const newest =
-      first === 0 && !options.search && options.sort.key === 'arrival' && options.sort.reverse;
+    const newest = first === 0 && !options.search && order.key === 'arrival' && order.reverse;
     await engine.request({
       type: 'open-folder',
       path: folder,
-      sort: options.sort,
+      sort: order,
       search: options.search,
       rows: first === 0 ? options.limit : 0,
       list: !newest,
     });
+    const page = await envelopesForRows(engine, first, last);
+    const byUid = new Map(page.map((e) => [e.uid, e]));
     return {
-      rows: await envelopesForRows(engine, first, last),
+      rows: sortedHere
+        ? sortKnownEnvelopes(
+            page.map((e) => e.uid),
+            byUid,
+            options.sort,
+          ).map((uid) => byUid.get(uid)!)
+        : page,
       total: engine.state.view?.total ?? 0,
+      sortedHere: sortedHere ? order : null,
     };
   });
+  // A page that holds the whole folder is sorted exactly: nothing to say then.
+  if (sortedHere && rows.length && !(first === 0 && rows.length >= total)) {
+    const which = sortedHere.reverse ? 'newest' : 'oldest';
+    const span =
+      first === 0
+        ? `the ${rows.length} ${which} messages are`
+        : `messages ${first + 1} to ${first + rows.length} by arrival (${which} first) are`;
+    io.stderr.write(
+      `tmail: This server cannot sort, so ${span} sorted here by ${SORT_NAMES[options.sort.key]}.\n`,
+    );
+  }
   if (values.json) {
     json(io, {
       folder,

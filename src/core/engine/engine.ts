@@ -173,6 +173,11 @@ export class MailEngine {
     return this.store.getSnapshot();
   }
 
+  /** What the server offers after login (upper case); empty while offline. */
+  get capabilities(): ReadonlySet<string> {
+    return this.backend?.capabilities ?? new Set<string>();
+  }
+
   private emit(event: EngineEvent): void {
     this.store.apply(event);
   }
