@@ -1,7 +1,14 @@
 /**
  * A disposable mail stack on 127.0.0.1 for tests, benchmarks and the demo:
  * Dovecot (IMAP with STARTTLS, IMAPS, LMTP, SASL for Postfix) and Postfix
- * (submission with AUTH, delivering the test domain into Dovecot over LMTP).
+ * (submission with AUTH, delivering the test domain into Dovecot over LMTP);
+ * on request also Cyrus, Courier (in variants with fewer capabilities) and
+ * Exim delivering into those two (other-servers.ts).
+ *
+ * `info.ports.imap` and `info.ports.submission` point at one IMAP server and
+ * its gateway (Dovecot and Postfix unless `server` says otherwise):
+ * `stackOn(info, id)` gives the same stack pointed at another server, so that
+ * the helpers that take a MailStackInfo work on every server unchanged.
  *
  * Everything lives in one temp directory; ports are picked free so parallel
  * runs do not collide; a reaper process stops both servers if this process
@@ -13,6 +20,19 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  addCourierUser,
+  addCyrusUser,
+  COURIER_CAPABILITY,
+  courierMaildir,
+  ensureOtherServers,
+  startCourier,
+  startCyrus,
+  startExim,
+  type CourierServer,
+  type CyrusServer,
+  type EximServer,
+} from './other-servers.js';
 
 const run = promisify(execFile);
 
@@ -25,9 +45,59 @@ export interface MailUser {
   password: string;
 }
 
+/** The IMAP servers a stack can run: Dovecot always, the others on request. */
+export const SERVER_IDS = [
+  'dovecot',
+  'cyrus',
+  'courier',
+  'courier-no-uidplus',
+  'courier-no-idle',
+] as const;
+export type ServerId = (typeof SERVER_IDS)[number];
+
+/** One IMAP server of the stack and the SMTP gateway that delivers into it. */
+export interface ImapServerInfo {
+  id: ServerId;
+  kind: 'dovecot' | 'cyrus' | 'courier';
+  /** For test names, e.g. "Courier-IMAP 5.0 without UIDPLUS". */
+  label: string;
+  /** Plain IMAP (Dovecot also offers STARTTLS on it). */
+  imap: number;
+  /** Implicit TLS; 0 where the server has none (Cyrus, Courier). */
+  imaps: number;
+  /** Submission with AUTH: Postfix for Dovecot, Exim for Cyrus and Courier. */
+  submission: number;
+  /** SMTP over implicit TLS; 0 where the gateway has none (Exim offers STARTTLS). */
+  smtps: number;
+  /** Capabilities the server implements but this variant does not advertise. */
+  withheld: string[];
+}
+
+/** What each server variant is. */
+export const SERVER_VARIANTS: Record<
+  ServerId,
+  { kind: ImapServerInfo['kind']; label: string; withheld: string[] }
+> = {
+  dovecot: { kind: 'dovecot', label: 'Dovecot 2.3', withheld: [] },
+  cyrus: { kind: 'cyrus', label: 'Cyrus IMAP 3.6', withheld: [] },
+  courier: { kind: 'courier', label: 'Courier-IMAP 5.0', withheld: [] },
+  'courier-no-uidplus': {
+    kind: 'courier',
+    label: 'Courier-IMAP 5.0 without UIDPLUS or MOVE',
+    withheld: ['UIDPLUS'],
+  },
+  'courier-no-idle': {
+    kind: 'courier',
+    label: 'Courier-IMAP 5.0 without IDLE',
+    withheld: ['IDLE'],
+  },
+};
+
 export interface MailStackOptions {
   /** Users whose mail directories to prepare; alice and bob by default (passwords: passwordOf). */
   users?: MailUser[];
+  /** IMAP servers to start besides Dovecot (Exim comes with any of them). */
+  servers?: ServerId[];
   /** Keep the temp directory after stop (for debugging). */
   keep?: boolean;
   /**
@@ -50,6 +120,35 @@ export interface MailStackInfo {
   postfixConfigDir: string;
   /** Keep the temp directory after stop. */
   keep: boolean;
+  /** The IMAP server `ports.imap` points at. */
+  server: ServerId;
+  /** Every IMAP server this stack runs, Dovecot first. */
+  servers: ImapServerInfo[];
+  cyrus?: CyrusServer;
+  courier?: CourierServer;
+  exim?: EximServer;
+}
+
+/** The server of a stack with this id (throws when the stack does not run it). */
+export function serverInfo(info: MailStackInfo, id: ServerId = info.server): ImapServerInfo {
+  const server = info.servers.find((s) => s.id === id);
+  if (!server) throw new Error(`The test mail stack does not run ${id}.`);
+  return server;
+}
+
+/** The same stack with `ports` pointing at server `id` and its SMTP gateway. */
+export function stackOn(info: MailStackInfo, id: ServerId): MailStackInfo {
+  const server = serverInfo(info, id);
+  return {
+    ...info,
+    server: id,
+    ports: {
+      imap: server.imap,
+      imaps: server.imaps,
+      submission: server.submission,
+      smtps: server.smtps,
+    },
+  };
 }
 
 export interface MailStack extends MailStackInfo {
@@ -58,12 +157,15 @@ export interface MailStack extends MailStackInfo {
   startImap(): Promise<void>;
   stopSmtp(): Promise<void>;
   startSmtp(): Promise<void>;
-  /** The Maildir of a user (cur/new/tmp of INBOX; other folders are `.Name` below it). */
+  /** The Maildir of a user on Dovecot or Courier (cur/new/tmp of INBOX; other folders are `.Name` below it). */
   maildir(user: string): string;
   /** Runs doveadm against this stack's Dovecot. */
   doveadm(...args: string[]): Promise<string>;
   info(): MailStackInfo;
-  /** Names a new user; any name logs in with passwordOf(name), and mail for it is accepted at once. */
+  /**
+   * Makes a new user on this view's server (and, on Dovecot, on every Dovecot
+   * view): it logs in with passwordOf(name), and mail for it is accepted at once.
+   */
   addUser(name: string): Promise<MailUser & { email: string }>;
 }
 
@@ -391,6 +493,7 @@ function startReaper(pid: number, postfixDir: string, dir: string, keep: boolean
 while kill -0 ${pid} 2>/dev/null; do sleep 1; done
 [ -f "${dir}/.stopped" ] && exit 0
 [ -d "${dir}" ] || exit 0
+[ -f "${dir}/stop-others.sh" ] && sh "${dir}/stop-others.sh" >/dev/null 2>&1
 /usr/sbin/postfix -c "${postfixDir}" abort >/dev/null 2>&1
 master="$(cat "${dir}/dovecot/run/master.pid" 2>/dev/null)"
 if [ -n "$master" ]; then
@@ -454,7 +557,10 @@ export function attachMailStack(info: MailStackInfo): MailStack {
   return {
     ...info,
     info: () => info,
-    maildir: (user: string) => join(dir, 'mail', user, 'Maildir'),
+    maildir: (user: string) =>
+      serverInfo(info).kind === 'courier' && info.courier
+        ? courierMaildir(info.courier, user)
+        : join(dir, 'mail', user, 'Maildir'),
     doveadm: async (...args: string[]) =>
       (
         await run('/usr/bin/doveadm', ['-c', dovecotConfig, ...args], {
@@ -468,6 +574,9 @@ export function attachMailStack(info: MailStackInfo): MailStack {
     async addUser(name: string) {
       if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new Error(`Bad test user name: ${name}`);
       const user = { name, password: passwordOf(name), email: `${name}@${TEST_DOMAIN}` };
+      const kind = serverInfo(info).kind;
+      if (kind === 'cyrus') await addCyrusUser(info.cyrus!, name);
+      if (kind === 'courier') await addCourierUser(info.courier!, name);
       info.users[name] = user;
       return user;
     },
@@ -476,7 +585,8 @@ export function attachMailStack(info: MailStackInfo): MailStack {
       stopped = true;
       await run('sh', [
         '-c',
-        `/usr/sbin/postfix -c "${postfixConfigDir}" abort >/dev/null 2>&1 || true`,
+        `/usr/sbin/postfix -c "${postfixConfigDir}" abort >/dev/null 2>&1 || true; ` +
+          `[ -f "${dir}/stop-others.sh" ] && sh "${dir}/stop-others.sh" >/dev/null 2>&1 || true`,
       ]);
       await stopImap().catch(() => {});
       // Only now: a stop cut short (the test process killed mid-way) leaves the reaper to finish it.
@@ -486,9 +596,14 @@ export function attachMailStack(info: MailStackInfo): MailStack {
   };
 }
 
-/** Starts Dovecot and Postfix for the given users and waits until both answer. */
+/**
+ * Starts Dovecot and Postfix for the given users (and the other servers asked
+ * for) and waits until all answer.
+ */
 export async function startMailStack(options: MailStackOptions = {}): Promise<MailStack> {
   ensureMailPackages();
+  const others = (options.servers ?? []).filter((id) => id !== 'dovecot');
+  if (others.length > 0) ensureOtherServers();
   if (process.getuid?.() !== 0) {
     throw new Error(
       'The test mail servers need root (Postfix starts as root): run the tests as root or with sudo.',
@@ -571,12 +686,19 @@ export async function startMailStack(options: MailStackOptions = {}): Promise<Ma
     dovecotConfig,
     postfixConfigDir,
     keep,
+    server: 'dovecot',
+    servers: [{ id: 'dovecot', ...SERVER_VARIANTS.dovecot, ...ports }],
   };
   const stack = attachMailStack(info);
   startReaper(process.pid, postfixConfigDir, dir, keep);
   try {
-    await stack.startImap();
-    await stack.startSmtp();
+    await Promise.all([
+      (async () => {
+        await stack.startImap();
+        await stack.startSmtp();
+      })(),
+      startOtherServers(info, others),
+    ]);
   } catch (error) {
     await stack.stop().catch(() => {});
     throw new Error(
@@ -584,4 +706,58 @@ export async function startMailStack(options: MailStackOptions = {}): Promise<Ma
     );
   }
   return stack;
+}
+
+/** Starts Cyrus, the Courier variants and Exim as asked, and lists them in `info.servers`. */
+async function startOtherServers(info: MailStackInfo, ids: ServerId[]): Promise<void> {
+  if (ids.length === 0) return;
+  const { dir } = info;
+  const waitFor = (port: number) => waitForGreeting(port);
+  const couriers = ids.filter((id) => SERVER_VARIANTS[id].kind === 'courier');
+  const [cyrus, courier, eximPort] = await Promise.all([
+    ids.includes('cyrus') ? startCyrus(dir, await freePort(), waitFor) : undefined,
+    couriers.length > 0
+      ? startCourier(
+          dir,
+          await Promise.all(
+            couriers.map(async (id) => ({
+              id,
+              port: await freePort(),
+              capability: COURIER_CAPABILITY.split(' ')
+                .filter((c) => !SERVER_VARIANTS[id].withheld.includes(c))
+                .join(' '),
+            })),
+          ),
+          waitFor,
+        )
+      : undefined,
+    freePort(),
+  ]);
+  const exim = await startExim(
+    dir,
+    {
+      port: eximPort,
+      domain: TEST_DOMAIN,
+      refused: REFUSED_RECIPIENT,
+      certFile: info.certFile,
+      keyFile: join(dir, 'tls/key.pem'),
+      cyrusLmtp: cyrus?.lmtpSocket,
+      courierMailRoot: courier?.mailRoot,
+    },
+    waitFor,
+  );
+  info.cyrus = cyrus;
+  info.courier = courier;
+  info.exim = exim;
+  for (const id of ids) {
+    const imap = SERVER_VARIANTS[id].kind === 'cyrus' ? cyrus!.port : courier!.ports[id]!;
+    info.servers.push({
+      id,
+      ...SERVER_VARIANTS[id],
+      imap,
+      imaps: 0,
+      submission: exim.port,
+      smtps: 0,
+    });
+  }
 }

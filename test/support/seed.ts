@@ -11,8 +11,10 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ImapFlow } from 'imapflow';
 import type { MailStackInfo } from './mail-stack.js';
-import { TEST_DOMAIN } from './mail-stack.js';
+import { passwordOf, serverInfo, TEST_DOMAIN } from './mail-stack.js';
+import { courierMaildir } from './other-servers.js';
 
 const run = promisify(execFile);
 
@@ -151,7 +153,12 @@ export function generateMessage(
     const line = words.slice(i, i + 40).join(' ');
     paragraphs.push(line.charAt(0).toUpperCase() + line.slice(1) + '.');
   }
-  const plain = `Hello,\r\n\r\n${paragraphs.join('\r\n\r\n').replace(/(.{1,72})(\s|$)/g, '$1\r\n')}\r\nRegards,\r\n${fromName}\r\n`;
+  // Wrapping at a paragraph's CR left its LF bare; servers such as Cyrus refuse
+  // bare LFs, so every line ends in CRLF.
+  const plain = `Hello,\r\n\r\n${paragraphs
+    .join('\r\n\r\n')
+    .replace(/(.{1,72})(\s|$)/g, '$1\r\n')
+    .replace(/\r?\n/g, '\r\n')}\r\nRegards,\r\n${fromName}\r\n`;
 
   const kind = rand();
   // Some subjects carry non-ASCII words, sent as RFC 2047 encoded words.
@@ -237,6 +244,11 @@ const MAILDIR_FLAGS: Record<string, string> = {
 /**
  * Writes `count` messages straight into a user's Maildir folder and has Dovecot
  * index them. UIDs follow the file names' timestamps, so they follow the dates.
+ *
+ * On Courier the files go into the user's Maildir too (Courier numbers them in
+ * name order when the folder is next opened); Cyrus keeps its own store, so
+ * there the messages are appended over IMAP. `folder` is written with `/`
+ * between levels on every server.
  */
 export async function seedMaildir(
   stack: MailStackInfo,
@@ -245,13 +257,13 @@ export async function seedMaildir(
   options: Partial<GenerateOptions> & { folder?: string; onProgress?: (done: number) => void } = {},
 ): Promise<SeedMessage[] | undefined> {
   const folder = options.folder ?? 'INBOX';
-  const base = join(
-    stack.dir,
-    'mail',
-    user,
-    'Maildir',
-    folder === 'INBOX' ? '' : `.${folder.replace(/\//g, '.')}`,
-  );
+  const kind = serverInfo(stack).kind;
+  if (kind === 'cyrus') return seedCyrus(stack, user, count, folder, options);
+  const home =
+    kind === 'courier'
+      ? courierMaildir(stack.courier!, user)
+      : join(stack.dir, 'mail', user, 'Maildir');
+  const base = join(home, folder === 'INBOX' ? '' : `.${folder.replace(/\//g, '.')}`);
   for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(base, sub), { recursive: true });
   const to = options.to ?? `${user}@${TEST_DOMAIN}`;
   const keep = count <= 5000;
@@ -269,6 +281,12 @@ export async function seedMaildir(
     if (keep) kept.push(message);
     if (options.onProgress && i % 5000 === 4999) options.onProgress(i + 1);
   }
+  if (kind === 'courier') {
+    const owner = `${stack.courier!.uid}:${stack.courier!.gid}`;
+    await run('chown', ['-R', owner, home]);
+    if (folder !== 'INBOX') writeFileSync(join(base, 'maildirfolder'), '');
+    return keep ? kept : undefined;
+  }
   await run('chown', ['-R', 'mail:mail', join(stack.dir, 'mail', user)]);
   const doveadm = ['/usr/bin/doveadm', '-c', stack.dovecotConfig];
   await run(doveadm[0]!, [...doveadm.slice(1), 'force-resync', '-u', user, folder]);
@@ -276,6 +294,41 @@ export async function seedMaildir(
     maxBuffer: 64 * 1024 * 1024,
   });
   return keep ? kept : undefined;
+}
+
+/** Cyrus keeps no Maildir: the generated messages go in over IMAP, oldest first. */
+async function seedCyrus(
+  stack: MailStackInfo,
+  user: string,
+  count: number,
+  folder: string,
+  options: Partial<GenerateOptions> & { onProgress?: (done: number) => void },
+): Promise<SeedMessage[] | undefined> {
+  const client = new ImapFlow({
+    host: stack.host,
+    port: stack.ports.imap,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass: passwordOf(user) },
+    logger: false,
+  });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    if (folder !== 'INBOX') await client.mailboxCreate(folder).catch(() => {});
+    const to = options.to ?? `${user}@${TEST_DOMAIN}`;
+    const keep = count <= 5000;
+    const kept: SeedMessage[] = [];
+    for (let i = 0; i < count; i++) {
+      const message = generateMessage(i, count, { ...options, to });
+      await client.append(folder, message.raw, message.flags, new Date(message.date));
+      if (keep) kept.push(message);
+      if (options.onProgress && i % 5000 === 4999) options.onProgress(i + 1);
+    }
+    return keep ? kept : undefined;
+  } finally {
+    await client.logout().catch(() => {});
+  }
 }
 
 /** Something that can append, such as an imapflow client. */
