@@ -40,6 +40,7 @@ function messageJson(view: MessageView): Record<string, unknown> {
       filename: a.filename,
       contentType: a.contentType,
       size: a.size,
+      sizeExact: a.sizeExact === true,
       inline: a.inline,
     })),
     notes: view.notes,

@@ -126,8 +126,14 @@ export interface Attachment {
   /** Decoded file name, not sanitised (use `safeFileName` before touching the disk). */
   filename: string;
   contentType: string;
-  /** Decoded size in bytes when known, else the encoded size. */
+  /** Decoded size in bytes when known (`sizeExact`), else estimated from the encoded size. */
   size: number;
+  /**
+   * True when `size` is the decoded size counted from the bytes (the whole
+   * message was at hand); false or absent when it is estimated from the
+   * server's encoded size.
+   */
+  sizeExact?: boolean;
   inline: boolean;
   contentId: string | null;
 }

@@ -10,13 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailEngine } from '../../src/core/engine/engine.js';
-import { PNG_BYTES } from '../fixtures/eml/payloads.js';
+import { PNG_BYTES, TABLE_BYTES } from '../fixtures/eml/payloads.js';
+import { testConfigEnv } from '../support/accounts.js';
+import { runTmail } from '../support/cli.js';
 import { checker, testEngine } from '../support/engine.js';
 import { newTestUser, sharedMailStack } from '../support/stack.js';
 
 const stack = sharedMailStack();
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/eml/${name}`, import.meta.url));
 let engine: MailEngine;
+let env: Record<string, string>;
 const savedMailcaps = process.env.MAILCAPS;
 
 beforeAll(async () => {
@@ -25,7 +28,9 @@ beforeAll(async () => {
   await client.append('INBOX', fixture('x-uuencode-image.eml'));
   await client.append('INBOX', fixture('filename-raw-latin1.eml'));
   await client.logout();
-  ({ engine } = testEngine(stack.info(), user));
+  let account;
+  ({ engine, account } = testEngine(stack.info(), user));
+  env = testConfigEnv([account]);
   await engine.start({ retry: false });
   await engine.request({ type: 'open-folder', path: 'INBOX' });
 });
@@ -69,5 +74,24 @@ describe('file names with raw Latin-1 bytes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tmail-names-'));
     await engine.request({ type: 'save-attachments', uid: 2, dir });
     expect(readdirSync(dir).sort()).toEqual(['Frösche und Hasen.bin', 'HasenundFrösche.txt']);
+  });
+});
+
+describe('attachment sizes', () => {
+  it('are the decoded sizes, said to be exact, when the whole message was read', async () => {
+    const view = await engine.request({ type: 'read', uid: 1, peek: true });
+    expect(view.attachments.map((a) => [a.filename, a.size, a.sizeExact])).toEqual([
+      ['frog.png', PNG_BYTES.length, true],
+      ['table.csv', TABLE_BYTES.length, true],
+    ]);
+    const result = await runTmail(['read', '1', '--peek', '--json'], env);
+    expect(result.stderr).toBe('');
+    const json = JSON.parse(result.stdout) as {
+      attachments: Array<{ filename: string; size: number; sizeExact: boolean }>;
+    };
+    expect(json.attachments.map((a) => [a.filename, a.size, a.sizeExact])).toEqual([
+      ['frog.png', PNG_BYTES.length, true],
+      ['table.csv', TABLE_BYTES.length, true],
+    ]);
   });
 });

@@ -2,6 +2,7 @@
  * The decoding pieces one by one: encoded words, parameters, charsets, transfer
  * encodings, uuencode, dates, calendar summaries, HTML conversion and blocks.
  */
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { classifyBlocks, quoteDepth } from '../../src/core/mime/blocks.js';
@@ -243,6 +244,11 @@ describe('transfer encodings', () => {
     expect(base64DecodedSize(raw)).toBe(1000);
     expect(Math.abs(estimateDecodedSize(raw.length, 'base64') - 1000)).toBeLessThan(20);
     expect(estimateDecodedSize(500, '7bit')).toBe(500);
+    // x-uuencode: 45 bytes per 63-byte line, not the encoded size (+43 %).
+    const uu = readFileSync(new URL('../fixtures/eml/x-uuencode-image.eml', import.meta.url));
+    const start = uu.indexOf('begin 644 frog.png');
+    const encoded = uu.subarray(start, uu.indexOf('end', start) + 3).length;
+    expect(Math.abs(estimateDecodedSize(encoded, 'x-uuencode') / 1308 - 1)).toBeLessThan(0.03);
   });
 });
 

@@ -65,6 +65,7 @@ Content-Transfer-Encoding: base64
         filename: 'disk.img',
         contentType: 'application/octet-stream',
         size: payload.length,
+        sizeExact: true,
         inline: false,
         contentId: null,
       },

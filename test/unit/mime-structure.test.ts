@@ -283,6 +283,7 @@ describe('messageFromParts', () => {
         filename: 'x.zip',
         contentType: 'application/zip',
         size: 5700,
+        sizeExact: false,
         inline: false,
         contentId: null,
       },

@@ -1187,8 +1187,13 @@ export class MailEngine {
 
   private async read(uid: number, peek: boolean, signal?: AbortSignal): Promise<MessageView> {
     this.currentView();
-    const { attachmentsFromStructure, chooseTextParts, messageFromParts, parseMessage } =
-      await loadMime();
+    const {
+      attachmentsFromStructure,
+      chooseTextParts,
+      mergeAttachmentSizes,
+      messageFromParts,
+      parseMessage,
+    } = await loadMime();
     const view = await this.task(async (b) => {
       const skeleton = await b.fetchSkeleton(uid);
       if (skeleton.size <= WHOLE_MESSAGE_LIMIT) {
@@ -1208,9 +1213,10 @@ export class MailEngine {
     }, signal);
     const message: MessageView = { ...view.message, uid };
     // Attachment ids are IMAP part numbers, so that saving can fetch exactly one part.
-    const fromStructure = attachmentsFromStructure(view.skeleton.structure);
-    const extra = message.attachments.filter((a) => !/^\d+(\.\d+)*$/.test(a.id));
-    message.attachments = [...fromStructure, ...extra];
+    message.attachments = mergeAttachmentSizes(
+      attachmentsFromStructure(view.skeleton.structure),
+      message.attachments,
+    );
     if (!peek && !view.skeleton.flags.includes(SEEN)) {
       await this.setFlags([uid], [SEEN], [], false, signal).catch(() => {});
     }

@@ -20,6 +20,7 @@ export {
 export {
   attachmentsFromStructure,
   chooseTextParts,
+  mergeAttachmentSizes,
   planParts,
   typeFromFileName,
   type PartPlan,

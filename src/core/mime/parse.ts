@@ -325,6 +325,7 @@ function textBlocks(text: string, part: BodyPart, extra: Attachment[]): BodyBloc
       filename: file.filename,
       contentType: typeFromFileName(file.filename) ?? 'application/octet-stream',
       size: file.content.length,
+      sizeExact: true,
       inline: false,
       contentId: null,
     };

@@ -280,7 +280,26 @@ export function toAttachment(part: BodyPart, inline: boolean, size?: number): At
     filename,
     contentType,
     size: size ?? estimateDecodedSize(part.size, part.encoding),
+    sizeExact: size !== undefined,
     inline,
     contentId: part.contentId,
   };
+}
+
+/**
+ * The attachments to list for a message the engine read: those of the
+ * server's body structure (`listed`, whose ids are the server's part
+ * numbers, so saving fetches exactly that part), with the exact sizes the
+ * decoder counted where it read the same part (`decoded`, from a whole
+ * message), and the files the decoder found uuencoded inside text parts.
+ */
+export function mergeAttachmentSizes(listed: Attachment[], decoded: Attachment[]): Attachment[] {
+  const byId = new Map(decoded.map((a) => [a.id, a]));
+  const merged = listed.map((attachment) => {
+    const exact = byId.get(attachment.id);
+    return exact?.sizeExact && exact.contentType === attachment.contentType
+      ? { ...attachment, size: exact.size, sizeExact: true }
+      : attachment;
+  });
+  return [...merged, ...decoded.filter((a) => !/^\d+(\.\d+)*$/.test(a.id))];
 }

@@ -202,10 +202,13 @@ export function createTransferDecoder(encoding: string | undefined | null): Tran
 /**
  * Decoded size of a part whose encoded size is `size`, as far as it can be
  * known without the bytes: base64 is estimated from 76-character lines,
- * everything else is taken as it is.
+ * x-uuencode from 60-character lines, everything else is taken as it is.
  */
 export function estimateDecodedSize(size: number, encoding: string | undefined | null): number {
-  if (transferEncodingOf(encoding) === 'base64') return Math.floor((size * 57) / 78);
+  const kind = transferEncodingOf(encoding);
+  if (kind === 'base64') return Math.floor((size * 57) / 78);
+  // 45 bytes per line of a length character, 60 characters and CRLF.
+  if (kind === 'x-uuencode') return Math.floor((size * 45) / 63);
   return size;
 }
 
