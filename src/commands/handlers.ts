@@ -57,15 +57,18 @@ export async function openFolder(
 
 /** Asks before quitting when something would otherwise wait for the next run. */
 export async function quitAsking(ctx: CommandContext): Promise<void> {
-  const queued = ctx.engine.state.queuedChanges;
+  const unsaved = ctx.engine.state.unsavedChanges ?? 0;
+  const queued = ctx.engine.state.queuedChanges - unsaved;
   const sends = ctx.pendingSends?.() ?? 0;
   const waiting: string[] = [];
-  if (queued) waiting.push(`${plural(queued, 'change')} waiting for the connection`);
+  if (queued > 0) waiting.push(`${plural(queued, 'change')} waiting for the connection`);
   if (sends) waiting.push(`${plural(sends, 'message')} in the outbox`);
-  if (waiting.length) {
-    const ok = await ctx.ui.confirm(
-      `${waiting.join(' and ')} (kept for the next run). Quit? (y/n)`,
-    );
+  let question = waiting.length ? `${waiting.join(' and ')} (kept for the next run). ` : '';
+  // Changes the disk refused live only in this process: say plainly that quitting loses them.
+  if (unsaved)
+    question += `${plural(unsaved, 'offline change')} could not be saved to disk and will be lost. `;
+  if (question) {
+    const ok = await ctx.ui.confirm(`${question}Quit? (y/n)`);
     if (!ok) return;
   }
   ctx.ui.quit();

@@ -32,12 +32,18 @@ export type EngineEvent =
   | { type: 'envelopes'; path: string; envelopes: Envelope[] }
   | { type: 'previews'; path: string; previews: Map<number, string> }
   /** Absolute flags of messages, from the server or an optimistic local change. */
-  | { type: 'flags'; path: string; changes: Array<{ uid: number; flags: Flag[] }> }
+  | {
+      type: 'flags';
+      path: string;
+      /** `modseq` when the server said (CONDSTORE); a change without one forgets the old MODSEQ. */
+      changes: Array<{ uid: number; flags: Flag[]; modseq?: string }>;
+    }
   /** New messages at these display positions (already ordered by the engine). */
   | { type: 'messages-added'; path: string; uids: number[]; position: 'top' | 'bottom' }
   | { type: 'messages-removed'; path: string; uids: number[] }
   | { type: 'view-closed' }
   | { type: 'notice'; notice: Notice | null }
   | { type: 'progress'; progress: Progress | null }
-  | { type: 'queued-changes'; count: number }
+  /** Offline changes waiting; `unsaved` of them are only in memory (the disk refused them). */
+  | { type: 'queued-changes'; count: number; unsaved?: number }
   | { type: 'undo-label'; label: string | null };

@@ -6,7 +6,7 @@
  * the new one, never half of either.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -65,14 +65,23 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'w', mode);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'w', mode);
+    try {
+      // A write can be short (a disk filling up): write the rest until it errors.
+      for (let offset = 0; offset < bytes.length;)
+        offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    // Never leave a half-written temp file behind (one per failed attempt on a full disk).
+    rmSync(temp, { force: true });
+    throw error;
   }
-  renameSync(temp, path);
   try {
     const dirFd = openSync(dir, 'r');
     try {

@@ -69,6 +69,11 @@ export interface Envelope {
   hasAttachments: boolean;
   /** First words of the text, when fetched. */
   preview?: string;
+  /**
+   * MODSEQ (CONDSTORE) of the state shown, as a decimal string; absent when the
+   * server has no CONDSTORE or the flags were changed here since they were read.
+   */
+  modseq?: string;
 }
 
 /** Sort keys for a message list. */

@@ -1,5 +1,8 @@
 /** Engines and independent checking connections for tests against the real Dovecot. */
 import { ImapFlow } from 'imapflow';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,13 +27,14 @@ export function testEngine(
   user: TestUser,
   overrides: Partial<AccountConfig> = {},
   pendingFile = join(mkdtempSync(join(tmpdir(), 'tmail-pending-')), 'pending.json'),
+  options: { reconnectDelaysMs?: number[] } = {},
 ): EngineHarness {
   const account = testAccount(stack, user, overrides);
   const backends: ImapBackend[] = [];
   const engine = new MailEngine({
     account,
     pendingFile,
-    reconnectDelaysMs: [200, 400, 800],
+    reconnectDelaysMs: options.reconnectDelaysMs ?? [200, 400, 800],
     backendFactory: async () => {
       const backend = new ImapBackend({
         account,
@@ -90,4 +94,47 @@ export async function serverSubjects(client: ImapFlow, path: string): Promise<Ma
   } finally {
     lock.release();
   }
+}
+
+/** A tmail engine in a process of its own (test/support/engine-child.ts), driven by commands. */
+export interface EngineProcess {
+  pid: number;
+  /** Sends one command and resolves with its answer; rejects with the child's error. */
+  send<T = unknown>(command: Record<string, unknown>): Promise<T>;
+  /** Ends the process if it still runs. */
+  kill(): void;
+}
+
+/**
+ * Starts a second tmail process (an engine on `user`, sharing `pendingFile`), as
+ * a second reader or a script would run beside the first.
+ */
+export function spawnEngine(
+  stack: MailStackInfo,
+  user: TestUser,
+  pendingFile: string,
+): EngineProcess {
+  const script = fileURLToPath(new URL('./engine-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, TMAIL_TEST_CHILD: JSON.stringify({ stack, user, pendingFile }) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const waiting: Array<(answer: { ok: boolean; value?: unknown; error?: string }) => void> = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.startsWith('{')) return;
+    waiting.shift()?.(JSON.parse(line) as { ok: boolean; value?: unknown; error?: string });
+  });
+  return {
+    pid: child.pid!,
+    send: <T>(command: Record<string, unknown>) =>
+      new Promise<T>((resolve, reject) => {
+        waiting.push((answer) =>
+          answer.ok ? resolve(answer.value as T) : reject(new Error(answer.error)),
+        );
+        child.stdin!.write(`${JSON.stringify(command)}\n`);
+      }),
+    kill: () => {
+      if (child.exitCode === null) child.kill();
+    },
+  };
 }

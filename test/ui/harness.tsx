@@ -108,6 +108,8 @@ export interface HarnessOptions {
   /** Do not open a folder (tests of what shows before one is open). */
   noOpen?: boolean;
   options?: Partial<StartAppOptions>;
+  /** The offline queue's file (default: a fresh temp dir). */
+  pendingFile?: string;
 }
 
 export async function renderTui(options: HarnessOptions = {}): Promise<TuiHarness> {
@@ -117,7 +119,7 @@ export async function renderTui(options: HarnessOptions = {}): Promise<TuiHarnes
   const engine = new MailEngine({
     account: fakeAccount(options.account),
     backendFactory: async () => new FakeBackend(server),
-    pendingFile: join(dir, 'pending.json'),
+    pendingFile: options.pendingFile ?? join(dir, 'pending.json'),
     reconnectDelaysMs: [20, 40],
   });
   let columns = options.columns ?? 100;

@@ -3,6 +3,9 @@
  * rows, flags, delete and undo, expunge, moves with completion, folders,
  * search, live updates from the server, and the sanitizer.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeMailServer } from '../../src/core/engine/fake-backend.js';
 import { cellWidth } from '../../src/core/text/index.js';
@@ -462,6 +465,25 @@ describe('the message list', () => {
     expect(tui.exited()).toBe(false);
     tui.press('q');
     await tui.see('Quit? (y/n)');
+    tui.press('y');
+    await tui.waitFor(() => tui!.exited());
+  });
+
+  it('warns before quitting that an offline change the disk refused will be lost', async () => {
+    // A file where the queue's folder should be: every write fails, as on a full disk.
+    const blocker = join(mkdtempSync(join(tmpdir(), 'tmail-blocked-')), 'state');
+    writeFileSync(blocker, '');
+    tui = await renderTui({ inbox: numbered(3), pendingFile: join(blocker, 'pending.json') });
+    await tui.see('Message number 3');
+    tui.server.refuseConnections = new (await import('../../src/core/errors.js')).TmailError(
+      'CONNECTION_REFUSED',
+    );
+    tui.server.dropConnections();
+    await tui.see('offline');
+    tui.press('F');
+    await tui.see('could not be saved for later');
+    tui.press('q');
+    await tui.see('1 offline change could not be saved to disk and will be lost. Quit? (y/n)');
     tui.press('y');
     await tui.waitFor(() => tui!.exited());
   });

@@ -35,7 +35,7 @@ export type BackendEvent =
   | { type: 'exists'; path: string; count: number; prevCount: number }
   /** EXPUNGE carries a sequence number; VANISHED (QRESYNC) a UID. */
   | { type: 'expunge'; path: string; seq?: number; uid?: number }
-  | { type: 'flags'; path: string; seq: number; uid?: number; flags: Flag[] }
+  | { type: 'flags'; path: string; seq: number; uid?: number; flags: Flag[]; modseq?: string }
   /** The connection ended; `reason` is one sentence when it was not asked for. */
   | { type: 'closed'; reason?: string };
 
@@ -95,8 +95,23 @@ export interface MailBackend {
   /** Current flags of the UIDs (for resynchronising after a reconnect). */
   fetchFlags(uids: number[]): Promise<Map<number, Flag[]>>;
 
-  /** Adds and removes flags on many messages with as few UID STORE commands as possible. */
-  storeFlags(uids: number[], add: Flag[], remove: Flag[]): Promise<void>;
+  /**
+   * Current flags and MODSEQ (CONDSTORE) of the UIDs that still exist; a UID
+   * missing from the map is gone. Optional: without it, `fetchFlags` is used.
+   */
+  fetchFlagState?(uids: number[]): Promise<Map<number, { flags: Flag[]; modseq?: string }>>;
+
+  /**
+   * Adds and removes flags on many messages with as few UID STORE commands as
+   * possible. With `unchangedSince` (CONDSTORE), messages whose MODSEQ is higher
+   * are left alone (UNCHANGEDSINCE).
+   */
+  storeFlags(
+    uids: number[],
+    add: Flag[],
+    remove: Flag[],
+    options?: { unchangedSince?: string },
+  ): Promise<void>;
   /** Copies to another folder. */
   copy(uids: number[], destination: string): Promise<UidMap>;
   /**

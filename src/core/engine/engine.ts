@@ -54,7 +54,8 @@ import {
   type ChangeOutcome,
   type MoveOutcome,
 } from './outcome.js';
-import { netFlagChanges, PendingFlagQueue } from './pending-flags.js';
+import { PendingFlagQueue } from './pending-flags.js';
+import { describeRefusals, replayFolder, type Refusal } from './replay-flags.js';
 import { SerialQueue } from './queue.js';
 import { expungeExactly, moveExactly } from './removal.js';
 import { flattenThreads, sortKnownEnvelopes, threadEnvelopes } from './threads.js';
@@ -82,6 +83,8 @@ function loadSave() {
   return import('../mime/save.js');
 }
 const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
+/** How often offline changes the disk refused are written again. */
+const UNSAVED_RETRY_MS = 30_000;
 
 export interface EngineOptions {
   account: AccountConfig;
@@ -134,6 +137,7 @@ export class MailEngine {
   private readonly log;
   private readonly queue = new SerialQueue();
   private readonly pending: PendingFlagQueue;
+  private unsavedTimer: NodeJS.Timeout | null = null;
   private readonly backendFactory: BackendFactory;
   private readonly reconnectDelays: number[];
   private backend: MailBackend | null = null;
@@ -166,7 +170,7 @@ export class MailEngine {
         statePath('pending', `${encodeURIComponent(options.account.name)}.json`),
     );
     this.log = createLogger(`engine:${options.account.name}`);
-    this.emit({ type: 'queued-changes', count: this.pending.size });
+    this.emitQueued();
   }
 
   get state(): MailState {
@@ -312,7 +316,11 @@ export class MailEngine {
         if (!this.selected || event.path !== this.selected.path) return;
         const uid = event.uid ?? this.folderUids?.[event.seq - 1];
         if (uid !== undefined)
-          this.emit({ type: 'flags', path: event.path, changes: [{ uid, flags: event.flags }] });
+          this.emit({
+            type: 'flags',
+            path: event.path,
+            changes: [{ uid, flags: event.flags, modseq: event.modseq }],
+          });
         return;
       }
     }
@@ -379,6 +387,8 @@ export class MailEngine {
   async close(): Promise<void> {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.unsavedTimer) clearInterval(this.unsavedTimer);
+    this.pending.flush();
     await this.queue.idle().catch(() => {});
     const backend = this.backend;
     this.backend = null;
@@ -845,6 +855,8 @@ export class MailEngine {
     const { path, uidValidity } = this.currentView();
     if (!uids.length || (!add.length && !remove.length))
       return { queued: false, done: [], notFound: [] };
+    // Before the optimistic change forgets them: what the server's state was when the user decided.
+    const modseqs = this.knownModseqs(uids);
     const before = this.applyFlagChange(path, uids, add, remove);
     const record = (changed: number[]) => {
       if (!undoable || !changed.length) return;
@@ -857,7 +869,7 @@ export class MailEngine {
       });
     };
     if (!this.backend) {
-      this.queueFlagChange(path, uidValidity, uids, add, remove);
+      this.queueFlagChange(path, uidValidity, uids, add, remove, modseqs);
       record(uids);
       return { queued: true, done: uids, notFound: [] };
     }
@@ -878,7 +890,7 @@ export class MailEngine {
     } catch (error) {
       const e = toTmailError(error);
       if (e.code === 'OFFLINE' || e.code === 'CONNECTION_LOST') {
-        this.queueFlagChange(path, uidValidity, uids, add, remove);
+        this.queueFlagChange(path, uidValidity, uids, add, remove, modseqs);
         record(uids);
         return { queued: true, done: uids, notFound: [] };
       }
@@ -899,54 +911,128 @@ export class MailEngine {
     return { queued: false, done: found, notFound };
   }
 
+  /** MODSEQ of the shown messages among `uids`, where the server gave one (CONDSTORE). */
+  private knownModseqs(uids: number[]): Record<string, string> | undefined {
+    const envelopes = this.state.view?.envelopes;
+    const out: Record<string, string> = {};
+    let any = false;
+    for (const uid of uids) {
+      const modseq = envelopes?.get(uid)?.modseq;
+      if (modseq === undefined) continue;
+      out[uid] = modseq;
+      any = true;
+    }
+    return any ? out : undefined;
+  }
+
+  private emitQueued(): void {
+    this.emit({
+      type: 'queued-changes',
+      count: this.pending.size,
+      unsaved: this.pending.unsavedCount,
+    });
+  }
+
   private queueFlagChange(
     folder: string,
     uidValidity: string,
     uids: number[],
     add: Flag[],
     remove: Flag[],
+    modseqs?: Record<string, string>,
   ): void {
-    this.pending.add({ folder, uidValidity, uids, add, remove });
-    this.emit({ type: 'queued-changes', count: this.pending.size });
+    const { error } = this.pending.add({
+      folder,
+      uidValidity,
+      uids,
+      add,
+      remove,
+      ...(modseqs ? { modseqs } : {}),
+    });
+    this.emitQueued();
+    if (error) {
+      this.notice(
+        'error',
+        `${error.userMessage.replace(/\.$/, '')}; tmail keeps it in memory, tries to save it again, and sends it when the connection is back.`,
+      );
+      this.retryUnsavedLater();
+      return;
+    }
     this.notice(
       'info',
       'Offline: the change is saved and will reach the server when the connection is back.',
     );
   }
 
-  /** Sends flag changes saved while offline, folder by folder. */
+  /** Writes changes the disk refused again, every so often, until it takes them. */
+  private retryUnsavedLater(): void {
+    if (this.unsavedTimer) return;
+    this.unsavedTimer = setInterval(() => {
+      const error = this.pending.flush();
+      if (!error) {
+        if (this.unsavedTimer) clearInterval(this.unsavedTimer);
+        this.unsavedTimer = null;
+        this.notice('info', 'The offline changes are now saved on disk.');
+      }
+      this.emitQueued();
+    }, UNSAVED_RETRY_MS);
+    this.unsavedTimer.unref?.();
+  }
+
+  /**
+   * Sends flag changes saved while offline, folder by folder. Changes are
+   * claimed in the shared queue file first, so that another tmail process on
+   * this account does not send them too; a lost connection keeps them for the
+   * next one, and refusals are told with their reasons.
+   */
   private async replayPending(b: MailBackend): Promise<void> {
-    const changes = this.pending.list();
-    if (!changes.length) return;
-    const byFolder = new Map<string, typeof changes>();
-    for (const change of changes)
-      byFolder.set(change.folder, [...(byFolder.get(change.folder) ?? []), change]);
-    let dropped = 0;
-    for (const [folder, list] of byFolder) {
-      let status: FolderStatus;
-      try {
-        status = await b.select(folder);
-      } catch {
-        dropped += list.length;
-        this.pending.remove(list.map((c) => c.id));
-        continue;
-      }
-      const valid = list.filter((c) => c.uidValidity === status.uidValidity);
-      dropped += list.length - valid.length;
-      for (const net of netFlagChanges(valid)) {
-        await b.storeFlags(net.uids, net.add ? [net.flag] : [], net.add ? [] : [net.flag]);
-        this.stats.storeCommands += 1;
-      }
-      this.pending.remove(list.map((c) => c.id));
+    const claimed = this.pending.claim();
+    if (!claimed.length) {
+      this.emitQueued();
+      return;
     }
-    this.selected = null;
-    this.emit({ type: 'queued-changes', count: this.pending.size });
-    if (dropped)
-      this.notice(
-        'error',
-        `${plural(dropped, 'offline change')} could not be applied: the folder changed on the server.`,
-      );
-    else this.notice('info', 'Changes made while offline were sent to the server.');
+    const byFolder = new Map<string, typeof claimed>();
+    for (const change of claimed)
+      byFolder.set(change.folder, [...(byFolder.get(change.folder) ?? []), change]);
+    const done: string[] = [];
+    const kept: string[] = [];
+    const refused: Refusal[] = [];
+    let applied = 0;
+    let lost = false;
+    try {
+      for (const [folder, list] of byFolder) {
+        if (lost) {
+          kept.push(...list.map((c) => c.id));
+          continue;
+        }
+        const result = await replayFolder(b, folder, list);
+        this.stats.storeCommands += result.stores;
+        done.push(...result.done);
+        kept.push(...result.kept);
+        refused.push(...result.refused);
+        applied += result.applied;
+        if (result.lost) {
+          lost = true;
+          this.log.warn('offline changes kept: connection lost during replay', {
+            code: result.lost.code,
+          });
+        }
+      }
+    } finally {
+      this.pending.settle(done, kept);
+      this.selected = null;
+      this.emitQueued();
+    }
+    for (const r of refused)
+      this.log.warn('offline change refused', {
+        folder: r.folder,
+        reason: r.reason,
+        count: r.uids.length,
+      });
+    const refusedText = describeRefusals(refused);
+    if (refusedText) this.notice('error', refusedText);
+    else if (!lost && applied)
+      this.notice('info', 'Changes made while offline were sent to the server.');
   }
 
   private pushUndo(entry: UndoEntry): void {

@@ -191,8 +191,17 @@ export class ImapBackend implements MailBackend {
     client.on('expunge', (e: { path: string; seq?: number; uid?: number }) =>
       this.emit({ type: 'expunge', path: e.path, seq: e.seq, uid: e.uid }),
     );
-    client.on('flags', (e: { path: string; seq: number; uid?: number; flags: Set<string> }) =>
-      this.emit({ type: 'flags', path: e.path, seq: e.seq, uid: e.uid, flags: toFlags(e.flags) }),
+    client.on(
+      'flags',
+      (e: { path: string; seq: number; uid?: number; flags: Set<string>; modseq?: bigint }) =>
+        this.emit({
+          type: 'flags',
+          path: e.path,
+          seq: e.seq,
+          uid: e.uid,
+          flags: toFlags(e.flags),
+          modseq: e.modseq === undefined ? undefined : String(e.modseq),
+        }),
     );
     client.on('close', () => {
       if (this.closedByUs) this.emit({ type: 'closed' });
@@ -476,16 +485,45 @@ export class ImapBackend implements MailBackend {
     return flags;
   }
 
-  async storeFlags(uids: number[], add: Flag[], remove: Flag[]): Promise<void> {
+  async fetchFlagState(uids: number[]): Promise<Map<number, { flags: Flag[]; modseq?: string }>> {
+    const state = new Map<number, { flags: Flag[]; modseq?: string }>();
+    for (const set of compressUids(uids)) {
+      // imapflow adds MODSEQ to every FETCH once CONDSTORE is enabled.
+      const messages = await this.call('fetch flags', (c) =>
+        c.fetchAll(set, { uid: true, flags: true }, { uid: true }),
+      );
+      for (const message of messages) {
+        state.set(message.uid, {
+          flags: toFlags(message.flags),
+          modseq: message.modseq === undefined ? undefined : String(message.modseq),
+        });
+      }
+    }
+    return state;
+  }
+
+  async storeFlags(
+    uids: number[],
+    add: Flag[],
+    remove: Flag[],
+    options: { unchangedSince?: string } = {},
+  ): Promise<void> {
+    const unchangedSince =
+      options.unchangedSince === undefined ? undefined : BigInt(options.unchangedSince);
     for (const set of compressUids(uids)) {
       // .SILENT: the server need not echo 10,000 FETCH responses we already know the content of.
       if (add.length)
         await this.call('change flags', (c) =>
-          c.messageFlagsAdd(set, add, { uid: true, silent: true }),
+          c.messageFlagsAdd(set, add, { uid: true, silent: true, unchangedSince }),
         );
+      // The add just raised these messages' MODSEQ: guarding the removal too would refuse it.
       if (remove.length)
         await this.call('change flags', (c) =>
-          c.messageFlagsRemove(set, remove, { uid: true, silent: true }),
+          c.messageFlagsRemove(set, remove, {
+            uid: true,
+            silent: true,
+            unchangedSince: add.length ? undefined : unchangedSince,
+          }),
         );
     }
   }

@@ -144,6 +144,7 @@ export function toEnvelope(message: FetchMessageObject): Envelope {
     flags: toFlags(message.flags),
     size: message.size ?? 0,
     hasAttachments: hasAttachment(message.bodyStructure),
+    ...(message.modseq === undefined ? {} : { modseq: String(message.modseq) }),
   };
 }
 

@@ -115,12 +115,20 @@ export function reduce(state: MailState, event: EngineEvent): MailState {
       let unread = 0;
       const next = withView(state, event.path, (view) => {
         let envelopes: Map<number, Envelope> | null = null;
-        for (const { uid, flags } of event.changes) {
+        for (const { uid, flags, modseq } of event.changes) {
           const current = view.envelopes.get(uid);
-          if (!current || sameFlags(current.flags, flags)) continue;
+          if (!current) continue;
+          const same = sameFlags(current.flags, flags);
+          if (same && (modseq === undefined || modseq === current.modseq)) continue;
           unread += unreadDelta(current.flags, flags);
           envelopes ??= new Map(view.envelopes);
-          envelopes.set(uid, { ...current, flags });
+          // Flags changed without a MODSEQ (a local change, a server without CONDSTORE):
+          // the old MODSEQ no longer describes what is shown, so it goes.
+          const { modseq: _old, ...rest } = current;
+          envelopes.set(
+            uid,
+            modseq === undefined ? { ...rest, flags } : { ...rest, flags, modseq },
+          );
         }
         return envelopes ? { ...view, envelopes } : view;
       });
@@ -180,7 +188,9 @@ export function reduce(state: MailState, event: EngineEvent): MailState {
       return { ...state, progress: event.progress };
 
     case 'queued-changes':
-      return state.queuedChanges === event.count ? state : { ...state, queuedChanges: event.count };
+      return state.queuedChanges === event.count && state.unsavedChanges === (event.unsaved ?? 0)
+        ? state
+        : { ...state, queuedChanges: event.count, unsavedChanges: event.unsaved ?? 0 };
 
     case 'undo-label':
       return { ...state, undoLabel: event.label };

@@ -55,6 +55,8 @@ export interface MailState {
   progress: Progress | null;
   /** Flag changes waiting on disk for the connection to come back. */
   queuedChanges: number;
+  /** Of those, changes the disk refused (full, read-only): only in memory, lost on quit. */
+  unsavedChanges: number;
   /** What `undo` would undo, for the status line; null when nothing. */
   undoLabel: string | null;
 }
@@ -72,6 +74,7 @@ export function initialState(account: string): MailState {
     notice: null,
     progress: null,
     queuedChanges: 0,
+    unsavedChanges: 0,
     undoLabel: null,
   };
 }
