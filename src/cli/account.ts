@@ -289,7 +289,7 @@ function describeSource(source: PasswordSource): string {
     case 'prompt':
       return 'password asked at each run';
     case 'oauth2':
-      return 'OAuth2 token from a command';
+      return source.command === undefined ? 'OAuth2 sign-in' : 'OAuth2 token from a command';
   }
 }
 

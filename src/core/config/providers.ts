@@ -5,7 +5,7 @@
  * usual `imap.`, `mail.` and `smtp.` names. Everything here only proposes;
  * only a real login decides.
  */
-import type { Security } from './types.js';
+import type { OAuth2ProviderName, Security } from './types.js';
 
 /** One server to try. */
 export interface ServerCandidate {
@@ -28,6 +28,10 @@ export interface Provider {
   serverSavesSent?: boolean;
   /** One sentence the wizard shows, e.g. that an app password is needed. */
   note?: string;
+  /** The OAuth2 provider tmail signs in with for it (the user brings the client id). */
+  oauth2?: OAuth2ProviderName;
+  /** True when the servers refuse passwords: the wizard then signs in with OAuth2 only. */
+  requiresOAuth2?: boolean;
 }
 
 const tls = (host: string, port: number) => ({ host, port, security: 'tls' as const });
@@ -45,15 +49,18 @@ export const PROVIDERS: readonly Provider[] = [
     imap: tls('imap.gmail.com', 993),
     smtp: tls('smtp.gmail.com', 465),
     serverSavesSent: true,
-    note: 'Gmail needs an app password (Google account, Security, App passwords) or OAuth2.',
+    note: 'Gmail signs in with OAuth2 (with a client id of your own: see docs/configuration.md) or an app password.',
+    oauth2: 'google',
   },
   {
     name: 'Outlook.com',
     domains: ['outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'outlook.de', 'hotmail.de'],
     imap: tls('outlook.office365.com', 993),
-    smtp: starttls('smtp-mail.outlook.com', 587),
+    smtp: starttls('smtp.office365.com', 587),
     serverSavesSent: true,
-    note: 'Outlook.com accepts only OAuth2 for most accounts: use a token command (oauth2).',
+    note: 'Microsoft accepts only OAuth2 sign-in (with a client id of your own: see docs/configuration.md).',
+    oauth2: 'microsoft',
+    requiresOAuth2: true,
   },
   {
     name: 'Yahoo Mail',

@@ -14,6 +14,8 @@ import type {
   ConfigIssue,
   Identity,
   FolderRoles,
+  OAuth2Config,
+  OAuth2ProviderName,
   PasswordSource,
   Security,
   ServerConfig,
@@ -179,6 +181,7 @@ const ACCOUNT_KEYS = [
   'imap',
   'smtp',
   'password',
+  'oauth2',
   'allowInvalidCert',
   'folders',
   'signature',
@@ -269,6 +272,11 @@ function checkPassword(c: Checker, path: string, value: unknown): PasswordSource
   }
   const type = c.oneOf(`${path}.type`, value.type, PASSWORD_SOURCE_TYPES);
   if (value.type === undefined) c.issue(`${path}.type`, 'is required');
+  if (type === 'oauth2' && value.command === undefined) {
+    // tmail's own sign-in; the account's oauth2 block says where.
+    c.onlyKnown(path, value, ['type', 'command']);
+    return { type };
+  }
   if (type === 'command' || type === 'oauth2') {
     c.onlyKnown(path, value, ['type', 'command']);
     const command = c.string(`${path}.command`, value.command, { required: true });
@@ -279,6 +287,110 @@ function checkPassword(c: Checker, path: string, value: unknown): PasswordSource
     return { type };
   }
   return undefined;
+}
+
+/** The OAuth2 providers tmail knows. */
+export const OAUTH2_PROVIDERS: readonly OAuth2ProviderName[] = ['google', 'microsoft'];
+
+const OAUTH2_KEYS = [
+  'provider',
+  'issuer',
+  'authorizationEndpoint',
+  'tokenEndpoint',
+  'deviceAuthorizationEndpoint',
+  'clientId',
+  'clientSecret',
+  'tenant',
+  'scope',
+] as const;
+
+/**
+ * Why an OAuth2 address is refused, or undefined when it is fine: it must be
+ * https, except on this machine (127.0.0.1, localhost), where tests and local
+ * identity servers run.
+ */
+export function oauthUrlIssue(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an address such as https://login.example.com';
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  return 'must start with https:// (plain http only for 127.0.0.1 or localhost)';
+}
+
+function checkOAuth2(c: Checker, path: string, value: unknown): OAuth2Config | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    c.issue(path, 'must be an object such as {"provider": "google", "clientId": "..."}');
+    return undefined;
+  }
+  const before = c.issues.length;
+  c.onlyKnown(path, value, OAUTH2_KEYS);
+  const provider = c.oneOf(`${path}.provider`, value.provider, OAUTH2_PROVIDERS);
+  const url = (
+    key: 'issuer' | 'authorizationEndpoint' | 'tokenEndpoint' | 'deviceAuthorizationEndpoint',
+  ) => {
+    const text = c.string(`${path}.${key}`, value[key]);
+    if (text === undefined) return undefined;
+    const problem = oauthUrlIssue(text);
+    if (problem) c.issue(`${path}.${key}`, problem);
+    return text;
+  };
+  const issuer = url('issuer');
+  const authorizationEndpoint = url('authorizationEndpoint');
+  const tokenEndpoint = url('tokenEndpoint');
+  const deviceAuthorizationEndpoint = url('deviceAuthorizationEndpoint');
+  const clientId = c.string(`${path}.clientId`, value.clientId, { required: true });
+  const clientSecret = c.string(`${path}.clientSecret`, value.clientSecret);
+  const tenant = c.string(`${path}.tenant`, value.tenant);
+  const scope = c.string(`${path}.scope`, value.scope);
+  const explicit =
+    authorizationEndpoint !== undefined ||
+    tokenEndpoint !== undefined ||
+    deviceAuthorizationEndpoint !== undefined;
+  const ways = [value.provider !== undefined, value.issuer !== undefined, explicit].filter(
+    Boolean,
+  ).length;
+  if (ways === 0) {
+    c.issue(
+      path,
+      'needs one of provider (google or microsoft), issuer (an OpenID address) or tokenEndpoint with authorizationEndpoint or deviceAuthorizationEndpoint',
+    );
+  } else if (ways > 1) {
+    c.issue(path, 'must give only one of provider, issuer or explicit endpoints');
+  } else if (explicit) {
+    if (tokenEndpoint === undefined && value.tokenEndpoint === undefined)
+      c.issue(`${path}.tokenEndpoint`, 'is required with explicit endpoints');
+    if (
+      value.authorizationEndpoint === undefined &&
+      value.deviceAuthorizationEndpoint === undefined
+    )
+      c.issue(
+        `${path}.authorizationEndpoint`,
+        'or deviceAuthorizationEndpoint is required with explicit endpoints',
+      );
+  }
+  if (value.tenant !== undefined && provider !== 'microsoft' && value.provider !== 'microsoft') {
+    c.issue(`${path}.tenant`, 'is only for "provider": "microsoft"');
+  }
+  if (tenant !== undefined && !/^[A-Za-z0-9.-]{1,256}$/.test(tenant)) {
+    c.issue(`${path}.tenant`, 'must be common, organizations, consumers, a tenant id or a domain');
+  }
+  if (c.issues.length > before || clientId === undefined) return undefined;
+  const config: OAuth2Config = { clientId };
+  if (provider !== undefined) config.provider = provider;
+  if (issuer !== undefined) config.issuer = issuer;
+  if (authorizationEndpoint !== undefined) config.authorizationEndpoint = authorizationEndpoint;
+  if (tokenEndpoint !== undefined) config.tokenEndpoint = tokenEndpoint;
+  if (deviceAuthorizationEndpoint !== undefined)
+    config.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint;
+  if (clientSecret !== undefined) config.clientSecret = clientSecret;
+  if (tenant !== undefined) config.tenant = tenant;
+  if (scope !== undefined) config.scope = scope;
+  return config;
 }
 
 function checkFolders(c: Checker, path: string, value: unknown): FolderRoles | undefined {
@@ -428,6 +540,23 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   const imap = checkServer(c, `${path}.imap`, value.imap, 'imap');
   const smtp = checkServer(c, `${path}.smtp`, value.smtp, 'smtp');
   const password = checkPassword(c, `${path}.password`, value.password);
+  const oauth2 = checkOAuth2(c, `${path}.oauth2`, value.oauth2);
+  if (password?.type === 'oauth2' && password.command === undefined && value.oauth2 === undefined) {
+    c.issue(
+      `${path}.oauth2`,
+      'is required with "password": {"type": "oauth2"}: say where to sign in, e.g. {"provider": "google", "clientId": "..."}',
+    );
+  }
+  if (
+    value.oauth2 !== undefined &&
+    password !== undefined &&
+    !(password.type === 'oauth2' && password.command === undefined)
+  ) {
+    c.issue(
+      `${path}.oauth2`,
+      'is used only with "password": {"type": "oauth2"} (without a command)',
+    );
+  }
   const allowInvalidCert = c.boolean(`${path}.allowInvalidCert`, value.allowInvalidCert);
   const folders = checkFolders(c, `${path}.folders`, value.folders);
   const signature = checkSignature(c, path, value);
@@ -442,6 +571,7 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   const downloadDir = c.string(`${path}.downloadDir`, value.downloadDir);
   if (c.issues.length > before || !email || !imap || !smtp || !password) return undefined;
   const account: AccountConfig = { name, email, imap, smtp, password };
+  if (oauth2 !== undefined) account.oauth2 = oauth2;
   if (displayName !== undefined) account.displayName = displayName;
   if (user !== undefined) account.user = user;
   if (allowInvalidCert !== undefined) account.allowInvalidCert = allowInvalidCert;

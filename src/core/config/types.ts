@@ -25,8 +25,36 @@ export type PasswordSource =
   | { type: 'command'; command: string }
   /** Asked once per run, kept in memory only. */
   | { type: 'prompt' }
-  /** A shell command that prints an OAuth2 access token, used as XOAUTH2. */
-  | { type: 'oauth2'; command: string };
+  /**
+   * OAuth2: without `command`, tmail's own sign-in (the account's `oauth2`
+   * block says where; the refresh token lives in the keychain or a 0600 file);
+   * with `command`, a shell command that prints an access token.
+   */
+  | { type: 'oauth2'; command?: string };
+
+/** The OAuth2 providers tmail knows the endpoints of. */
+export type OAuth2ProviderName = 'google' | 'microsoft';
+
+/**
+ * Where and as whom an account signs in with OAuth2. Exactly one of
+ * `provider`, `issuer` (OpenID discovery) or explicit endpoints
+ * (`tokenEndpoint` with `authorizationEndpoint` and/or
+ * `deviceAuthorizationEndpoint`). The client is the user's own registration.
+ */
+export interface OAuth2Config {
+  provider?: OAuth2ProviderName;
+  issuer?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
+  clientId: string;
+  /** Only where the provider requires one for installed apps (Google does). */
+  clientSecret?: string;
+  /** Microsoft only: `common` (default), `organizations`, `consumers` or a tenant id or domain. */
+  tenant?: string;
+  /** Space-separated scopes; the provider's mail scopes by default. */
+  scope?: string;
+}
 
 export type PasswordSourceType = PasswordSource['type'];
 
@@ -49,6 +77,8 @@ export interface AccountConfig {
   imap: ServerConfig;
   smtp: ServerConfig;
   password: PasswordSource;
+  /** The built-in OAuth2 sign-in's settings (with `"password": {"type": "oauth2"}`). */
+  oauth2?: OAuth2Config;
   /** The account's explicit opt-out of certificate checks (self-signed servers). */
   allowInvalidCert?: boolean;
   folders?: FolderRoles;
@@ -131,6 +161,12 @@ export interface Credentials {
   user: string;
   password?: string;
   accessToken?: string;
+  /**
+   * For tmail's own OAuth2 sign-in: a fresh access token after the server
+   * refused this one (it may have been revoked or expired early). Called at
+   * most once per login.
+   */
+  renew?: () => Promise<Credentials>;
 }
 
 /** One problem found in the dotfile: where (`accounts.work.imap.port`) and what is wrong. */

@@ -60,8 +60,33 @@ function isIpAddress(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
 }
 
-/** Connects and logs in; every failure becomes a TmailError naming host and port. */
+/**
+ * Connects and logs in; every failure becomes a TmailError naming host and
+ * port. An OAuth2 token the server refuses is renewed once (`credentials.renew`)
+ * before the refusal reaches the user.
+ */
 export async function connectImap(options: ImapClientOptions): Promise<ImapFlow> {
+  const { credentials, account } = options;
+  try {
+    return await connectOnce(options);
+  } catch (error) {
+    if (!(error instanceof TmailError) || error.code !== 'AUTH_FAILED' || !credentials.renew)
+      throw error;
+    const renewed = await credentials.renew();
+    try {
+      return await connectOnce({ ...options, credentials: { ...renewed, renew: undefined } });
+    } catch (again) {
+      if (!(again instanceof TmailError) || again.code !== 'AUTH_FAILED') throw again;
+      throw new TmailError(
+        'AUTH_FAILED',
+        `The IMAP server ${account.imap.host}:${account.imap.port} refused the OAuth2 sign-in of account ${account.name}; run tmail account login ${account.name}.`,
+        { serverText: again.serverText, cause: again },
+      );
+    }
+  }
+}
+
+async function connectOnce(options: ImapClientOptions): Promise<ImapFlow> {
   const client = new ImapFlow(imapOptions(options));
   // imapflow emits 'error' on socket failures after connect; an unhandled one would crash.
   client.on('error', () => {});

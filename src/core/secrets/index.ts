@@ -6,6 +6,7 @@
 import type { AccountConfig, Credentials } from '../config/types.js';
 import { TmailError } from '../errors.js';
 import { registerSecret } from '../log.js';
+import { deleteRefreshToken, forgetAccessToken, getAccessToken } from '../oauth/index.js';
 import { runSecretCommand } from './command.js';
 import { deleteKeychainPassword, getKeychainPassword, setKeychainPassword } from './keychain.js';
 
@@ -125,8 +126,18 @@ export async function resolveCredentials(
 ): Promise<Credentials> {
   const user = loginUser(account, service);
   if (options.signal?.aborted) throw new TmailError('CANCELLED');
-  if (account.password.type === 'oauth2') {
-    const accessToken = await runSecretCommand(account.password.command, {
+  const source = account.password;
+  if (source.type === 'oauth2' && source.command === undefined) {
+    // tmail's own sign-in: a token from memory, or renewed with the stored refresh token.
+    const accessToken = await getAccessToken(account);
+    return {
+      user,
+      accessToken,
+      renew: async () => ({ user, accessToken: await getAccessToken(account, { force: true }) }),
+    };
+  }
+  if (source.type === 'oauth2' && source.command !== undefined) {
+    const accessToken = await runSecretCommand(source.command, {
       label: `the OAuth2 token command of account ${account.name}`,
       timeoutMs: options.commandTimeoutMs,
       signal: options.signal,
@@ -168,6 +179,10 @@ export async function storeKeychainPassword(accountName: string, password: strin
  */
 export async function deleteStoredPassword(account: AccountConfig): Promise<boolean> {
   forgetCredentials(account.name);
+  if (account.password.type === 'oauth2' && account.password.command === undefined) {
+    forgetAccessToken(account.name);
+    return deleteRefreshToken(account.name);
+  }
   if (account.password.type !== 'keychain') return false;
   return deleteKeychainPassword(account.name);
 }

@@ -8,11 +8,10 @@
  * in when the server offers no AUTH, and it cannot be stopped on a timeout.
  */
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import XOAuth2 from 'nodemailer/lib/xoauth2';
 import type { AccountConfig, Credentials, ProbeResult } from '../config/types.js';
 import { TmailError } from '../errors.js';
 import { startProbe } from '../probe-base.js';
-import { smtpOptions, translateSmtpError } from './transport.js';
+import { smtpLoginAuth, smtpOptions, translateSmtpError } from './transport.js';
 
 export interface ProbeOptions {
   /** Limit for the whole check (connect, TLS, greeting, EHLO, AUTH) in ms; default 15 s. */
@@ -64,14 +63,7 @@ export async function probeSmtp(
             ),
           );
         }
-        const auth = credentials.accessToken
-          ? {
-              type: 'OAUTH2',
-              user: credentials.user,
-              method: 'XOAUTH2',
-              oauth2: new XOAuth2({ user: credentials.user, accessToken: credentials.accessToken }),
-            }
-          : { credentials: { user: credentials.user, pass: credentials.password ?? '' } };
+        const auth = smtpLoginAuth(connection, credentials);
         connection.login(auth as Parameters<typeof connection.login>[0], (loginError) =>
           finish(loginError ?? undefined),
         );

@@ -13,12 +13,11 @@
 import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import type { SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection/index.js';
-import XOAuth2 from 'nodemailer/lib/xoauth2/index.js';
 import type { AccountConfig, Credentials } from '../config/types.js';
 import { TmailError } from '../errors.js';
 import { registerSecret } from '../log.js';
 import type { BuiltMessage } from './raw.js';
-import { smtpOptions, translateSmtpError } from './transport.js';
+import { smtpLoginAuth, smtpOptions, translateSmtpError } from './transport.js';
 
 /** What the server said to a message it accepted. */
 export interface SubmitResult {
@@ -84,6 +83,35 @@ export async function submit(
   built: Pick<BuiltMessage, 'raw' | 'envelope'>,
   options: SubmitOptions = {},
 ): Promise<SubmitResult> {
+  try {
+    return await submitOnce(account, credentials, built, options);
+  } catch (error) {
+    // An OAuth2 token the server refused (revoked, or expired early): renew it once.
+    if (!(error instanceof SubmitFailure) || error.code !== 'AUTH_FAILED' || !credentials.renew)
+      throw error;
+    const renewed = await credentials.renew();
+    try {
+      return await submitOnce(account, { ...renewed, renew: undefined }, built, options);
+    } catch (again) {
+      if (!(again instanceof SubmitFailure) || again.code !== 'AUTH_FAILED') throw again;
+      throw new SubmitFailure(
+        new TmailError(
+          'AUTH_FAILED',
+          `The SMTP server ${account.smtp.host}:${account.smtp.port} refused the OAuth2 sign-in of account ${account.name}; run tmail account login ${account.name}.`,
+          { serverText: again.serverText, cause: again },
+        ),
+        false,
+      );
+    }
+  }
+}
+
+async function submitOnce(
+  account: AccountConfig,
+  credentials: Credentials,
+  built: Pick<BuiltMessage, 'raw' | 'envelope'>,
+  options: SubmitOptions,
+): Promise<SubmitResult> {
   if (credentials.password) registerSecret(credentials.password);
   if (credentials.accessToken) registerSecret(credentials.accessToken);
   const connection = new SMTPConnection(
@@ -144,12 +172,7 @@ export async function submit(
     connection.connect((error) => {
       if (error) return fail(error);
       if (!connection.allowsAuth) return send();
-      const auth = credentials.accessToken
-        ? {
-            user: credentials.user,
-            oauth2: new XOAuth2({ user: credentials.user, accessToken: credentials.accessToken }),
-          }
-        : { user: credentials.user, pass: credentials.password ?? '' };
+      const auth = smtpLoginAuth(connection, credentials) as Parameters<typeof connection.login>[0];
       connection.login(auth, (loginError) => (loginError ? fail(loginError) : send()));
     });
   });

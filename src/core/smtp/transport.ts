@@ -22,6 +22,7 @@ export function smtpOptions(
     ? { type: 'OAuth2', user: credentials.user, accessToken: credentials.accessToken }
     : { user: credentials.user, pass: credentials.password ?? '' };
   return {
+    ...(credentials.accessToken ? { customAuth: OAUTH_MECHANISMS } : {}),
     host: account.smtp.host,
     port: account.smtp.port,
     secure: security === 'tls',
@@ -38,6 +39,87 @@ export function smtpOptions(
     socketTimeout: 60_000,
     logger: libraryLogger(`smtp:${account.name}`) as unknown as SMTPTransport.Options['logger'],
     debug: false,
+  };
+}
+
+/**
+ * The SASL mechanisms for OAuth2 (RFC 7628 OAUTHBEARER and Google's XOAUTH2),
+ * as nodemailer custom handlers: nodemailer knows only XOAUTH2, and reads
+ * OAUTHBEARER out of the server's AUTH line not at all. A refused token gets
+ * the server's JSON error challenge, which is answered (with %x01 for
+ * OAUTHBEARER, empty for XOAUTH2) so that the server ends with its 535.
+ */
+const OAUTH_MECHANISMS: Record<string, SaslHandler> = {
+  OAUTHBEARER: (ctx) =>
+    saslOnce(ctx, 'OAUTHBEARER', (user, token) =>
+      [
+        `n,a=${user.replace(/=/g, '=3D').replace(/,/g, '=2C')},`,
+        `auth=Bearer ${token}`,
+        '',
+        '',
+      ].join('\x01'),
+    ),
+  XOAUTH2: (ctx) =>
+    saslOnce(ctx, 'XOAUTH2', (user, token) =>
+      [`user=${user}`, `auth=Bearer ${token}`, '', ''].join('\x01'),
+    ),
+};
+
+interface SaslContext {
+  auth: { user?: string; options?: { accessToken?: string } };
+  sendCommand(command: string): Promise<{ status: number; response: string }>;
+}
+type SaslHandler = (ctx: SaslContext) => Promise<void>;
+
+async function saslOnce(
+  ctx: SaslContext,
+  mechanism: string,
+  payload: (user: string, token: string) => string,
+): Promise<void> {
+  const user = ctx.auth.user ?? '';
+  const token = ctx.auth.options?.accessToken ?? '';
+  // A control character would end the SASL field early and smuggle in fields of its own.
+  if (/[\x00-\x1f\x7f]/.test(user + token)) throw new Error('Invalid characters in the login');
+  const encoded = Buffer.from(payload(user, token), 'utf8').toString('base64');
+  let answer = await ctx.sendCommand(`AUTH ${mechanism} ${encoded}`);
+  if (answer.status === 334) {
+    // The error challenge: answer it so that the server sends its final refusal.
+    answer = await ctx.sendCommand(mechanism === 'OAUTHBEARER' ? 'AQ==' : '');
+  }
+  if (answer.status !== 235) {
+    const error = new Error('Invalid login') as Error & { response: string };
+    error.response = answer.response;
+    throw error;
+  }
+}
+
+/** The OAuth2 mechanism for a server's EHLO lines: OAUTHBEARER when offered, else XOAUTH2. */
+export function oauthMechanism(
+  ehloLines: readonly string[] | undefined,
+): 'OAUTHBEARER' | 'XOAUTH2' {
+  const offered = new Set<string>();
+  for (const line of ehloLines ?? []) {
+    const match = /^AUTH[\s=](.*)/i.exec(line);
+    if (match) for (const m of match[1]!.split(/[\s=]+/)) offered.add(m.toUpperCase());
+  }
+  // The standard one first, as imapflow does for IMAP; XOAUTH2 when it is all there is
+  // (or when the server lists neither: Gmail's and Microsoft's both know it).
+  return offered.has('OAUTHBEARER') ? 'OAUTHBEARER' : 'XOAUTH2';
+}
+
+/**
+ * The argument of `SMTPConnection.login` for these credentials, once the
+ * connection has read the server's EHLO: user and password, or the OAuth2
+ * mechanism the server offers with the access token.
+ */
+export function smtpLoginAuth(connection: unknown, credentials: Credentials): object {
+  if (!credentials.accessToken)
+    return { credentials: { user: credentials.user, pass: credentials.password ?? '' } };
+  const ehlo = (connection as { _ehloLines?: string[] })._ehloLines;
+  return {
+    user: credentials.user,
+    method: oauthMechanism(ehlo),
+    options: { accessToken: credentials.accessToken },
   };
 }
 
