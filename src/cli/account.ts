@@ -17,6 +17,7 @@ import {
   setDefaultAccount,
   type AccountConfig,
   type ConfigIssue,
+  type OAuth2Config,
   type PasswordSource,
   type ProbeResult,
   type Security,
@@ -32,6 +33,14 @@ import {
 import { TmailError, exitCodeFor, toTmailError } from '../core/errors.js';
 import { redact, registerSecret } from '../core/log.js';
 import { deleteKeychainPassword, promptSecret, resolveCredentials } from '../core/secrets/index.js';
+import {
+  fileStorageNotice,
+  openBrowser,
+  saveRefreshToken,
+  signIn,
+  usesBuiltInOAuth,
+  type FlowIo,
+} from '../core/oauth/index.js';
 import { parseCommandArgs, type OptionSpec, type Parsed } from './args.js';
 import { usageError, type CliIo } from './io.js';
 import { jsonText } from './output.js';
@@ -47,6 +56,8 @@ Commands:
   test [NAME] [--json]  log in to IMAP and SMTP, one line for each
   remove NAME           forget an account and its keychain entry
   default NAME          use this account when none is given
+  login NAME [--device] sign an OAuth2 account in again (browser, or a code
+                        to enter on another device)
 
 Options of add and edit:
   --name NAME                  the account's name (letters, digits, . _ -)
@@ -71,6 +82,17 @@ Password source (exactly one for add):
   --password-command CMD       run CMD (sh -c); its first line of output is the password
   --password-prompt            ask for the password once per run
   --oauth2-command CMD         run CMD for an OAuth2 access token (XOAUTH2)
+  --oauth2-provider P          sign in with OAuth2 here: google or microsoft
+  --oauth2-issuer URL          sign in with OAuth2 at any OpenID issuer
+                               (both need --oauth2-client-id: your own app's
+                               registration; see docs/configuration.md)
+
+OAuth2 sign-in (with --oauth2-provider or --oauth2-issuer):
+  --oauth2-client-id ID        the client id of your registered app
+  --oauth2-client-secret S     its secret, where the provider requires one (Google)
+  --oauth2-tenant T            Microsoft: common (default), organizations, or your tenant
+  --oauth2-scope S             the scopes to ask for (the provider's mail scopes by default)
+  --device                     sign in with a code on another device (over SSH)
 
 Exit codes: 0 success, 1 a check or the keychain failed, 2 usage or configuration error.
 The file: ${'$'}XDG_CONFIG_HOME/tmail/config.json (TMAIL_CONFIG_DIR overrides it); see docs/configuration.md.
@@ -93,6 +115,13 @@ const SERVER_OPTIONS = {
   'password-command': { type: 'string' },
   'password-prompt': { type: 'boolean' },
   'oauth2-command': { type: 'string' },
+  'oauth2-provider': { type: 'string' },
+  'oauth2-issuer': { type: 'string' },
+  'oauth2-client-id': { type: 'string' },
+  'oauth2-client-secret': { type: 'string' },
+  'oauth2-tenant': { type: 'string' },
+  'oauth2-scope': { type: 'string' },
+  device: { type: 'boolean' },
   'allow-invalid-cert': { type: 'boolean' },
   'verify-cert': { type: 'boolean' },
   'no-test': { type: 'boolean' },
@@ -100,6 +129,11 @@ const SERVER_OPTIONS = {
 } as const satisfies OptionSpec;
 
 type ServerValues = Parsed<typeof SERVER_OPTIONS>['values'];
+
+const LOGIN_OPTIONS = {
+  device: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies OptionSpec;
 
 const LIST_OPTIONS = {
   json: { type: 'boolean' },
@@ -148,6 +182,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         return await remove(rest, io);
       case 'default':
         return await makeDefault(rest, io);
+      case 'login':
+        return await login(rest, io);
       default:
         throw usageError(
           `unknown account command ${JSON.stringify(sub)}; see tmail account --help`,
@@ -177,6 +213,13 @@ const FLAG_OF_FIELD: Record<string, string> = {
   'smtp.security': '--smtp-security',
   'smtp.user': '--smtp-user',
   'password.command': '--password-command',
+  oauth2: '--oauth2-provider or --oauth2-issuer',
+  'oauth2.provider': '--oauth2-provider',
+  'oauth2.issuer': '--oauth2-issuer',
+  'oauth2.clientId': '--oauth2-client-id',
+  'oauth2.clientSecret': '--oauth2-client-secret',
+  'oauth2.tenant': '--oauth2-tenant',
+  'oauth2.scope': '--oauth2-scope',
 };
 
 /** A usage error for the first issue, naming the option that set the field. */
@@ -189,6 +232,7 @@ function issueToUsage(account: AccountConfig, issue: ConfigIssue, command: strin
     );
   }
   if (field.startsWith('password')) field = 'password.command';
+  if (field.startsWith('oauth2.') && !(field in FLAG_OF_FIELD)) field = 'oauth2';
   const flag = FLAG_OF_FIELD[field] ?? issue.path;
   return usageError(`${flag}: ${issue.message}; see tmail account ${command} --help`);
 }
@@ -219,12 +263,56 @@ function sourceFromOptions(values: ServerValues): PasswordSource | undefined {
   if (values['password-prompt']) given.push({ type: 'prompt' });
   if (values['oauth2-command'] !== undefined)
     given.push({ type: 'oauth2', command: values['oauth2-command'] });
+  if (values['oauth2-provider'] !== undefined || values['oauth2-issuer'] !== undefined)
+    given.push({ type: 'oauth2' });
   if (given.length > 1) {
     throw usageError(
-      'give only one of --keychain, --password-command, --password-prompt and --oauth2-command',
+      'give only one of --keychain, --password-command, --password-prompt, --oauth2-command and --oauth2-provider or --oauth2-issuer',
     );
   }
   return given[0];
+}
+
+/** The oauth2 block the options describe, over `base` (for edit); undefined when none is given. */
+function oauth2FromOptions(
+  values: ServerValues,
+  base: OAuth2Config | undefined,
+): OAuth2Config | undefined {
+  const given = (
+    [
+      'oauth2-provider',
+      'oauth2-issuer',
+      'oauth2-client-id',
+      'oauth2-client-secret',
+      'oauth2-tenant',
+      'oauth2-scope',
+    ] as const
+  ).some((flag) => values[flag] !== undefined);
+  if (!given) return base;
+  const where =
+    values['oauth2-provider'] !== undefined || values['oauth2-issuer'] !== undefined
+      ? {
+          ...(values['oauth2-provider'] !== undefined
+            ? { provider: values['oauth2-provider'] as OAuth2Config['provider'] }
+            : {}),
+          ...(values['oauth2-issuer'] !== undefined ? { issuer: values['oauth2-issuer'] } : {}),
+        }
+      : {
+          provider: base?.provider,
+          issuer: base?.issuer,
+          authorizationEndpoint: base?.authorizationEndpoint,
+          tokenEndpoint: base?.tokenEndpoint,
+          deviceAuthorizationEndpoint: base?.deviceAuthorizationEndpoint,
+        };
+  const config = {
+    ...where,
+    clientId: values['oauth2-client-id'] ?? base?.clientId,
+    clientSecret: values['oauth2-client-secret'] ?? base?.clientSecret,
+    tenant: values['oauth2-tenant'] ?? base?.tenant,
+    scope: values['oauth2-scope'] ?? base?.scope,
+  } as OAuth2Config;
+  // Leave out what is unset, so the file holds only what was given.
+  return JSON.parse(JSON.stringify(config)) as OAuth2Config;
 }
 
 /** One server's settings from the options, over `base` (for edit) or the defaults (for add). */
@@ -334,6 +422,12 @@ async function add(args: string[], io: CliIo): Promise<number> {
     password,
     ...(values['allow-invalid-cert'] ? { allowInvalidCert: true } : {}),
   };
+  const oauth2 = oauth2FromOptions(values, undefined);
+  if (oauth2) account.oauth2 = oauth2;
+  if (values.device && !usesBuiltInOAuth(account))
+    throw usageError(
+      '--device is only for an OAuth2 sign-in (--oauth2-provider or --oauth2-issuer)',
+    );
   const issues = checkAccountConfig(account);
   if (issues.length) throw issueToUsage(account, issues[0]!, 'add');
   if (Object.hasOwn(loadConfig().accounts, account.name)) {
@@ -341,7 +435,11 @@ async function add(args: string[], io: CliIo): Promise<number> {
       `an account named ${account.name} already exists; choose another --name or use tmail account edit ${account.name}`,
     );
   }
-  return checkAndSave(io, account, { adding: true, test: !values['no-test'] });
+  return checkAndSave(io, account, {
+    adding: true,
+    test: !values['no-test'],
+    device: Boolean(values.device),
+  });
 }
 
 async function edit(args: string[], io: CliIo): Promise<number> {
@@ -376,6 +474,9 @@ async function edit(args: string[], io: CliIo): Promise<number> {
     smtp: serverFromOptions(values, 'smtp', old.smtp)!,
     password: sourceFromOptions(values) ?? old.password,
   };
+  const oauth2 = oauth2FromOptions(values, old.oauth2);
+  if (oauth2 && usesBuiltInOAuth(account)) account.oauth2 = oauth2;
+  else delete account.oauth2;
   if (values['allow-invalid-cert']) account.allowInvalidCert = true;
   if (values['verify-cert']) delete account.allowInvalidCert;
   const issues = checkAccountConfig(account);
@@ -385,6 +486,11 @@ async function edit(args: string[], io: CliIo): Promise<number> {
     test: !values['no-test'],
     // Asking for the keychain password again is how it is changed.
     askPassword: Boolean(values.keychain),
+    // A new place to sign in (or a new client) needs a new sign-in.
+    signIn:
+      usesBuiltInOAuth(account) &&
+      (!usesBuiltInOAuth(old) || JSON.stringify(old.oauth2) !== JSON.stringify(account.oauth2)),
+    device: Boolean(values.device),
   });
   // A password the account no longer uses should not stay in the keychain.
   if (code === 0 && old.password.type === 'keychain' && account.password.type !== 'keychain') {
@@ -406,8 +512,16 @@ async function edit(args: string[], io: CliIo): Promise<number> {
 async function checkAndSave(
   io: CliIo,
   account: AccountConfig,
-  options: { adding: boolean; test: boolean; askPassword?: boolean },
+  options: {
+    adding: boolean;
+    test: boolean;
+    askPassword?: boolean;
+    signIn?: boolean;
+    device?: boolean;
+  },
 ): Promise<number> {
+  if (usesBuiltInOAuth(account) && (options.adding || options.signIn))
+    return signInCheckAndSave(io, account, options);
   let typed: string | undefined;
   const needsTyping =
     account.password.type === 'keychain' && (options.adding || options.askPassword);
@@ -432,6 +546,62 @@ async function checkAndSave(
     io,
     `${options.adding ? 'Added' : 'Saved'} account ${account.name} (${describeSource(account.password)}) in ${configFilePath()}.`,
   );
+  return 0;
+}
+
+/** What a flow prints for the user goes to stderr; stdout keeps the results. */
+function flowIo(io: CliIo): FlowIo {
+  return {
+    say: (line) => warn(io, line),
+    openBrowser: (url) => openBrowser(url, io.env),
+  };
+}
+
+/**
+ * The OAuth2 way of add (and of edit to a new place): sign in first, check
+ * both servers with the new access token, save the account, and only then
+ * keep the refresh token, so that a failed check leaves nothing behind.
+ */
+async function signInCheckAndSave(
+  io: CliIo,
+  account: AccountConfig,
+  options: { adding: boolean; test: boolean; device?: boolean },
+): Promise<number> {
+  const { tokens } = await signIn(account, flowIo(io), { device: options.device, store: false });
+  if (options.test) {
+    const results = await probeAccount(account, { accessToken: tokens.accessToken });
+    if (!report(io, results, options.adding, account.name)) {
+      warn(io, `tmail: nothing was saved; fix the settings above, or save anyway with --no-test.`);
+      return 1;
+    }
+  }
+  await saveCheckedAccount(account, undefined, { replace: !options.adding });
+  const stored = await saveRefreshToken(account.name, tokens.refreshToken);
+  if (stored.where === 'file') warn(io, `tmail: ${fileStorageNotice(account.name, stored.path)}`);
+  say(
+    io,
+    `${options.adding ? 'Added' : 'Saved'} account ${account.name} (${describeSource(account.password)}) in ${configFilePath()}.`,
+  );
+  return 0;
+}
+
+/** `tmail account login NAME [--device]`: signs an OAuth2 account in again. */
+async function login(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('account login', args, LOGIN_OPTIONS);
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw usageError('tmail account login takes one account name');
+  const account = getAccount(loadConfig(), positionals[0]);
+  if (!usesBuiltInOAuth(account)) {
+    throw usageError(
+      `account ${account.name} does not sign in with OAuth2; change its password with tmail account edit ${account.name}`,
+    );
+  }
+  const { stored } = await signIn(account, flowIo(io), { device: Boolean(values.device) });
+  if (stored?.where === 'file') warn(io, `tmail: ${fileStorageNotice(account.name, stored.path)}`);
+  say(io, `Signed in account ${account.name} (${account.email}).`);
   return 0;
 }
 
@@ -525,7 +695,7 @@ async function remove(args: string[], io: CliIo): Promise<number> {
   } else {
     say(
       io,
-      `Removed account ${account.name}${keychainDeleted ? ' and its password in the system keychain' : ''}.`,
+      `Removed account ${account.name}${keychainDeleted ? (usesBuiltInOAuth(account) ? ' and its OAuth2 sign-in' : ' and its password in the system keychain') : ''}.`,
     );
     if (config.defaultAccount && loadedDefault === account.name) {
       say(io, `${config.defaultAccount} is now the default account.`);

@@ -49,8 +49,10 @@ export function smtpOptions(
  * the server's JSON error challenge, which is answered (with %x01 for
  * OAUTHBEARER, empty for XOAUTH2) so that the server ends with its 535.
  */
+// Named apart from the real mechanisms: nodemailer replaces a method called XOAUTH2
+// with PLAIN unless it is given its own token generator.
 const OAUTH_MECHANISMS: Record<string, SaslHandler> = {
-  OAUTHBEARER: (ctx) =>
+  TMAIL_OAUTHBEARER: (ctx) =>
     saslOnce(ctx, 'OAUTHBEARER', (user, token) =>
       [
         `n,a=${user.replace(/=/g, '=3D').replace(/,/g, '=2C')},`,
@@ -59,7 +61,7 @@ const OAUTH_MECHANISMS: Record<string, SaslHandler> = {
         '',
       ].join('\x01'),
     ),
-  XOAUTH2: (ctx) =>
+  TMAIL_XOAUTH2: (ctx) =>
     saslOnce(ctx, 'XOAUTH2', (user, token) =>
       [`user=${user}`, `auth=Bearer ${token}`, '', ''].join('\x01'),
     ),
@@ -118,7 +120,7 @@ export function smtpLoginAuth(connection: unknown, credentials: Credentials): ob
   const ehlo = (connection as { _ehloLines?: string[] })._ehloLines;
   return {
     user: credentials.user,
-    method: oauthMechanism(ehlo),
+    method: `TMAIL_${oauthMechanism(ehlo)}`,
     options: { accessToken: credentials.accessToken },
   };
 }
