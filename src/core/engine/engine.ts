@@ -156,6 +156,12 @@ export class MailEngine {
   private viewport: (RowRange & { margin?: number }) | null = null;
   private viewportScheduled = false;
   private listReloadQueued = false;
+  private readonly countsQueued = new Set<string>();
+  /** Per folder: where messages put back by undo belong in arrival order. */
+  private readonly restoredOrder = new Map<
+    string,
+    { uidValidity: string | undefined; keys: Map<number, number> }
+  >();
   private readonly undoStack: UndoEntry[] = [];
   /** Private temp files of opened attachments, removed on close. */
   private readonly tempFiles: Array<() => Promise<void>> = [];
@@ -307,9 +313,12 @@ export class MailEngine {
           // after the command under way, however many EXPUNGEs it brings (a move of 100
           // on a server without QRESYNC sends 100).
           this.reloadListSoon(source);
+          this.refreshCountsSoon(event.path);
           return;
         }
         this.forgetUids(event.path, [uid]);
+        // The unread count follows (the removed message may never have been fetched).
+        this.refreshCountsSoon(event.path);
         return;
       }
       case 'flags': {
@@ -321,6 +330,9 @@ export class MailEngine {
             path: event.path,
             changes: [{ uid, flags: event.flags, modseq: event.modseq }],
           });
+        // The reducer counts only changes to envelopes it holds.
+        if (uid === undefined || !this.state.view?.envelopes.has(uid))
+          this.refreshCountsSoon(event.path);
         return;
       }
     }
@@ -683,6 +695,16 @@ export class MailEngine {
     const ascending = search
       ? await b.searchUids(search)
       : [...(this.folderUids ?? (await b.searchUids()))];
+    const status = this.selected;
+    const restored = status && this.restoredOrder.get(status.path);
+    if (restored?.keys.size && status) {
+      if (restored.uidValidity && restored.uidValidity !== status.uidValidity) {
+        this.restoredOrder.delete(status.path);
+      } else {
+        const key = (uid: number) => restored.keys.get(uid) ?? uid;
+        ascending.sort((x, y) => key(x) - key(y));
+      }
+    }
     return reverse ? ascending.reverse() : ascending;
   }
 
@@ -803,6 +825,38 @@ export class MailEngine {
       await this.loadList(b);
     }
     this.notice('info', `${plural(envelopes.length, 'new message')} in ${view.path}.`);
+  }
+
+  /**
+   * Reads a folder's counts once the work queued now is done; several asks for
+   * the same folder before then make one STATUS.
+   */
+  private refreshCountsSoon(path: string): void {
+    if (this.countsQueued.has(path)) return;
+    this.countsQueued.add(path);
+    void this.queue
+      .run(async (signal) => {
+        this.countsQueued.delete(path);
+        const b = this.backend;
+        if (!b || signal.aborted) return;
+        const counts = await b.folderCounts(path);
+        this.emit({ type: 'folder-counts', path, ...counts });
+      })
+      .catch(() => {
+        // Counts are a nicety; a failure here is not worth a message.
+        this.countsQueued.delete(path);
+      });
+  }
+
+  /** Arrival-order keys of messages put back by undo in `path` (new UID -> the UID it had). */
+  private restoredOrderOf(path: string, uidValidity: string | undefined): Map<number, number> {
+    let entry = this.restoredOrder.get(path);
+    if (!entry || (uidValidity && entry.uidValidity && entry.uidValidity !== uidValidity)) {
+      entry = { uidValidity, keys: new Map() };
+      this.restoredOrder.set(path, entry);
+    }
+    entry.uidValidity ??= uidValidity;
+    return entry.keys;
   }
 
   private async refreshCounts(path: string): Promise<void> {
@@ -1082,8 +1136,8 @@ export class MailEngine {
     const uidMap: UidMap = new Map([...outcome.uidMap].filter(([from]) => removed.has(from)));
     if (outcome.removed.length) this.pushUndo({ kind: 'move', label, from: path, to, uidMap });
     if (outcome.found.length) {
-      void this.refreshCounts(to);
-      void this.refreshCounts(path);
+      this.refreshCountsSoon(to);
+      this.refreshCountsSoon(path);
     }
     const sentences = [
       outcome.removed.length
@@ -1111,7 +1165,7 @@ export class MailEngine {
     const present = new Set(found);
     const notFound = uids.filter((uid) => !present.has(uid));
     this.forgetGone(path, notFound);
-    if (found.length) void this.refreshCounts(to);
+    if (found.length) this.refreshCountsSoon(to);
     const sentences = [
       found.length ? `Copied ${plural(found.length, 'message')} to ${to}.` : '',
       notFoundSentence(notFound, path),
@@ -1134,7 +1188,7 @@ export class MailEngine {
       return expungeExactly(b, deleted);
     }, signal);
     this.forgetUids(path, removed);
-    void this.refreshCounts(path);
+    this.refreshCountsSoon(path);
     return { count: removed.length, leftMarked };
   }
 
@@ -1192,16 +1246,31 @@ export class MailEngine {
       );
     }
     await this.task(async (b) => {
+      // Back to the folder that was selected, which need not be the one moved from.
+      const back = this.selected?.path ?? entry.from;
       await b.select(entry.to);
+      let outcome;
       try {
-        await moveExactly(b, [...entry.uidMap.values()], entry.from);
+        outcome = await moveExactly(b, [...entry.uidMap.values()], entry.from);
       } finally {
-        this.selected = await b.select(entry.from);
+        this.selected = await b.select(back);
       }
-      if (this.state.view?.path === entry.from) await this.loadList(b);
+      // The messages come back with new UIDs, the highest of the folder: keep them
+      // where they were in arrival order instead of on top.
+      const original = new Map([...entry.uidMap].map(([from, to]) => [to, from]));
+      const order = this.restoredOrderOf(
+        entry.from,
+        back === entry.from ? this.selected.uidValidity : undefined,
+      );
+      for (const [there, back2] of outcome.uidMap) {
+        const was = original.get(there);
+        if (was !== undefined) order.set(back2, order.get(was) ?? was);
+      }
+      if (this.state.view?.path === entry.from && back === entry.from) await this.loadList(b);
     }, signal);
     this.scheduleViewportFetch();
-    void this.refreshCounts(entry.to);
+    this.refreshCountsSoon(entry.to);
+    this.refreshCountsSoon(entry.from);
     this.notice('info', `Undid the ${entry.label}.`);
     return { label: entry.label };
   }
