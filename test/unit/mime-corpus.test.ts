@@ -156,6 +156,15 @@ const EXPECTED: Record<string, { shows: string[]; hides?: string[] }> = {
     shows: ['Subject: Invoice ␛]52;c;cm0gLXJmIH4=␇due Bcc: victim@example.test'],
   },
   'escape-subject-raw.eml': { shows: ['Subject: ␛[2J␛[HPwned ␛]0;title␇subject'] },
+  'external-body-alternative.eml': {
+    shows: [
+      'Part 1 is not in the message: it points to',
+      'https://files.example.test/report.txt, which tmail does not fetch.',
+      'ftp://ftp.example.test/pub/reports/report.txt',
+      '1. part-1 (message/external-body',
+      '2. report.txt (message/external-body',
+    ],
+  },
   'filename-raw-latin1.eml': {
     shows: ['1. HasenundFrösche.txt (text/plain', '2. Frösche und Hasen.bin'],
   },

@@ -647,7 +647,11 @@ export class ImapBackend implements MailBackend {
         'MESSAGE_UNKNOWN',
         `There is no message with UID ${uid} in this folder.`,
       );
-    for (const [key, value] of message.bodyParts ?? new Map()) result.set(key, value);
+    // imapflow names parts as the server's response does (`text` for TEXT): key them as asked.
+    const asked = new Map(parts.map((part) => [part.toUpperCase(), part]));
+    for (const [key, value] of message.bodyParts ?? new Map<string, Buffer>()) {
+      result.set(asked.get(key.toUpperCase()) ?? key, value);
+    }
     return result;
   }
 

@@ -112,6 +112,38 @@ function bestAlternative(part: BodyPart): BodyPart | undefined {
   return best;
 }
 
+/**
+ * True for a multipart in which the server found no parts: no children, or
+ * (Dovecot's way of saying so) one empty text/plain child without a name.
+ */
+function hasNoParts(part: BodyPart): boolean {
+  const children = part.childNodes;
+  if (!children.length) return true;
+  const only = children[0]!;
+  return (
+    children.length === 1 &&
+    only.type === 'text/plain' &&
+    only.size === 0 &&
+    !only.filename &&
+    !only.childNodes.length
+  );
+}
+
+/** What to say of a message/external-body part: where its content is, which tmail does not fetch. */
+function externalBodyNote(part: BodyPart): string {
+  const access = (partParam(part, 'access-type') ?? '').trim().toLowerCase();
+  const url = partParam(part, 'url')?.replace(/\s+/g, '');
+  const site = partParam(part, 'site');
+  const name = partParam(part, 'name');
+  let where = `content stored elsewhere${access ? ` (access type ${access})` : ''}`;
+  if (access === 'url' && url) where = url;
+  else if ((access === 'anon-ftp' || access === 'ftp' || access === 'tftp') && site) {
+    const directory = partParam(part, 'directory')?.replace(/^\/+|\/+$/g, '');
+    where = `${access === 'tftp' ? 'tftp' : 'ftp'}://${site}/${directory ? `${directory}/` : ''}${name ?? ''}`;
+  }
+  return `Part ${part.part || '1'} is not in the message: it points to ${where}, which tmail does not fetch.`;
+}
+
 /** Decides which parts to show and which to list. Pure; never throws. */
 export function planParts(structure: BodyPart, options: SelectOptions = {}): PartPlan {
   const maxText = options.maxTextPartSize ?? DEFAULT_MAX_TEXT;
@@ -129,7 +161,10 @@ export function planParts(structure: BodyPart, options: SelectOptions = {}): Par
       const children = part.childNodes;
       if (part.type === 'multipart/alternative') {
         const best = bestAlternative(part);
-        for (const child of children) walk(child, hidden || child !== best, false);
+        // No alternative is text (e.g. all message/external-body): list them
+        // all with what can be said of them, rather than show nothing.
+        for (const child of children)
+          walk(child, hidden || (best !== undefined && child !== best), false);
       } else if (part.type === 'multipart/related') {
         const root = relatedRoot(part);
         for (const child of children) {
@@ -157,6 +192,9 @@ export function planParts(structure: BodyPart, options: SelectOptions = {}): Par
       return;
     }
     const kind = leafKind(part);
+    if (part.type === 'message/external-body' && !hidden) {
+      plan.notes.push(externalBodyNote(part));
+    }
     if (hidden) {
       if (part.disposition === 'attachment') attach(part, false);
       return;
@@ -177,13 +215,15 @@ export function planParts(structure: BodyPart, options: SelectOptions = {}): Par
 
   walk(structure, false, false);
 
-  // A multipart with no parts (a broken message as the server saw it): show
-  // the raw body, which IMAP serves as BODY[TEXT].
-  if (
-    !plan.text.length &&
-    structure.type.startsWith('multipart/') &&
-    !structure.childNodes.length
-  ) {
+  // A multipart with no parts (a broken message as the server saw it; Dovecot
+  // describes it as one empty text part): show the raw body, which IMAP
+  // serves as BODY[TEXT], and say why it looks raw.
+  if (structure.type.startsWith('multipart/') && hasNoParts(structure)) {
+    plan.notes.push(
+      'The message says it has several parts, but they could not be found; it is shown as plain text.',
+    );
+    plan.text = [];
+    plan.attachments = [];
     plan.text.push({
       ...structure,
       part: 'TEXT',
