@@ -28,7 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { offerCodeCacheSave } from './code-cache-hook.js';
-import { cacheDir } from './core/paths.js';
+import { cacheDir, homeProblem } from './core/paths.js';
 
 const bundle = fileURLToPath(new URL('./tmail.cjs', import.meta.url));
 
@@ -83,6 +83,8 @@ function readCache(file: string): Buffer | undefined {
 
 /** Writes the code compiled so far, atomically; drops the files of this install's older builds. */
 function writeCache(script: Script, place: ReturnType<typeof codeCachePlace>): void {
+  // A relative or missing HOME: tmail refuses to run, and must not leave a cache behind.
+  if (homeProblem()) return;
   try {
     mkdirSync(place.dir, { recursive: true, mode: 0o700 });
     const temp = `${place.file}.${process.pid}.tmp`;

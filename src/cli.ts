@@ -16,6 +16,7 @@
  */
 import { COMMANDS, findCommand } from './cli/registry.js';
 import { fail, processIo, type CliIo } from './cli/io.js';
+import { homeProblem } from './core/paths.js';
 import { VERSION } from './core/version.js';
 
 const HELP_HEADER = `tmail ${VERSION}: a keyboard-driven terminal mail client
@@ -125,6 +126,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (command) return (await command.load()).run(['--help'], io);
     io.stdout.write(helpText());
     return 0;
+  }
+  // Every command and the reader keep files under HOME unless told otherwise.
+  const badHome = homeProblem(io.env);
+  if (badHome) {
+    io.stderr.write(`tmail: ${badHome}\n`);
+    return 2;
   }
   if (first && !first.startsWith('-')) {
     const command = findCommand(first);

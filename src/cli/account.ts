@@ -383,7 +383,9 @@ function describeSource(source: PasswordSource): string {
 
 async function add(args: string[], io: CliIo): Promise<number> {
   if (args.length === 0) {
-    const terminal = io.stdin.isTTY && (io.stdout as { isTTY?: boolean }).isTTY;
+    // TERM=dumb cannot move the cursor, which the wizard's screen needs.
+    const terminal =
+      io.stdin.isTTY && (io.stdout as { isTTY?: boolean }).isTTY && io.env.TERM !== 'dumb';
     if (io.runWizard && terminal) return io.runWizard();
     throw usageError(
       'tmail account add needs --name, --email, --imap-host, --smtp-host and one of --keychain, --password-command CMD, --password-prompt or --oauth2-command CMD (or run it in a terminal to be asked); see tmail account add --help',

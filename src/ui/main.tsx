@@ -170,6 +170,13 @@ export async function runTui(options: TuiOptions): Promise<number> {
       'The mail reader needs a terminal; use the commands listed by tmail --help in scripts.',
     );
   }
+  if (process.env.TERM === 'dumb') {
+    // A dumb terminal cannot move the cursor: a full-screen reader would be garbage there.
+    throw new TmailError(
+      'USAGE',
+      'This terminal (TERM=dumb) cannot show the mail reader, which needs cursor movement; use the commands listed by tmail --help, or a full terminal.',
+    );
+  }
   const passwords = new PasswordBroker();
   // Ask for the password first (a keychain helper or a `pass` command takes a while) and
   // let it run while the IMAP code loads; the engine finds it ready. Errors surface later,

@@ -4,10 +4,22 @@
  * and output that is honest about what it did.
  */
 import type { ImapFlow } from 'imapflow';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testAccount, testConfigEnv } from '../support/accounts.js';
-import { runTmail } from '../support/cli.js';
+import { runTmail, TMAIL_BIN } from '../support/cli.js';
 import { checker, serverFlags } from '../support/engine.js';
 import { seedOverImap } from '../support/seed.js';
 import { newTestUser, sharedMailStack, type TestUser } from '../support/stack.js';
@@ -152,5 +164,111 @@ Look\u2067 here.
     };
     expect(message.subject).toBe('invoice\u202efdp.exe');
     expect(message.from[0]!.name).toBe('Ev\u0085il\u009b2J');
+  });
+});
+
+describe('an unusable HOME', () => {
+  const noPlaces = {
+    TMAIL_CONFIG_DIR: '',
+    TMAIL_STATE_DIR: '',
+    TMAIL_CACHE_DIR: '',
+    XDG_CONFIG_HOME: '',
+    XDG_STATE_HOME: '',
+    XDG_CACHE_HOME: '',
+  };
+  const fix =
+    'set HOME to your home directory, or XDG_CONFIG_HOME, XDG_STATE_HOME and XDG_CACHE_HOME to absolute paths.';
+
+  it('relative: refused in one sentence, nothing created under the working directory', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tmail-relhome-'));
+    for (const args of [['folders'], ['list', '--json'], []]) {
+      const result = await runTmail(args, { ...noPlaces, HOME: 'home' }, { cwd });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`tmail: HOME is "home", which is not an absolute path; ${fix}\n`);
+      expect(readdirSync(cwd)).toEqual([]);
+    }
+  });
+
+  it('missing: refused in one sentence, and not created', async () => {
+    const home = join(mkdtempSync(join(tmpdir(), 'tmail-nohome-')), 'gone');
+    const result = await runTmail(['folders'], { ...noPlaces, HOME: home });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`tmail: HOME is ${home}, which is not an existing folder; ${fix}\n`);
+    expect(existsSync(home)).toBe(false);
+  });
+
+  it('does not matter when absolute XDG directories are set', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'tmail-xdg-'));
+    const xdg = {
+      XDG_CONFIG_HOME: join(base, 'config'),
+      XDG_STATE_HOME: join(base, 'state'),
+      XDG_CACHE_HOME: join(base, 'cache'),
+    };
+    mkdirSync(join(xdg.XDG_CONFIG_HOME, 'tmail'), { recursive: true });
+    copyFileSync(
+      join(env.TMAIL_CONFIG_DIR!, 'config.json'),
+      join(xdg.XDG_CONFIG_HOME, 'tmail', 'config.json'),
+    );
+    const cwd = mkdtempSync(join(tmpdir(), 'tmail-relhome-'));
+    const result = await runTmail(
+      ['list', '--json', '-a', user.name],
+      { ...noPlaces, ...xdg, HOME: 'home' },
+      { cwd },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});
+
+/** True when this process may run tmail as the user nobody (root, and the build readable to it). */
+function canRunAsNobody(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const probe = spawnSync(process.execPath, [TMAIL_BIN, '--version'], {
+    uid: 65534,
+    gid: 65534,
+    env: { PATH: process.env.PATH, HOME: '/tmp' },
+  });
+  return probe.status === 0;
+}
+
+describe('a config folder that cannot be created', () => {
+  const args = [
+    'account',
+    'add',
+    ...['--name', 'x', '--email', 'x@example.test', '--imap-host', '127.0.0.1'],
+    ...['--smtp-host', '127.0.0.1', '--imap-security', 'plain', '--smtp-security', 'plain'],
+    ...['--password-command', 'echo x', '--no-test'],
+  ];
+
+  it.skipIf(!canRunAsNobody())('in a folder the user cannot write: names it and why', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'tmail-ro-'));
+    chmodSync(parent, 0o555);
+    const result = spawnSync(process.execPath, [TMAIL_BIN, ...args], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        HOME: '/tmp',
+        TMAIL_CONFIG_DIR: join(parent, 'tmail'),
+        TMAIL_STATE_DIR: join(parent, 'state'),
+        TMAIL_LOG_FILE: '/dev/null',
+      },
+    });
+    expect(result.stderr).toBe(
+      `tmail: The configuration folder ${join(parent, 'tmail')} could not be created in ${parent}: permission denied; create it yourself, or set XDG_CONFIG_HOME or TMAIL_CONFIG_DIR to a folder you can write.\n`,
+    );
+    expect(result.status).toBe(1);
+  });
+
+  it('under a file: says a part of the path is a file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tmail-file-')), 'file');
+    writeFileSync(file, '');
+    const result = await runTmail(args, { TMAIL_CONFIG_DIR: join(file, 'tmail') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `tmail: The configuration file ${join(file, 'tmail', 'config.json')} could not be read: a part of the path is a file, not a folder.\n`,
+    );
   });
 });

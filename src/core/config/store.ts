@@ -7,9 +7,10 @@
  * the file it is about to change and refuses when it is invalid, and conf runs
  * with `clearInvalidConfig: false` and no schema of its own.
  */
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TmailError } from '../errors.js';
+import { fsReason } from '../fs-reason.js';
 import { configDir } from '../paths.js';
 import { validateConfig } from './schema.js';
 import type { ConfigIssue, TmailConfig } from './types.js';
@@ -74,7 +75,7 @@ function readDocument(file: string): ReadResult {
     }
     throw new TmailError(
       'FILE_ERROR',
-      `The configuration file ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      `The configuration file ${file} could not be read: ${fsReason(error)}.`,
       { cause: error },
     );
   }
@@ -132,7 +133,18 @@ export async function updateConfig(
 
 async function writeDocument(document: ConfigDocument): Promise<void> {
   const dir = configDir();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // Name the folder that refused: the first one that exists on the way up.
+    let parent = dirname(dir);
+    while (parent !== dirname(parent) && !existsSync(parent)) parent = dirname(parent);
+    throw new TmailError(
+      'FILE_ERROR',
+      `The configuration folder ${dir} could not be created in ${parent}: ${fsReason(error)}; create it yourself, or set XDG_CONFIG_HOME or TMAIL_CONFIG_DIR to a folder you can write.`,
+      { cause: error },
+    );
+  }
   const { default: Conf } = await import('conf');
   try {
     const store = new Conf<Record<string, unknown>>({
@@ -148,7 +160,7 @@ async function writeDocument(document: ConfigDocument): Promise<void> {
   } catch (error) {
     throw new TmailError(
       'FILE_ERROR',
-      `The configuration file ${configFilePath()} could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      `The configuration file ${configFilePath()} could not be written: ${fsReason(error)}.`,
       { cause: error },
     );
   }
