@@ -111,6 +111,12 @@ export interface MailStackOptions {
    * takes the answer's `username` when `active` is true. See oauth-stack.ts.
    */
   oauth2?: { introspectionUrl: string; mechanisms?: ('oauthbearer' | 'xoauth2')[] };
+  /**
+   * Gmail's special folders instead of the usual ones: `[Gmail]/All Mail` (\\All),
+   * `[Gmail]/Sent Mail`, `[Gmail]/Trash`, `[Gmail]/Spam`, `[Gmail]/Drafts`,
+   * `[Gmail]/Starred` (\\Flagged), and no \\Archive folder.
+   */
+  gmailFolders?: boolean;
 }
 
 export interface MailStackInfo {
@@ -314,7 +320,33 @@ function dovecotConf(
   id: string,
   without?: string[],
   oauth2?: MailStackOptions['oauth2'],
+  gmailFolders = false,
 ): string {
+  const folders: [string, string][] = gmailFolders
+    ? [
+        ['[Gmail]/Drafts', 'Drafts'],
+        ['[Gmail]/Sent Mail', 'Sent'],
+        ['[Gmail]/Trash', 'Trash'],
+        ['[Gmail]/Spam', 'Junk'],
+        ['[Gmail]/All Mail', 'All'],
+        ['[Gmail]/Starred', 'Flagged'],
+      ]
+    : [
+        ['Drafts', 'Drafts'],
+        ['Sent', 'Sent'],
+        ['Trash', 'Trash'],
+        ['Junk', 'Junk'],
+        ['Archive', 'Archive'],
+      ];
+  const mailboxes = folders
+    .map(
+      ([name, use]) => `  mailbox "${name}" {
+    special_use = \\${use}
+    auto = subscribe
+  }
+`,
+    )
+    .join('');
   const oauthMechanisms = oauth2 ? (oauth2.mechanisms ?? ['oauthbearer', 'xoauth2']).join(' ') : '';
   const oauthPassdb = oauth2
     ? `passdb {
@@ -364,27 +396,7 @@ userdb {
 namespace inbox {
   inbox = yes
   separator = /
-  mailbox Drafts {
-    special_use = \\Drafts
-    auto = subscribe
-  }
-  mailbox Sent {
-    special_use = \\Sent
-    auto = subscribe
-  }
-  mailbox Trash {
-    special_use = \\Trash
-    auto = subscribe
-  }
-  mailbox Junk {
-    special_use = \\Junk
-    auto = subscribe
-  }
-  mailbox Archive {
-    special_use = \\Archive
-    auto = subscribe
-  }
-}
+${mailboxes}}
 service imap-login {
   inet_listener imap {
     address = ${LOOPBACK}
@@ -690,7 +702,7 @@ export async function startMailStack(options: MailStackOptions = {}): Promise<Ma
   const dovecotConfig = join(dir, 'dovecot/dovecot.conf');
   writeFileSync(
     dovecotConfig,
-    dovecotConf(dir, ports, id, options.withoutCapabilities, options.oauth2),
+    dovecotConf(dir, ports, id, options.withoutCapabilities, options.oauth2, options.gmailFolders),
   );
   if (options.oauth2) {
     writeFileSync(

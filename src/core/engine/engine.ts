@@ -490,6 +490,8 @@ export class MailEngine {
       case 'copy':
         return this.copyMessages(action.uids, action.to, signal);
       case 'archive': {
+        const allMail = await this.allMailInsteadOfArchive(signal);
+        if (allMail) return this.removeIntoAllMail(action.uids, allMail, signal);
         const to = await this.folderFor('archive', signal);
         return this.moveMessages(action.uids, to, signal);
       }
@@ -555,6 +557,39 @@ export class MailEngine {
   }
 
   // ---------------------------------------------------------------- folders and lists
+
+  /**
+   * Gmail's way: a server with an \All folder (All Mail) and no archive folder
+   * keeps every message there, whatever other folders (labels) hold it, so
+   * archiving only removes the message from the folder it is in. Copying it to
+   * All Mail would do nothing there but cost a round trip; moving would too.
+   */
+  private async allMailInsteadOfArchive(signal?: AbortSignal): Promise<string | null> {
+    if (this.account.folders?.archive) return null;
+    if (!this.state.foldersLoaded) await this.run({ type: 'refresh-folders' }, signal);
+    if (this.state.folders.some((f) => f.role === 'archive')) return null;
+    return this.state.folders.find((f) => f.role === 'all')?.path ?? null;
+  }
+
+  /** Archives on a server with All Mail: marks the messages \Deleted here and expunges just them. */
+  private async removeIntoAllMail(
+    uids: number[],
+    allMail: string,
+    signal?: AbortSignal,
+  ): Promise<MoveOutcome> {
+    const { path } = this.currentView();
+    if (path === allMail) throw new TmailError('USAGE', `The messages are already in ${allMail}.`);
+    const found = await this.task((b) => b.searchUids({ uids }), signal);
+    const present = new Set(found);
+    const notFound = uids.filter((uid) => !present.has(uid));
+    this.forgetGone(path, notFound);
+    if (!found.length) return { to: allMail, done: [], notFound, leftMarked: [] };
+    await this.setFlags(found, [DELETED], [], false, signal);
+    const { leftMarked } = await this.expunge(found, signal);
+    const kept = new Set(leftMarked);
+    void this.refreshCounts(allMail);
+    return { to: allMail, done: found.filter((uid) => !kept.has(uid)), notFound, leftMarked };
+  }
 
   /** The path of the folder with a role: the account's setting, else SPECIAL-USE or the name. */
   private async folderFor(role: FolderRole, signal?: AbortSignal): Promise<string> {
