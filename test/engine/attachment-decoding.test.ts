@@ -27,6 +27,7 @@ beforeAll(async () => {
   const client = await checker(stack.info(), user);
   await client.append('INBOX', fixture('x-uuencode-image.eml'));
   await client.append('INBOX', fixture('filename-raw-latin1.eml'));
+  await client.append('INBOX', fixture('parts-reachable.eml'));
   await client.logout();
   let account;
   ({ engine, account } = testEngine(stack.info(), user));
@@ -93,5 +94,22 @@ describe('attachment sizes', () => {
       ['frog.png', PNG_BYTES.length, true],
       ['table.csv', TABLE_BYTES.length, true],
     ]);
+  });
+});
+
+describe('every part with a body can be saved', () => {
+  it("lists and saves the HTML alternative's image, a text/enriched part and a named inline text", async () => {
+    const view = await engine.request({ type: 'read', uid: 3, peek: true });
+    expect(view.text).toContain('The plain text, shown.');
+    expect(view.attachments.map((a) => [a.id, a.filename, a.contentType])).toEqual([
+      ['1.2.2', 'frog.png', 'image/png'],
+      ['2', 'part-2', 'text/enriched'],
+      ['3', 'notes.txt', 'text/plain'],
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-parts-'));
+    await engine.request({ type: 'save-attachments', uid: 3, dir });
+    expect(readdirSync(dir).sort()).toEqual(['frog.png', 'notes.txt', 'part-2']);
+    expect(readFileSync(join(dir, 'frog.png')).equals(PNG_BYTES)).toBe(true);
+    expect(readFileSync(join(dir, 'part-2'), 'utf8')).toContain('<bold>Enriched</bold> text.');
   });
 });

@@ -217,6 +217,15 @@ const EXPECTED: Record<string, { shows: string[]; hides?: string[] }> = {
     shows: ['Digest follows.', 'First digest entry.eml', 'Second digest entry.eml'],
   },
   'nul-byte.eml': { shows: ['Subject: a NUL␀byte in the subject', 'before␀after NUL'] },
+  'parts-reachable.eml': {
+    shows: [
+      'The plain text, shown.',
+      '1. frog.png (image/png, 1.3 KB, inline)',
+      '2. part-2 (text/enriched',
+      '3. notes.txt (text/plain',
+    ],
+    hides: ['The HTML, with a picture'],
+  },
   'quotes-signature.eml': {
     shows: ['Sounds good to me.', '> > Earlier question', '-- \nAlice Example\nExample Corp'],
   },

@@ -130,7 +130,7 @@ JVBERg==
 });
 
 describe('choosing parts (chooseTextParts, attachmentsFromStructure)', () => {
-  it('prefers the plain alternative and never picks attachments', () => {
+  it('prefers the plain alternative, never picks attachments, and lists the HTML\'s images', () => {
     const structure = part('', 'multipart/mixed', {}, [
       part('1', 'multipart/alternative', {}, [
         part('1.1', 'text/plain'),
@@ -148,10 +148,14 @@ describe('choosing parts (chooseTextParts, attachmentsFromStructure)', () => {
     ]);
     expect(chooseTextParts(structure).map((p) => p.part)).toEqual(['1.1']);
     const attachments = attachmentsFromStructure(structure);
-    expect(attachments.map((a) => [a.id, a.filename, a.inline])).toEqual([['2', 'big.pdf', false]]);
+    // The image of the HTML alternative stays reachable though the plain text is shown.
+    expect(attachments.map((a) => [a.id, a.filename, a.inline])).toEqual([
+      ['1.2.2', 'part-1.2.2.png', true],
+      ['2', 'big.pdf', false],
+    ]);
     // 27 MB of base64 is about 19.7 MB of PDF.
-    expect(attachments[0]!.size).toBeGreaterThan(19_000_000);
-    expect(attachments[0]!.size).toBeLessThan(20_500_000);
+    expect(attachments[1]!.size).toBeGreaterThan(19_000_000);
+    expect(attachments[1]!.size).toBeLessThan(20_500_000);
   });
 
   it('takes HTML when there is no plain text, with its embedded images listed inline', () => {

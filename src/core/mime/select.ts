@@ -9,7 +9,11 @@
  * other multiparts show every inline text part in order; multipart/signed
  * shows the signed content; text/calendar is summarised and also listed;
  * message/rfc822 is listed (and can be opened as a message); everything
- * else is an attachment.
+ * else is an attachment. Every part with a body stays reachable in the
+ * attachment list: the images and files of an alternative not shown, and
+ * shown text that is not the body itself (named parts, text/enriched,
+ * delivery reports); only the unnamed text of an unshown alternative is not
+ * listed, being the shown text in another form.
  */
 import type { Attachment, BodyPart } from '../types.js';
 import { estimateDecodedSize } from './transfer.js';
@@ -196,7 +200,12 @@ export function planParts(structure: BodyPart, options: SelectOptions = {}): Par
       plan.notes.push(externalBodyNote(part));
     }
     if (hidden) {
-      if (part.disposition === 'attachment') attach(part, false);
+      // An alternative not shown: its images and files stay reachable (the
+      // HTML's inline pictures when the plain text is shown); its unnamed
+      // text body is the same message in another form and is not listed.
+      if (kind === 'none' || part.filename) {
+        attach(part, part.disposition !== 'attachment');
+      }
       return;
     }
     if (kind !== 'none' && !inRelated) {
@@ -207,6 +216,11 @@ export function planParts(structure: BodyPart, options: SelectOptions = {}): Par
         attach(part, false);
       } else {
         plan.text.push(part);
+        // Shown, and also saveable: named text parts, and text that is not
+        // the body itself (text/enriched, text/richtext, text/csv, reports).
+        if (part.filename || (part.type !== 'text/plain' && part.type !== 'text/html')) {
+          attach(part, true);
+        }
       }
       return;
     }
