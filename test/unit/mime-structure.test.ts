@@ -130,7 +130,7 @@ JVBERg==
 });
 
 describe('choosing parts (chooseTextParts, attachmentsFromStructure)', () => {
-  it('prefers the plain alternative, never picks attachments, and lists the HTML\'s images', () => {
+  it("prefers the plain alternative, never picks attachments, and lists the HTML's images", () => {
     const structure = part('', 'multipart/mixed', {}, [
       part('1', 'multipart/alternative', {}, [
         part('1.1', 'text/plain'),
