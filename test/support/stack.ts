@@ -30,7 +30,11 @@ export async function newTestUser(stack: MailStack, prefix = 'user'): Promise<Te
 /**
  * Runs the tests `body` declares once per IMAP server the stack runs (Dovecot,
  * Cyrus, Courier and its variants without UIDPLUS or IDLE), each in a
- * `describe` named after the server. `stack` is the shared stack pointed at
+ * `describe` named after the server. The servers' lists run at the same time
+ * (the tests mostly wait on servers and child processes, and a test file gets
+ * one worker); within one server the tests run in order, as written. So keep
+ * what a test changes per server: its own users, no process-wide settings.
+ * `stack` is the shared stack pointed at
  * that server and its SMTP gateway: pass it (or `stack.info()`) to the usual
  * helpers (newTestUser, testEngine, testAccount, checker, seedMaildir) and
  * they work there. Tests adapt to a server through what it reports
@@ -45,7 +49,11 @@ export function forEachServer(
 ): void {
   const info = inject('mailStack');
   const servers = info.servers.filter((s) => !options.only || options.only.includes(s.id));
-  describe.each(servers)('on $label', (server) => {
-    body(attachMailStack(stackOn(info, server.id)), server);
+  // The per-server suites are concurrent with each other; the one suite inside each is
+  // sequential, and what body declares inherits that (vitest passes concurrency down).
+  describe.concurrent.each(servers)('on $label', (server) => {
+    describe.sequential(server.id, () => {
+      body(attachMailStack(stackOn(info, server.id)), server);
+    });
   });
 }
