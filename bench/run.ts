@@ -11,12 +11,15 @@
  *    to repainted frame (bench/tui.ts); the rounds run with V8's code cache
  *    (src/boot.ts) as every start but the first does, and the first start, without
  *    it, is given on its own (one run).
+ * Once, on Courier (a server without QRESYNC): moving 1 and 100 messages out of
+ * a 20,000-message folder (bench/removal.ts). `npm run bench -- removal` runs
+ * that part alone and keeps the other results of bench/results/latest.json.
  * Each timing is the median of several rounds, each round running all of them in
  * turn (the machine is noisy: a busy moment then hits all alike); compare
  * ratios within one run rather than numbers across runs.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +30,7 @@ import { startMailStack, type MailStack } from '../test/support/mail-stack.js';
 import { seedMaildir } from '../test/support/seed.js';
 import type { TestUser } from '../test/support/stack.js';
 import { useRunTempDir } from '../test/support/run-tmp.js';
+import { benchRemoval, type RemovalBench } from './removal.js';
 import { runTuiOnce, summarizeTui, type TuiBench } from './tui.js';
 
 useRunTempDir('tmail-bench-');
@@ -36,6 +40,12 @@ type TuiRun = Awaited<ReturnType<typeof runTuiOnce>>;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = (process.env.TMAIL_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.TMAIL_BENCH_RUNS ?? 7);
+const PARTS = process.argv.slice(2);
+for (const part of PARTS) {
+  if (part !== 'removal') throw new Error(`Unknown bench part "${part}"; known: removal.`);
+}
+const ONLY_REMOVAL = PARTS.includes('removal');
+const RESULTS_JSON = join(root, 'bench/results/latest.json');
 
 interface ProcessSample {
   ms: number;
@@ -115,10 +125,27 @@ async function markRead(
   }
 }
 
-const stack = await startMailStack();
+interface BenchFile {
+  at: string;
+  node: string;
+  runs: number;
+  results: Array<Record<string, unknown>>;
+  removal?: RemovalBench & { at: string };
+}
+
+const previous: BenchFile | undefined = existsSync(RESULTS_JSON)
+  ? (JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as BenchFile)
+  : undefined;
+if (ONLY_REMOVAL && !previous)
+  throw new Error(`${RESULTS_JSON} is missing: run the whole bench once.`);
+
+const stack = await startMailStack({ servers: ['courier'] });
 const results: Array<Record<string, unknown>> = [];
+let removal: BenchFile['removal'];
 try {
-  for (const size of SIZES) {
+  removal = { ...(await benchRemoval(stack)), at: new Date().toISOString() };
+  process.stderr.write(`${JSON.stringify(removal)}\n`);
+  for (const size of ONLY_REMOVAL ? [] : SIZES) {
     const user = await stack.addUser(`bench${size}`);
     process.stderr.write(`Seeding ${size} messages...\n`);
     const seedStart = performance.now();
@@ -171,14 +198,17 @@ try {
   await stack.stop();
 }
 
+const data: BenchFile = ONLY_REMOVAL
+  ? { ...previous!, removal }
+  : { at: new Date().toISOString(), node: process.version, runs: RUNS, results, removal };
 const lines = [
   `# tmail benchmark`,
   '',
-  `${new Date().toISOString()}, Node ${process.version}, ${RUNS} runs each (median; RSS is the peak), loopback Dovecot.`,
+  `${data.at}, Node ${data.node}, ${data.runs} runs each (median; RSS is the peak), loopback Dovecot.`,
   '',
   '| messages | bare imapflow: newest 50 | tmail list --limit 50 | ratio | tmail list peak RSS | TUI first screen | ratio | TUI first start (no code cache, 1 run; peak RSS) | TUI peak RSS | key to frame | mark read |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...results
+  ...data.results
     .map((r) => {
       const bare = r.bare as { ms: number };
       const list = r.list as { ms: number; rssMiB: number };
@@ -200,15 +230,18 @@ const lines = [
     })
     .map((row) => `| ${row} |`),
   '',
+  ...(data.removal
+    ? [
+        `Removing messages from a large folder on a server without QRESYNC (${data.removal.server}), \`tmail move\` to Archive, process start to exit, median of ${data.removal.rounds} rounds (${data.removal.at}):`,
+        '',
+        '| folder | move 1 | move 100 | ratio |',
+        '|---:|---:|---:|---:|',
+        `| ${data.removal.folderSize.toLocaleString('en')} | ${data.removal.oneMs} ms | ${data.removal.hundredMs} ms | ${data.removal.ratio.toFixed(2)} |`,
+        '',
+      ]
+    : []),
 ];
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(
-  join(root, 'bench/results/latest.json'),
-  JSON.stringify(
-    { at: new Date().toISOString(), node: process.version, runs: RUNS, results },
-    null,
-    2,
-  ),
-);
+writeFileSync(RESULTS_JSON, JSON.stringify(data, null, 2));
 writeFileSync(join(root, 'bench/results/latest.md'), lines.join('\n'));
 process.stdout.write(lines.join('\n') + '\n');
