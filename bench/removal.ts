@@ -89,7 +89,7 @@ export async function benchRemoval(
   const oneMs = Math.round(median(one));
   const hundredMs = Math.round(median(hundred));
   return {
-    server: 'Courier-IMAP 5.0 (no QRESYNC)',
+    server: 'Courier-IMAP 5.0',
     folderSize: size,
     rounds,
     oneMs,
