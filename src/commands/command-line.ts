@@ -123,6 +123,30 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
       runCommand(args.includes('-A') ? 'mail.forward-attached' : 'mail.forward', ctx),
   },
   {
+    names: ['reply-list'],
+    usage: ':reply-list',
+    summary: 'Reply to the mailing list the message came through (List-Post)',
+    run: (ctx) => runCommand('mail.reply-list', ctx),
+  },
+  {
+    names: ['bounce', 'redirect'],
+    usage: ':bounce ADDRESS',
+    summary: 'Send the message on unchanged to ADDRESS (Resent-* headers; no Sent copy)',
+    run: async (ctx, _args, rest) => {
+      if (!ctx.composer) ctx.ui.notify('error', 'Sending mail is not available here.');
+      else await ctx.composer.bounce(rest.trim() || undefined);
+    },
+  },
+  {
+    names: ['from'],
+    usage: ':from [ADDRESS]',
+    summary: 'Send the message being written from another of your identities',
+    run: async (ctx, _args, rest) => {
+      if (!ctx.composer) ctx.ui.notify('error', 'Writing mail is not available here.');
+      else await ctx.composer.setFrom(rest.trim() || undefined);
+    },
+  },
+  {
     names: ['recall'],
     usage: ':recall',
     summary: 'Take up the selected postponed message (in Drafts) again',

@@ -25,8 +25,15 @@ export type Screen = 'list' | 'message' | 'attachments' | 'help' | 'compose';
 
 export type Layout = 'split' | 'full';
 
-/** A completion source for a prompt: the answers that fit what was typed. */
-export type Completer = (input: string) => string[];
+/**
+ * A completion source for a prompt: the answers that fit what was typed (whole
+ * lines, which Tab cycles through). It may answer later (an address book
+ * command): the prompt stays live meanwhile, and a late answer is dropped when
+ * the text changed in between.
+ */
+export type Completer = (
+  input: string,
+) => string[] | Promise<string[] | { choices: string[]; note?: string }>;
 
 export interface PromptOptions {
   /** Shown before the answer, e.g. `Move to: `. */
@@ -103,6 +110,8 @@ export type ComposeKind =
   | 'new'
   | 'reply'
   | 'reply-all'
+  /** To the mailing list (mutt's L): Mail-Followup-To, else List-Post. */
+  | 'reply-list'
   | 'forward'
   /** The whole original attached as message/rfc822. */
   | 'forward-attached'
@@ -120,6 +129,12 @@ export interface ComposerApi {
   postpone(): Promise<void>;
   /** Asks, then throws the message away. */
   abandon(): Promise<void>;
+  /** Edits a header of the message being written in a prompt (Tab completes addresses). */
+  editField(field: 'to' | 'cc' | 'bcc' | 'subject'): Promise<void>;
+  /** Sends from another of the account's identities (asks which when not given). */
+  setFrom(address?: string): Promise<void>;
+  /** Bounces the open or selected message to new recipients (asks when not given). */
+  bounce(to?: string): Promise<void>;
 }
 
 /** Everything a handler receives. */

@@ -319,9 +319,18 @@ async function compose(ctx: CommandContext, kind: ComposeKind): Promise<void> {
 
 /** A review-screen command, on the message being written. */
 const review =
-  (action: Exclude<keyof ComposerApi, 'start'>): CommandHandler =>
+  (
+    action: Exclude<keyof ComposerApi, 'start' | 'editField' | 'setFrom' | 'bounce'>,
+  ): CommandHandler =>
   async (ctx) => {
     await ctx.composer?.[action]();
+  };
+
+/** A review-screen key that edits one header in a prompt. */
+const editField =
+  (field: 'to' | 'cc' | 'bcc' | 'subject'): CommandHandler =>
+  async (ctx) => {
+    await ctx.composer?.editField(field);
   };
 
 async function refresh(ctx: CommandContext): Promise<void> {
@@ -439,6 +448,11 @@ export const HANDLERS: Record<string, CommandHandler> = {
 
   'mail.reply': (ctx) => compose(ctx, 'reply'),
   'mail.reply-all': (ctx) => compose(ctx, 'reply-all'),
+  'mail.reply-list': (ctx) => compose(ctx, 'reply-list'),
+  'mail.bounce': async (ctx) => {
+    if (!ctx.composer) ctx.ui.notify('error', 'Sending mail is not available here.');
+    else await ctx.composer.bounce();
+  },
   'mail.forward': (ctx) => compose(ctx, 'forward'),
   'mail.forward-attached': (ctx) => compose(ctx, 'forward-attached'),
   'mail.recall': (ctx) => compose(ctx, 'recall'),
@@ -493,6 +507,13 @@ export const HANDLERS: Record<string, CommandHandler> = {
   'compose.detach': review('detach'),
   'compose.postpone': review('postpone'),
   'compose.abandon': review('abandon'),
+  'compose.edit-to': editField('to'),
+  'compose.edit-cc': editField('cc'),
+  'compose.edit-bcc': editField('bcc'),
+  'compose.edit-subject': editField('subject'),
+  'compose.edit-from': async (ctx) => {
+    await ctx.composer?.setFrom();
+  },
 };
 
 /**

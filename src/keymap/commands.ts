@@ -105,6 +105,8 @@ export const COMMANDS: readonly CommandInfo[] = [
   ...group(LIST_AND_MESSAGE, [
     ['mail.reply', 'Reply to the sender'],
     ['mail.reply-all', 'Reply to everyone'],
+    ['mail.reply-list', 'Reply to the mailing list (List-Post, Mail-Followup-To)'],
+    ['mail.bounce', 'Bounce: send the message on unchanged to new recipients'],
     ['mail.forward', 'Forward the message'],
     ['mail.forward-attached', 'Forward the message as an attachment'],
     ['mail.recall', 'Take up a postponed message again (Enter does it in Drafts)'],
@@ -168,6 +170,11 @@ export const COMMANDS: readonly CommandInfo[] = [
       ['compose.detach', 'Remove an attachment'],
       ['compose.postpone', 'Postpone: keep it as a draft'],
       ['compose.abandon', 'Abandon the message (asks first)'],
+      ['compose.edit-to', 'Edit To (Tab completes addresses)'],
+      ['compose.edit-cc', 'Edit Cc (Tab completes addresses)'],
+      ['compose.edit-bcc', 'Edit Bcc (Tab completes addresses)'],
+      ['compose.edit-subject', 'Edit the subject'],
+      ['compose.edit-from', 'Send from another identity (:from)'],
     ],
   ),
   ...group(

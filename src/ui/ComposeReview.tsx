@@ -32,6 +32,7 @@ const TITLES: Record<string, string> = {
   new: 'New message',
   reply: 'Reply',
   'reply-all': 'Reply to all',
+  'reply-list': 'Reply to the list',
   forward: 'Forward',
   'forward-attached': 'Forward as attachment',
   recall: 'Postponed message',
@@ -88,6 +89,10 @@ export const ComposeReview = memo(function ComposeReview(
     keyHint(props.keymap, 'compose.detach', 'remove attachment'),
     keyHint(props.keymap, 'compose.postpone', 'postpone'),
     keyHint(props.keymap, 'compose.abandon', 'abandon'),
+    keyHint(props.keymap, 'compose.edit-to', 'to'),
+    keyHint(props.keymap, 'compose.edit-cc', 'cc'),
+    keyHint(props.keymap, 'compose.edit-subject', 'subject'),
+    keyHint(props.keymap, 'compose.edit-from', 'from'),
   ].filter(Boolean);
   const bodyRoom = Math.max(0, height - 1 - head.length - problems.length - 3);
   const bodyLines = wrapText(sanitizeText(draft.body), Math.max(10, width - 2)).slice(0, bodyRoom);

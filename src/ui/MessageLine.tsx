@@ -27,7 +27,7 @@ function PromptLine({ prompt, width }: { prompt: PromptState; width: number }) {
   const styles = useStyles();
   const label = sanitizeLine(prompt.label);
   const shown = prompt.secret ? prompt.chars.map(() => '*') : prompt.chars.map(sanitizeLine);
-  const suffix =
+  const counted =
     prompt.choices === null
       ? ''
       : prompt.choices.length === 0
@@ -35,6 +35,9 @@ function PromptLine({ prompt, width }: { prompt: PromptState; width: number }) {
         : prompt.choices.length > 1
           ? `  (${prompt.choice + 1}/${prompt.choices.length})`
           : '';
+  const suffix = counted;
+  // After everything else: the line is cut at the screen's edge, never the answer.
+  const note = prompt.note ? `  (${sanitizeLine(prompt.note)})` : '';
   // Keep the cursor in view: drop characters from the left of a long answer.
   const room = Math.max(4, width - cellWidth(label) - cellWidth(suffix) - 1);
   let start = 0;
@@ -53,6 +56,7 @@ function PromptLine({ prompt, width }: { prompt: PromptState; width: number }) {
       <Text inverse>{under}</Text>
       {after}
       <Text {...styles.dim}>{suffix}</Text>
+      <Text {...styles.dim}>{note}</Text>
     </Text>
   );
 }

@@ -5,15 +5,20 @@
  */
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
-import type { AccountConfig } from '../core/config/types.js';
+import type { AddressBook } from '../core/addressbook/index.js';
+import type { AccountConfig, TmailConfig } from '../core/config/types.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import type { ComposeServices } from './composer.js';
 
 export interface ComposeServiceOptions {
   engine: MailEngine;
   account: AccountConfig;
+  /** The whole dotfile, for its top-level addressBookCommand. */
+  config?: TmailConfig;
   /** Asks for the SMTP password of `prompt` accounts. */
   prompt?: (question: string) => Promise<string>;
+  /** Home directory, for `~` in a signatureFile. */
+  home?: string;
   /** Gives the terminal to another program for the duration of `work`. */
   handOver: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -50,6 +55,7 @@ export async function createComposeServices(
     import('../core/outbox/index.js'),
     import('../core/compose/index.js'),
   ]);
+  const extras = lightComposeServices(options);
   const sending = new Sending(options.engine, options.account, { prompt: options.prompt });
   sending.startAutoRetry();
   return {
@@ -67,6 +73,33 @@ export async function createComposeServices(
     pending: async () => (await sending.pending()).length,
     save: (draft) => saveLocalDraft(draft),
     discard: (id) => deleteLocalDraft(id),
+    bounce: (source, to) => sending.bounce(source, to),
+    ...extras,
     stop: () => sending.stop(),
+  };
+}
+
+/**
+ * The services that need no sending code (address completion, signatures):
+ * main.tsx uses them without loading SMTP, so that Tab in the To prompt does
+ * not wait for nodemailer.
+ */
+export function lightComposeServices(
+  options: Pick<ComposeServiceOptions, 'account' | 'config' | 'home'>,
+): Required<Pick<ComposeServices, 'addresses' | 'signature'>> {
+  let book: AddressBook | undefined;
+  return {
+    addresses: async (text) => {
+      const addressbook = await import('../core/addressbook/index.js');
+      book ??= new addressbook.AddressBook();
+      return addressbook.queryAddresses(text, {
+        book,
+        command: addressbook.addressCommandFor(options.account, options.config),
+      });
+    },
+    signature: async (identity) => {
+      const { loadSignature, signatureSourceOf } = await import('../core/compose/index.js');
+      return loadSignature(signatureSourceOf(options.account, identity), { home: options.home });
+    },
   };
 }

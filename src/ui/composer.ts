@@ -18,18 +18,32 @@ import {
   type EngineApi,
 } from '../commands/index.js';
 import {
+  accountIdentities,
   addAttachment,
   draftFromMessage,
   draftProblems,
   draftRecipients,
+  formatAddress,
+  formatAddressList,
   forwardDraft,
+  fromProblem,
+  identityAddress,
+  identityFor,
+  isSafeName,
+  isValidAddress,
+  listReplyProblem,
   newDraft,
+  parseAddressList,
   removeAttachment,
+  replaceSignature,
   replyDraft,
+  replyIdentity,
   type Draft,
   type EditResult,
+  type MessageRef,
 } from '../core/compose/index.js';
-import type { MessageView } from '../core/types.js';
+import type { ComposePrompt, Identity } from '../core/config/types.js';
+import type { Address, MessageView } from '../core/types.js';
 import type { Controller } from './controller.js';
 import type { UiStore } from './ui-store.js';
 
@@ -60,6 +74,19 @@ export interface ComposeServices {
    * being written when tmail stopped (a crash, a closed terminal).
    */
   kept?(): Promise<Draft[]>;
+  /** Addresses matching `text`, best first (the address book and the addressBookCommand). */
+  addresses?(text: string): Promise<{ matches: Address[]; notice?: string }>;
+  /** Reads an identity's signature (text, file or command); `problem` when its source failed. */
+  signature?(identity: Identity): Promise<{ text: string; problem?: string }>;
+  /** Bounces a message of a folder to new recipients (Resent-*), through the outbox. */
+  bounce?(source: MessageRef, to: Address[]): Promise<SendOutcome>;
+}
+
+/** How writing goes, from the dotfile's `compose` block. */
+export interface ComposeSettings {
+  /** Headers asked in a prompt before the editor opens for a new message; default To and Subject. */
+  prompts?: readonly ComposePrompt[];
+  signaturePosition?: 'below' | 'above';
 }
 
 export interface ComposerOptions {
@@ -67,7 +94,34 @@ export interface ComposerOptions {
   store: UiStore;
   controller: Controller;
   services: ComposeServices;
+  settings?: ComposeSettings;
   home?: string;
+}
+
+/** Mutt asks To and Subject before the editor; Cc and Bcc only when asked to (askcc, askbcc). */
+const DEFAULT_PROMPTS: readonly ComposePrompt[] = ['to', 'subject'];
+
+const FIELD_LABELS: Record<ComposePrompt, string> = {
+  to: 'To: ',
+  cc: 'Cc: ',
+  bcc: 'Bcc: ',
+  subject: 'Subject: ',
+};
+
+/** Splits an address field being typed into what is done and the address being typed. */
+function lastItem(input: string): { head: string; tail: string } {
+  let quoted = false;
+  let angle = 0;
+  let cut = -1;
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && ch === '<') angle++;
+    else if (!quoted && ch === '>' && angle > 0) angle--;
+    else if (!quoted && angle === 0 && (ch === ',' || ch === ';')) cut = i;
+  }
+  const head = cut < 0 ? '' : `${input.slice(0, cut + 1).trimEnd()} `;
+  return { head, tail: input.slice(cut + 1).trim() };
 }
 
 function list(names: string[]): string {
@@ -136,8 +190,13 @@ export class Composer implements ComposerApi {
     await this.options.services.save(draft).catch((error: { userMessage?: string }) => {
       this.ui.notify('error', error.userMessage ?? 'The draft could not be saved.');
     });
+    const foreign = fromProblem(this.options.engine.account, draft.from);
     this.options.store.set({
-      compose: { draft, problems: draftProblems(draft), kind: this.kind },
+      compose: {
+        draft,
+        problems: [...draftProblems(draft), ...(foreign ? [foreign] : [])],
+        kind: this.kind,
+      },
     });
     this.options.store.dispatch({ type: 'show-compose' });
   }
@@ -182,7 +241,13 @@ export class Composer implements ComposerApi {
         await this.review(kept);
         return;
       }
-      draft = newDraft(account);
+      const fields = await this.askHeaders();
+      if (!fields) return;
+      const identity = accountIdentities(account)[0]!;
+      draft = {
+        ...newDraft(account, { identity, signature: await this.signatureOf(identity) }),
+        ...fields,
+      };
     } else {
       const original = await this.original();
       if (!original) return;
@@ -193,13 +258,33 @@ export class Composer implements ComposerApi {
         await this.review(draftFromMessage(original, { account: account.name, folder }));
         return;
       }
+      if (kind === 'reply-list') {
+        const problem = listReplyProblem(original);
+        if (problem) {
+          this.ui.notify('error', problem);
+          return;
+        }
+      }
+      // As mutt's reverse_name: from the identity the original was sent to, with its signature.
+      const identity = replyIdentity(account, original);
+      const context = {
+        identity,
+        signature: await this.signatureOf(identity),
+        signaturePosition: this.options.settings?.signaturePosition,
+      };
       draft =
         kind === 'forward' || kind === 'forward-attached'
           ? forwardDraft(account, original, {
+              ...context,
               mode: kind === 'forward' ? 'inline' : 'attachment',
               folder,
             })
-          : replyDraft(account, original, { all: kind === 'reply-all', folder });
+          : replyDraft(account, original, {
+              ...context,
+              all: kind === 'reply-all',
+              list: kind === 'reply-list',
+              folder,
+            });
     }
     this.kind = kind;
     await this.options.services.save(draft).catch(() => {});
@@ -253,7 +338,8 @@ export class Composer implements ComposerApi {
   async send(): Promise<void> {
     const draft = this.draft();
     if (!draft) return;
-    const problems = draftProblems(draft);
+    const foreign = fromProblem(this.options.engine.account, draft.from);
+    const problems = [...draftProblems(draft), ...(foreign ? [foreign] : [])];
     if (problems.length) {
       this.ui.notify('error', problems[0]!);
       return;
@@ -358,6 +444,212 @@ export class Composer implements ComposerApi {
       );
     } finally {
       done();
+    }
+  }
+
+  /** An identity's signature text from the services (file or command), saying when it failed. */
+  private async signatureOf(identity: Identity, quiet = false): Promise<string | undefined> {
+    const read = this.options.services.signature;
+    if (!read) return undefined;
+    try {
+      const { text, problem } = await read(identity);
+      if (problem && !quiet) this.ui.notify('error', problem);
+      return text;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Tab completion for an address field: the address being typed (after the
+   * last comma) is looked up in the address book and the addressBookCommand;
+   * each choice is the whole line with it completed.
+   */
+  private addressCompleter():
+    ((input: string) => Promise<{ choices: string[]; note?: string }>) | undefined {
+    const query = this.options.services.addresses;
+    if (!query) return undefined;
+    return async (input) => {
+      const { head, tail } = lastItem(input);
+      if (!tail) return { choices: [] };
+      const { matches, notice } = await query(tail);
+      const choices = matches.map((m) => `${head}${formatAddress(m)}`);
+      // Shown in the prompt itself (a notice would wait behind it until it closes).
+      return notice ? { choices, note: notice } : { choices };
+    };
+  }
+
+  /** Asks an address field in a prompt; null when it was cancelled. */
+  private async askAddresses(
+    field: 'to' | 'cc' | 'bcc',
+    current: Address[],
+  ): Promise<Address[] | null> {
+    const answer = await this.ui.prompt({
+      label: FIELD_LABELS[field],
+      initial: current.length ? `${formatAddressList(current)}, ` : '',
+      complete: this.addressCompleter(),
+      history: 'addresses',
+    });
+    if (answer === null) return null;
+    // Pasted line breaks are only separators here; validation names anything else.
+    return parseAddressList(answer.replace(/[\r\n]+/g, ', '));
+  }
+
+  private async askSubject(current: string): Promise<string | null> {
+    const answer = await this.ui.prompt({ label: FIELD_LABELS.subject, initial: current });
+    return answer === null ? null : answer.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  }
+
+  /**
+   * The headers asked before the editor for a new message, as mutt does (To,
+   * Subject, and Cc/Bcc by setting). Null when the user cancelled, or gave no
+   * recipient in the To prompt.
+   */
+  private async askHeaders(): Promise<Partial<
+    Pick<Draft, 'to' | 'cc' | 'bcc' | 'subject'>
+  > | null> {
+    const prompts = this.options.settings?.prompts ?? DEFAULT_PROMPTS;
+    const fields: Partial<Pick<Draft, 'to' | 'cc' | 'bcc' | 'subject'>> = {};
+    for (const field of (['to', 'cc', 'bcc', 'subject'] as const).filter((f) =>
+      prompts.includes(f),
+    )) {
+      if (field === 'subject') {
+        const subject = await this.askSubject('');
+        if (subject === null) return null;
+        fields.subject = subject;
+        continue;
+      }
+      const list = await this.askAddresses(field, []);
+      if (list === null) return null;
+      if (field === 'to' && list.length === 0) {
+        this.ui.notify('info', 'No recipient was given; the message was not started.');
+        return null;
+      }
+      fields[field] = list;
+    }
+    return fields;
+  }
+
+  async editField(field: 'to' | 'cc' | 'bcc' | 'subject'): Promise<void> {
+    const draft = this.draft();
+    if (!draft) return;
+    if (field === 'subject') {
+      const subject = await this.askSubject(draft.subject);
+      if (subject !== null)
+        await this.review({ ...(this.draft() ?? draft), subject, updated: Date.now() });
+      return;
+    }
+    const list = await this.askAddresses(field, draft[field]);
+    if (list !== null)
+      await this.review({ ...(this.draft() ?? draft), [field]: list, updated: Date.now() });
+  }
+
+  async setFrom(address?: string): Promise<void> {
+    const draft = this.draft();
+    if (!draft) {
+      this.ui.notify('error', 'No message is being written; :from changes the From of one.');
+      return;
+    }
+    const account = this.options.engine.account;
+    let answer = address;
+    if (answer === undefined) {
+      const choices = accountIdentities(account).map((i) =>
+        formatAddress(identityAddress(account, i)),
+      );
+      const picked = await this.ui.prompt({
+        label: 'From: ',
+        initial: formatAddress(draft.from),
+        complete: (input) => {
+          const typed = input.trim().toLowerCase();
+          // Every identity stays reachable with Tab: the ones matching what was typed first.
+          const hits = choices.filter((c) => c.toLowerCase().includes(typed));
+          return [...hits, ...choices.filter((c) => !hits.includes(c))];
+        },
+      });
+      if (picked === null) return;
+      answer = picked;
+    }
+    const parsed = parseAddressList(answer)[0];
+    if (!parsed || !isValidAddress(parsed.address)) {
+      this.ui.notify('error', `"${answer.trim()}" is not an email address.`);
+      return;
+    }
+    const identity = identityFor(account, parsed.address);
+    if (!identity) {
+      this.ui.notify('error', fromProblem(account, parsed)!);
+      return;
+    }
+    const before = identityFor(account, draft.from.address);
+    const same = before?.email.toLowerCase() === identity.email.toLowerCase();
+    const from = {
+      name:
+        isSafeName(parsed.name) && parsed.name
+          ? parsed.name
+          : identityAddress(account, identity).name,
+      address: identity.email,
+    };
+    // The new identity's signature replaces the old one where it stands; never a second one.
+    const body = same
+      ? draft.body
+      : replaceSignature(
+          draft.body,
+          before ? await this.signatureOf(before, true) : undefined,
+          await this.signatureOf(identity),
+        );
+    await this.review({ ...(this.draft() ?? draft), from, body, updated: Date.now() });
+  }
+
+  async bounce(to?: string): Promise<void> {
+    const send = this.options.services.bounce;
+    if (!send) {
+      this.ui.notify('error', 'Bouncing mail is not available here.');
+      return;
+    }
+    const uid = this.ui.openUid() ?? this.ui.cursorUid();
+    const folder = this.options.engine.state.view?.path;
+    if (uid === null || !folder) {
+      this.ui.notify('error', 'No message is selected.');
+      return;
+    }
+    let answer = to;
+    if (answer === undefined) {
+      const typed = await this.ui.prompt({
+        label: 'Bounce to: ',
+        complete: this.addressCompleter(),
+        history: 'addresses',
+      });
+      if (typed === null || !typed.trim()) return;
+      answer = typed;
+    }
+    const recipients = parseAddressList(answer.replace(/[\r\n]+/g, ', '));
+    const bad = recipients.find((a) => !isValidAddress(a.address) || !isSafeName(a.name));
+    if (!recipients.length || bad) {
+      this.ui.notify(
+        'error',
+        bad ? `"${bad.address}" is not a valid email address.` : 'Give an address to bounce to.',
+      );
+      return;
+    }
+    const names = list(recipients.map((a) => a.address));
+    if (!(await this.ui.confirm(`Bounce the message to ${names}? (y/n)`))) return;
+    const done = this.ui.busy('Bouncing');
+    try {
+      const outcome = await send({ folder, uid }, recipients);
+      if (outcome.status === 'sent' || outcome.status === 'completed')
+        this.ui.notify('info', `Bounced to ${names}.`);
+      else
+        this.ui.notify(
+          'error',
+          `Not bounced yet (${outcome.error?.userMessage.replace(/\.$/, '') ?? 'the server did not take it'}); it waits in the outbox.`,
+        );
+    } catch (error) {
+      this.ui.notify(
+        'error',
+        (error as { userMessage?: string }).userMessage ?? 'The message could not be bounced.',
+      );
+    } finally {
+      done();
+      await this.refreshPending();
     }
   }
 

@@ -22,7 +22,13 @@ import { adjacentFolderPath, folderTree } from './folder-tree.js';
 import { cachedHelpLines, type HelpLine } from './help-lines.js';
 import { readerTextWidth } from './layout.js';
 import { cursorToUid, INITIAL_CURSOR, moveCursor, syncCursor } from './list-nav.js';
-import { createPrompt, editPrompt } from './prompt-state.js';
+import {
+  applyChoices,
+  createPrompt,
+  editPrompt,
+  needsCompletion,
+  promptValue,
+} from './prompt-state.js';
 import {
   cachedReaderLines,
   findMatches,
@@ -530,6 +536,35 @@ export class Controller implements UiController {
     }
     const prompt = snapshot.prompt;
     if (!prompt) return;
+    if (
+      (command === 'prompt.complete' || command === 'prompt.complete-prev') &&
+      needsCompletion(prompt)
+    ) {
+      const step = command === 'prompt.complete' ? 1 : -1;
+      const asked = promptValue(prompt);
+      const answer = prompt.complete!(asked);
+      if (!Array.isArray(answer)) {
+        // A slow source (an address book command): typing goes on meanwhile, and the
+        // answer is used only if the prompt still holds what was asked.
+        this.store.set({ prompt: { ...prompt, note: 'looking up…' } });
+        const settle = (choices: string[], note: string | null) => {
+          const now = this.store.getSnapshot().prompt;
+          if (now && now.complete === prompt.complete && promptValue(now) === asked)
+            this.store.set({ prompt: { ...applyChoices(now, choices, step), note } });
+          else if (now && now.note === 'looking up…') this.store.set({ prompt: { ...now, note } });
+        };
+        void answer.then(
+          (result) =>
+            Array.isArray(result)
+              ? settle(result, null)
+              : settle(result.choices, result.note ?? null),
+          () => settle([], null),
+        );
+        return;
+      }
+      this.store.set({ prompt: applyChoices(prompt, answer, step) });
+      return;
+    }
     let outcome;
     if (command) outcome = editPrompt(prompt, { type: 'command', command });
     else if (token === '<Space>') outcome = editPrompt(prompt, { type: 'insert', text: ' ' });

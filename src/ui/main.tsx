@@ -265,10 +265,17 @@ export async function runTui(options: TuiOptions): Promise<number> {
     return createComposeServices({
       engine,
       account,
+      config,
       prompt: passwords.prompt,
       handOver: (work) => handOver(work),
     });
   };
+  const light = async () =>
+    (await import('./compose-services.js')).lightComposeServices({
+      account,
+      config,
+      home: homedir(),
+    });
   let servicesReady: Promise<NonNullable<typeof loaded.services>> | null = null;
   const ready = () => (servicesReady ??= loadComposeServices().then((s) => (loaded.services = s)));
   const lazy = <K extends keyof ComposeServices>(key: K): ComposeServices[K] =>
@@ -284,6 +291,10 @@ export async function runTui(options: TuiOptions): Promise<number> {
     pending: async () => (loaded.services ? loaded.services.pending() : outboxEntries()),
     save: lazy('save'),
     discard: lazy('discard'),
+    bounce: lazy('bounce'),
+    // Completion and signatures need no sending code: they load on their own.
+    addresses: async (text) => (await light()).addresses(text),
+    signature: async (identity) => (await light()).signature(identity),
     // The drafts store alone: no sending code for a look at the disk.
     kept: async () => (await import('../core/outbox/drafts.js')).recoverLocalDrafts(account.name),
   };

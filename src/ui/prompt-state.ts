@@ -20,6 +20,8 @@ export interface PromptState {
   historyIndex: number;
   /** The line being typed before recall started. */
   draft: readonly string[];
+  /** A word after the answer about completion: `looking up…`, or why a source gave nothing. */
+  note: string | null;
 }
 
 export function createPrompt(options: {
@@ -42,6 +44,7 @@ export function createPrompt(options: {
     history,
     historyIndex: history.length,
     draft: chars,
+    note: null,
   };
 }
 
@@ -55,7 +58,30 @@ export type PromptOutcome =
   { kind: 'edit'; state: PromptState } | { kind: 'accept'; value: string } | { kind: 'cancel' };
 
 function withChars(state: PromptState, chars: readonly string[], cursor: number): PromptState {
-  return { ...state, chars, cursor: Math.max(0, Math.min(chars.length, cursor)), choices: null };
+  return {
+    ...state,
+    chars,
+    cursor: Math.max(0, Math.min(chars.length, cursor)),
+    choices: null,
+    note: null,
+  };
+}
+
+/** The prompt showing the first (or, going back, the last) of `choices`. */
+export function applyChoices(
+  state: PromptState,
+  choices: readonly string[],
+  step: 1 | -1,
+): PromptState {
+  if (!choices.length) return { ...state, choices: [], note: null };
+  const choice = step > 0 ? 0 : choices.length - 1;
+  const chars = [...choices[choice]!];
+  return { ...state, chars, cursor: chars.length, choices, choice, note: null };
+}
+
+/** True when Tab would ask the completer (rather than cycle through choices already there). */
+export function needsCompletion(state: PromptState): boolean {
+  return state.complete !== null && !(state.choices && state.choices.length > 1);
 }
 
 function completeStep(state: PromptState, step: 1 | -1): PromptState {
@@ -66,10 +92,9 @@ function completeStep(state: PromptState, step: 1 | -1): PromptState {
     return { ...state, chars, cursor: chars.length, choice };
   }
   const choices = state.complete(promptValue(state));
-  if (!choices.length) return { ...state, choices: [] };
-  const choice = step > 0 ? 0 : choices.length - 1;
-  const chars = [...choices[choice]!];
-  return { ...state, chars, cursor: chars.length, choices, choice };
+  // An answer that comes later is applied by the controller (see applyChoices).
+  if (!Array.isArray(choices)) return state;
+  return applyChoices(state, choices, step);
 }
 
 /** Applies a key (a `prompt.*` command, or text to insert). */

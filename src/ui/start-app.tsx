@@ -22,7 +22,7 @@ const log = createLogger('tui');
 
 export interface StartAppOptions {
   engine: MailEngine;
-  config: Pick<TmailConfig, 'keys' | 'ui'>;
+  config: Pick<TmailConfig, 'keys' | 'ui' | 'compose'>;
   /** The user chose to quit. */
   exit: () => void;
   /** Ctrl-Z. */
@@ -70,6 +70,7 @@ export function createRuntime(options: StartAppOptions): Runtime {
       store,
       controller,
       services: options.compose,
+      settings: options.config.compose,
       home: options.home,
     });
     controller.context.composer = composer;

@@ -179,7 +179,12 @@ describe('writing mail', () => {
 
   it('abandons a new message left unwritten, as mutt does', async () => {
     const services = fakeServices(() => null);
-    tui = await renderTui({ inbox, options: { compose: services } });
+    // Without the header prompts (compose.prompts: []), m goes straight to the editor.
+    tui = await renderTui({
+      inbox,
+      options: { compose: services },
+      config: { compose: { prompts: [] } },
+    });
     await tui.see('Lunch on Friday?');
     tui.press('m');
     await tui.see('Nothing was written; the message was abandoned.');
@@ -192,7 +197,11 @@ describe('writing mail', () => {
         ? { ...draft, subject: 'Plans', body: 'Hello\n' }
         : { ...draft, to: [{ name: '', address: 'grace@example.test' }] },
     );
-    tui = await renderTui({ inbox, options: { compose: services } });
+    tui = await renderTui({
+      inbox,
+      options: { compose: services },
+      config: { compose: { prompts: [] } },
+    });
     await tui.see('Lunch on Friday?');
     tui.press('m');
     await tui.see('New message: review before sending');

@@ -52,6 +52,8 @@ export function rawKey(token: string): string {
     '<End>': '\u001b[F',
   };
   if (named[token]) return named[token]!;
+  const meta = /^<M-(.)>$/.exec(token);
+  if (meta) return `\u001b${meta[1]}`;
   const ctrl = /^<C-([a-z])>$/.exec(token);
   if (ctrl) return String.fromCharCode(ctrl[1]!.charCodeAt(0) - 96);
   return token;
@@ -101,7 +103,7 @@ export interface HarnessOptions {
   inbox?: FakeMessageSpec[];
   columns?: number;
   rows?: number;
-  config?: Pick<TmailConfig, 'keys' | 'ui'>;
+  config?: Pick<TmailConfig, 'keys' | 'ui' | 'compose'>;
   account?: Partial<AccountConfig>;
   folder?: string;
   env?: NodeJS.ProcessEnv;

@@ -34,6 +34,8 @@ export interface FakeMessageSpec {
   flags?: Flag[];
   messageId?: string;
   inReplyTo?: string;
+  /** More header fields, as written (List-Post, Reply-To, Delivered-To ...). */
+  headers?: Record<string, string>;
   attachments?: Array<{ filename: string; contentType: string; content: Buffer }>;
 }
 
@@ -78,6 +80,7 @@ function buildMessage(uid: number, spec: FakeMessageSpec): FakeMessage {
     `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
     `Message-ID: ${messageId}`,
     ...(spec.inReplyTo ? [`In-Reply-To: ${spec.inReplyTo}`] : []),
+    ...Object.entries(spec.headers ?? {}).map(([key, value]) => `${key}: ${value}`),
     'MIME-Version: 1.0',
   ];
   const parts = new Map<string, Buffer>();
