@@ -3,7 +3,14 @@
  * script, send from the review screen, and find the reply delivered to the
  * other user by Postfix, filed in Sent, and the original marked \Answered.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
@@ -68,7 +75,8 @@ describe('replying from tmail', () => {
 
   beforeAll(async () => {
     requireBuild();
-    setup = await e2eAccount(stack, 'writer');
+    // The editor at once on m (compose.prompts []): the prompts are tested below.
+    setup = await e2eAccount(stack, 'writer', { compose: { prompts: [] } });
     other = await newTestUser(stack, 'friend');
     mine = await checker(stack.info(), setup.user);
     theirs = await checker(stack.info(), other);
@@ -188,5 +196,152 @@ describe('replying from tmail', () => {
     await term.see('Abandon this message?');
     await term.press('y');
     await term.see('The message was abandoned.');
+  });
+});
+
+describe('writing like a power user', () => {
+  let setup: E2eAccount;
+  let other: TestUser;
+  let mine: ImapFlow;
+  let theirs: ImapFlow;
+  let term: TmuxSession | undefined;
+  let alias: string;
+  const seen = mkdtempSync(join(tmpdir(), 'tmail-editor-seen-'));
+
+  /** An editor that keeps a copy of the file it was given, then writes a line as editorScript does. */
+  function recordingEditor(copy: string, line: string): string {
+    return editorScript(line, `cp "$1" '${join(seen, copy)}'`);
+  }
+
+  beforeAll(async () => {
+    requireBuild();
+    other = await newTestUser(stack, 'friend');
+    // The external address book: mutt's query format, a status line first.
+    const query = join(seen, 'query.sh');
+    writeFileSync(
+      query,
+      `#!/bin/sh\necho "searching for $1"\n[ "$1" = fri ] && printf '${other.email}\\tFriendly Person\\tfrom the command\\n'\nexit 0\n`,
+    );
+    chmodSync(query, 0o755);
+    setup = await e2eAccount(
+      stack,
+      'power',
+      { addressBookCommand: [query, '%s'] },
+      {
+        signature: 'Power User\nexample.test',
+      },
+    );
+    alias = `power.alias-${Date.now().toString(36)}@example.test`;
+    // Identities live in the account: rewrite the dotfile with one.
+    const file = join(setup.configDir, 'config.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+      accounts: Record<string, Record<string, unknown>>;
+    };
+    doc.accounts[setup.account.name]!.identities = [
+      { email: alias, name: 'Power Alias', signature: 'Alias sig' },
+    ];
+    writeFileSync(file, JSON.stringify(doc, null, 2), { mode: 0o600 });
+    // tmail's own address book, as earlier runs would have left it.
+    writeFileSync(
+      join(setup.stateDir, 'addressbook.json'),
+      JSON.stringify({
+        version: 1,
+        entries: [
+          {
+            name: 'Grace Hopper',
+            address: 'grace@example.test',
+            seen: 0,
+            sent: 3,
+            lastUsed: Date.now(),
+          },
+        ],
+      }),
+    );
+    mine = await checker(stack.info(), setup.user);
+    theirs = await checker(stack.info(), other);
+    await mine.append(
+      'INBOX',
+      [
+        `From: Friend <${other.email}>`,
+        `To: Power Alias <${alias}>`,
+        'Subject: Written to your alias',
+        `Date: ${new Date().toUTCString()}`,
+        'Message-ID: <to-alias@example.test>',
+        '',
+        'Which address will you answer from?',
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  afterAll(async () => {
+    term?.kill();
+    await mine?.logout().catch(() => {});
+    await theirs?.logout().catch(() => {});
+  });
+
+  it('m, three letters and Tab complete from the address book and the command; the editor gets the To: line and the signature', async () => {
+    term = await launch(setup, {
+      env: { EDITOR: recordingEditor('new.eml', 'Hello from the prompts.'), VISUAL: '' },
+    });
+    onTestFailed(() => {
+      process.stdout.write(
+        `\nLast screen:\n${term!.screen}\nLog:\n${logText(setup).slice(-3000)}\n`,
+      );
+    });
+    await term.see('Written to your alias');
+    await term.command('list', 'mail.compose');
+    // tmux drops the trailing space of an empty prompt.
+    await term.see(/^To:\s*$/m);
+    await term.type('gra');
+    await term.see('To: gra');
+    await term.press('<Tab>');
+    await term.see('To: Grace Hopper <grace@example.test>');
+    await term.type(', fri');
+    await term.press('<Tab>');
+    await term.see(`To: Grace Hopper <grace@example.test>, Friendly Person <${other.email}>`);
+    await term.press('<Enter>');
+    await term.see(/^Subject:\s*$/m);
+    await term.type('Prompted');
+    await term.press('<Enter>');
+    const review = await term.see('New message: review before sending');
+    expect(review).toContain('Hello from the prompts.');
+    const file = readFileSync(join(seen, 'new.eml'), 'utf8');
+    expect(file).toContain(
+      `To: Grace Hopper <grace@example.test>, Friendly Person <${other.email}>\n`,
+    );
+    expect(file).toContain('Subject: Prompted\n');
+    expect(file).toMatch(/\n-- \nPower User\nexample\.test\n$/);
+    await term.command('compose', 'compose.send');
+    await term.see(`Sent to grace@example.test and ${other.email}.`);
+    const delivered = await waitFor(
+      async () => (await folderMessages(theirs, 'INBOX')).find((m) => m.subject === 'Prompted'),
+      { what: 'the prompted message at the friend' },
+    );
+    expect(delivered.source).toMatch(/\r\n-- \r\nPower User\r\nexample\.test\r\n/);
+  });
+
+  it('a reply to a message sent to an alias comes from that alias, with its signature', async () => {
+    term?.kill();
+    term = await launch(setup, { env: { EDITOR: editorScript('From the alias.'), VISUAL: '' } });
+    onTestFailed(() => {
+      process.stdout.write(`\nLast screen:\n${term!.screen}\n`);
+    });
+    await term.see('Written to your alias');
+    await term.command('list', 'mail.reply');
+    const review = await term.see('Reply: review before sending');
+    expect(review).toContain(`From:    Power Alias <${alias}>`);
+    expect(review).toContain('Alias sig');
+    await term.command('compose', 'compose.send');
+    await term.see(`Sent to ${other.email}.`);
+    const delivered = await waitFor(
+      async () =>
+        (await folderMessages(theirs, 'INBOX')).find(
+          (m) => m.subject === 'Re: Written to your alias',
+        ),
+      { what: 'the reply from the alias' },
+    );
+    expect(delivered.source).toContain(`From: Power Alias <${alias}>`);
+    expect(delivered.source).toMatch(/\r\n-- \r\nAlias sig\r\n/);
   });
 });
