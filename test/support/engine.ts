@@ -39,7 +39,8 @@ export function testEngine(
       const backend = new ImapBackend({
         account,
         credentials: testCredentials(user),
-        timeoutMs: 5000,
+        // The account's own timeout setting when a test gives one.
+        timeoutMs: account.timeout === undefined ? 5000 : undefined,
       });
       backends.push(backend);
       return backend;
