@@ -191,6 +191,8 @@ export class FakeMailServer {
   private readonly sessions = new Set<FakeBackend>();
   /** When set, connect() fails with this error (to test offline behaviour). */
   refuseConnections: TmailError | null = null;
+  /** When set, a download sends half its bytes and then fails with this error (a cut connection). */
+  cutDownloads: TmailError | null = null;
   capabilities = new Set(['IMAP4REV1', 'MOVE', 'UIDPLUS', 'ESEARCH', 'SORT', 'THREAD=REFERENCES']);
 
   constructor(folders: Array<{ path: string; role?: FolderRole }> = defaultFolders()) {
@@ -591,7 +593,14 @@ export class FakeBackend implements MailBackend {
     if (!body)
       throw new TmailError('MESSAGE_UNKNOWN', `Part ${part} of message ${uid} could not be found.`);
     const stream = new PassThrough();
-    stream.end(Buffer.from(body.toString(), 'base64'));
+    const bytes = Buffer.from(body.toString(), 'base64');
+    const cut = this.server.cutDownloads;
+    if (cut) {
+      stream.write(bytes.subarray(0, Math.ceil(bytes.length / 2)));
+      setImmediate(() => stream.destroy(cut));
+      return stream;
+    }
+    stream.end(bytes);
     return stream;
   }
 

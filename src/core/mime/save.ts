@@ -1,12 +1,14 @@
 /**
  * Saving attachments without trusting their names: a file name from a message
  * may be `../../.bashrc`, `/etc/passwd`, `C:\x`, carry control or bidi
- * characters, or be 10,000 characters long. Files are created exclusively
- * (never overwriting anything, never following a symlink planted at the
- * target), streamed to disk, and removed again when writing fails.
+ * characters, or be 10,000 characters long. Files are streamed to a hidden
+ * temporary name created exclusively (never following a symlink planted
+ * there), removed again when writing fails, and linked to their real name
+ * only once complete, never overwriting anything.
  */
 import { constants } from 'node:fs';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdtemp, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -160,18 +162,55 @@ export async function saveAttachmentStream(
   options: SaveOptions = {},
 ): Promise<string> {
   const folder = resolve(dir);
-  const { path, handle } = await openExclusive(folder, safeFileName(name), options.mode ?? 0o600);
+  const finalName = safeFileName(name);
+  // Written under a hidden temporary name first: a transfer cut off (or tmail killed)
+  // half-way must never leave a truncated file under the name the user looks for.
+  const partial = `.${cutToBytes(finalName, MAX_NAME_BYTES - 30)}.${randomBytes(4).toString('hex')}.part`;
+  const { path: tempPath, handle } = await openExclusive(folder, partial, options.mode ?? 0o600);
   const source = content instanceof Uint8Array ? Readable.from([content]) : content;
   try {
     // The stream closes the handle when it finishes or fails.
     const sink = handle.createWriteStream();
     await pipeline(source, sink, options.signal ? { signal: options.signal } : {});
-    return path;
+    return await publish(folder, tempPath, finalName);
   } catch (error) {
     await handle.close().catch(() => {});
-    await rm(path, { force: true }).catch(() => {});
+    await rm(tempPath, { force: true }).catch(() => {});
     throw fileError(error, folder);
   }
+}
+
+/**
+ * Gives the finished temp file its real name, never replacing a file: a hard
+ * link fails when the name exists (then `name (1).ext` is tried ...); where
+ * the file system has no hard links, a rename after checking the name is free.
+ */
+async function publish(folder: string, tempPath: string, name: string): Promise<string> {
+  for (let n = 0; n < MAX_COPIES; n++) {
+    const candidate = numbered(name, n);
+    const path = resolve(folder, candidate);
+    if (dirname(path) !== folder || basename(path) !== candidate) {
+      throw new TmailError('FILE_ERROR', 'The attachment name would leave the chosen folder.');
+    }
+    try {
+      await link(tempPath, path);
+      await rm(tempPath, { force: true });
+      return path;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
+        throw error;
+      const taken = await stat(path).then(
+        () => true,
+        () => false,
+      );
+      if (taken) continue;
+      await rename(tempPath, path);
+      return path;
+    }
+  }
+  throw new TmailError('FILE_ERROR', `Too many files named like ${name} exist in ${folder}.`);
 }
 
 /** A private temporary copy of an attachment; call `cleanup` when the viewer is done. */
