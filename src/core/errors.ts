@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   TLS_UNTRUSTED: "The server's certificate is not trusted.",
   TLS_FAILED: 'The secure connection could not be set up.',
   CONNECTION_LOST: 'The connection to the server was lost.',
+  PROTOCOL: 'The server sent something tmail does not accept.',
   OFFLINE: 'tmail is offline.',
   SERVER_NO: 'The server refused the request.',
   SERVER_BAD: 'The server did not understand the request.',

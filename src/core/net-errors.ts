@@ -75,7 +75,6 @@ export function translateNetworkError(error: unknown, endpoint: Endpoint): Tmail
     code === 'CONNECT_TIMEOUT' ||
     code === 'GREETING_TIMEOUT' ||
     code === 'UPGRADE_TIMEOUT' ||
-    code === 'NoConnection' ||
     /timed? ?out/i.test(message)
   ) {
     return new TmailError(
@@ -105,18 +104,11 @@ export function translateNetworkError(error: unknown, endpoint: Endpoint): Tmail
       { cause: error },
     );
   }
-  if (
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'ECONNABORTED' ||
-    code === 'NoConnection'
-  ) {
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') {
     return new TmailError(
       'CONNECTION_LOST',
-      `The connection to the ${place} was lost; tmail will try again.`,
-      {
-        cause: error,
-      },
+      `The connection to the ${place} was lost: it was reset (by the server or the network).`,
+      { cause: error },
     );
   }
   return undefined;

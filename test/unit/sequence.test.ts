@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compressUids, expandSequenceSet } from '../../src/core/imap/sequence.js';
+import {
+  compressUids,
+  expandSequenceSet,
+  MAX_EXPANDED,
+  sequenceSetSize,
+} from '../../src/core/imap/sequence.js';
 
 describe('UID sets', () => {
   it('compresses runs into ranges whatever the input order', () => {
@@ -11,7 +16,7 @@ describe('UID sets', () => {
     const sets = compressUids(uids, 1000);
     expect(sets.length).toBeGreaterThan(1);
     for (const set of sets) expect(set.length).toBeLessThanOrEqual(1000);
-    expect(sets.flatMap(expandSequenceSet)).toEqual(uids);
+    expect(sets.flatMap((set) => expandSequenceSet(set))).toEqual(uids);
   });
 
   it('makes one set of a contiguous 100,000', () => {
@@ -21,5 +26,22 @@ describe('UID sets', () => {
   it('expands sets in their order, descending ranges included', () => {
     expect(expandSequenceSet('5,3,4:1,9')).toEqual([5, 3, 4, 3, 2, 1, 9]);
     expect(expandSequenceSet('')).toEqual([]);
+  });
+
+  it('counts a set without expanding it', () => {
+    expect(sequenceSetSize('1:4294967295')).toBe(4294967295);
+    expect(sequenceSetSize('5,3,4:1,9')).toBe(7);
+    expect(sequenceSetSize('')).toBe(0);
+  });
+
+  it('refuses a set from the server larger than the folder, before expanding it', () => {
+    expect(() =>
+      expandSequenceSet('1:4294967295', { max: 3, server: 'IMAP server h:143' }),
+    ).toThrow(
+      'The IMAP server h:143 answered with 4,294,967,295 messages where the folder holds 3 at most; tmail did not read the answer.',
+    );
+    expect(() => expandSequenceSet('1:4294967295')).toThrow(/at most/);
+    expect(() => expandSequenceSet(`1:${MAX_EXPANDED + 1}`, { max: 10 ** 10 })).toThrow(/at most/);
+    expect(expandSequenceSet('1:3', { max: 3 })).toEqual([1, 2, 3]);
   });
 });

@@ -192,6 +192,7 @@ const ACCOUNT_KEYS = [
   'serverSavesSent',
   'deleteMode',
   'downloadDir',
+  'timeout',
 ] as const;
 const IDENTITY_KEYS = [
   'email',
@@ -569,6 +570,7 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   const serverSavesSent = c.boolean(`${path}.serverSavesSent`, value.serverSavesSent);
   const deleteMode = c.oneOf(`${path}.deleteMode`, value.deleteMode, ['trash', 'mark'] as const);
   const downloadDir = c.string(`${path}.downloadDir`, value.downloadDir);
+  const timeout = checkTimeout(c, `${path}.timeout`, value.timeout);
   if (c.issues.length > before || !email || !imap || !smtp || !password) return undefined;
   const account: AccountConfig = { name, email, imap, smtp, password };
   if (oauth2 !== undefined) account.oauth2 = oauth2;
@@ -582,7 +584,18 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   if (serverSavesSent !== undefined) account.serverSavesSent = serverSavesSent;
   if (deleteMode !== undefined) account.deleteMode = deleteMode;
   if (downloadDir !== undefined) account.downloadDir = downloadDir;
+  if (timeout !== undefined) account.timeout = timeout;
   return account;
+}
+
+/** Seconds, from 1 to 3600: a wait on the server longer than an hour is a hang. */
+function checkTimeout(c: Checker, path: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > 3600) {
+    c.issue(path, 'must be a number of seconds from 1 to 3600');
+    return undefined;
+  }
+  return value;
 }
 
 function checkUi(c: Checker, value: unknown): UiConfig | undefined {

@@ -97,6 +97,12 @@ export interface AccountConfig {
   deleteMode?: 'trash' | 'mark';
   /** Where attachments are saved; default `~/Downloads`. */
   downloadDir?: string;
+  /**
+   * Seconds tmail waits for the IMAP server (to connect, to answer a command, for
+   * the next piece of a download) before it drops the connection; default
+   * {@link DEFAULT_SERVER_TIMEOUT_S}.
+   */
+  timeout?: number;
 }
 
 /** Another From address of an account (an alias), as mutt's alternates with their own setup. */
@@ -128,6 +134,9 @@ export interface ComposeConfig {
   /** `below` (default) puts the signature under the quoted text of a reply or forward; `above` over it (mutt's sig_on_top). */
   signaturePosition?: 'below' | 'above';
 }
+
+/** How long tmail waits for a server by default, in seconds. */
+export const DEFAULT_SERVER_TIMEOUT_S = 60;
 
 /** Key bindings from the dotfile: context -> key sequence -> command id. */
 export type KeyOverrides = Record<string, Record<string, string>>;

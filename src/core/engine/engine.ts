@@ -12,7 +12,7 @@
  * per-message data); envelopes are fetched only for rows around the viewport.
  */
 import { mkdir } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import type { AccountConfig } from '../config/types.js';
 import { TmailError, toTmailError } from '../errors.js';
 import type { EngineEvent } from '../events.js';
@@ -59,6 +59,13 @@ import { describeRefusals, replayFolder, type Refusal } from './replay-flags.js'
 import { SerialQueue } from './queue.js';
 import { expungeExactly, moveExactly } from './removal.js';
 import { flattenThreads, sortKnownEnvelopes, threadEnvelopes } from './threads.js';
+import {
+  envelopeKey,
+  outcomeUnknown,
+  settledNotice,
+  settleMove,
+  type UnsettledMove,
+} from './unsettled-moves.js';
 
 /** What the attachments of one message are read from, fetched once for all of them. */
 interface AttachmentSource {
@@ -85,6 +92,12 @@ function loadSave() {
 const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
 /** How often offline changes the disk refused are written again. */
 const UNSAVED_RETRY_MS = 30_000;
+/**
+ * A connection must last this long before the back-off starts again from its
+ * first step: a server that accepts the login and then breaks every
+ * connection (a refused response, a crash) is otherwise retried every second.
+ */
+const STABLE_CONNECTION_MS = 60_000;
 
 export interface EngineOptions {
   account: AccountConfig;
@@ -145,6 +158,7 @@ export class MailEngine {
   private connecting: Promise<void> | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectAttempt = 0;
+  private connectedAt = 0;
   private closed = false;
   private retry = true;
   private loadFolders = true;
@@ -163,6 +177,8 @@ export class MailEngine {
     { uidValidity: string | undefined; keys: Map<number, number> }
   >();
   private readonly undoStack: UndoEntry[] = [];
+  /** Moves cut off by a lost connection, checked on the server once reconnected. */
+  private readonly unsettledMoves: UnsettledMove[] = [];
   /** Private temp files of opened attachments, removed on close. */
   private readonly tempFiles: Array<() => Promise<void>> = [];
 
@@ -237,7 +253,7 @@ export class MailEngine {
       return;
     }
     this.backend = backend;
-    this.reconnectAttempt = 0;
+    this.connectedAt = Date.now();
     this.unsubscribe = backend.onEvent((event) => this.onBackendEvent(backend, event));
     // Only a view from before this connection needs catching up; one opened once
     // we are online (a face reacts to the event below) is fresh already.
@@ -246,12 +262,15 @@ export class MailEngine {
     this.log.info('online', { capabilities: [...backend.capabilities].join(' ') });
     await this.queue.run(async () => {
       await this.replayPending(backend);
-      if (!this.loadFolders) return;
-      const folders = await backend.listFolders({ counts: true });
-      this.emit({ type: 'folders', folders: sortFolders(folders) });
+      await this.settleMoves(backend);
+      if (this.loadFolders) {
+        const folders = await backend.listFolders({ counts: true });
+        this.emit({ type: 'folders', folders: sortFolders(folders) });
+      }
+      // In the same turn of the queue: a request made as soon as the state says
+      // online must find the open folder selected again, not run before it is.
+      if (staleView && this.state.view === staleView) await this.resyncView(backend);
     });
-    if (staleView && this.state.view === staleView)
-      await this.queue.run(() => this.resyncView(backend));
   }
 
   private goOffline(reason: string, permanent: boolean): void {
@@ -291,6 +310,7 @@ export class MailEngine {
         this.unsubscribe?.();
         this.unsubscribe = null;
         this.selected = null;
+        if (Date.now() - this.connectedAt >= STABLE_CONNECTION_MS) this.reconnectAttempt = 0;
         if (!this.closed) {
           this.log.warn('connection closed', { reason: event.reason });
           this.goOffline(event.reason ?? 'The connection to the server was closed.', false);
@@ -1156,11 +1176,21 @@ export class MailEngine {
     const { path } = this.currentView();
     if (to === path) throw new TmailError('USAGE', `The messages are already in ${to}.`);
     if (!uids.length) return { to, done: [], notFound: [], leftMarked: [] };
-    const outcome = await this.task(async (b) => {
-      // IMAP ignores UIDs that do not exist: move only what is there, and say what was not.
-      const found = await b.searchUids({ uids });
-      return { found, ...(await moveExactly(b, found, to)) };
-    }, signal);
+    const keys = new Map<number, string>();
+    for (const uid of uids) {
+      const envelope = this.state.view?.envelopes.get(uid);
+      if (envelope) keys.set(uid, envelopeKey(envelope));
+    }
+    let outcome: { found: number[]; removed: number[]; leftMarked: number[]; uidMap: UidMap };
+    try {
+      outcome = await this.task(async (b) => {
+        // IMAP ignores UIDs that do not exist: move only what is there, and say what was not.
+        const found = await b.searchUids({ uids });
+        return { found, ...(await moveExactly(b, found, to)) };
+      }, signal);
+    } catch (error) {
+      throw this.moveCutOff(toTmailError(error), { label, from: path, to, uids: [...uids], keys });
+    }
     const present = new Set(outcome.found);
     const notFound = uids.filter((uid) => !present.has(uid));
     this.forgetUids(path, outcome.removed);
@@ -1183,6 +1213,55 @@ export class MailEngine {
     ].filter(Boolean);
     this.notice(outcome.found.length ? 'info' : 'error', sentences.join(' '));
     return { to, done: outcome.found, notFound, leftMarked: outcome.leftMarked };
+  }
+
+  /**
+   * A move whose answer never came may have been carried out: that is not a
+   * refusal. The reader keeps it to look on the server once reconnected; the
+   * CLI, which does not reconnect, says where to look.
+   */
+  private moveCutOff(e: TmailError, move: UnsettledMove): TmailError {
+    if (!outcomeUnknown(e)) return e;
+    const during = `${e.message.replace(/\.$/, '')}, during the ${move.label}`;
+    if (!this.retry) {
+      return new TmailError(
+        e.code,
+        `${during}; the server may have carried it out: look with tmail list ${move.to}.`,
+        { cause: e },
+      );
+    }
+    this.unsettledMoves.push(move);
+    return new TmailError(
+      e.code,
+      `${during}; tmail will check on the server what moved once it is back.`,
+      { cause: e },
+    );
+  }
+
+  /** Finds out what the server did with moves whose answer was lost, and tells the user. */
+  private async settleMoves(b: MailBackend): Promise<void> {
+    if (!this.unsettledMoves.length) return;
+    for (const move of this.unsettledMoves.splice(0)) {
+      let settled;
+      try {
+        settled = await settleMove(b, move);
+      } catch (error) {
+        this.notice('error', toTmailError(error).userMessage);
+        continue;
+      }
+      // The list catches up in resyncView, which re-selects the open folder.
+      this.selected = null;
+      if (settled.uidMap.size) {
+        this.pushUndo({
+          kind: 'move',
+          label: move.label,
+          from: move.from,
+          to: move.to,
+          uidMap: settled.uidMap,
+        });
+      }
+      this.notice('info', settledNotice(move, settled));
+    }
   }
 
   private async copyMessages(
@@ -1462,7 +1541,12 @@ export class MailEngine {
     const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId, from);
     try {
       const counter = this.progressOf(`${verb} ${attachment.filename}`, attachment.size);
-      return await consume(attachment, stream.pipe(counter));
+      // pipeline, not pipe: a connection cut mid-transfer must reach the consumer as an
+      // error (pipe drops it, and the unhandled 'error' event ended the whole program).
+      return await consume(
+        attachment,
+        pipeline(stream, counter, () => {}),
+      );
     } finally {
       this.emit({ type: 'progress', progress: null });
     }

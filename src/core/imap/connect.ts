@@ -3,16 +3,17 @@
  * into TmailErrors. The only place that knows imapflow's option names.
  */
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import type { AccountConfig, Credentials } from '../config/types.js';
+import { DEFAULT_SERVER_TIMEOUT_S, type AccountConfig, type Credentials } from '../config/types.js';
 import { TmailError } from '../errors.js';
 import { libraryLogger } from '../log.js';
-import { translateNetworkError } from '../net-errors.js';
+import { translateNetworkError, type Endpoint } from '../net-errors.js';
 import { VERSION } from '../version.js';
+import { lossFromError, RESPONSE_LIMITS, timeoutError } from './connection-loss.js';
 
 export interface ImapClientOptions {
   account: AccountConfig;
   credentials: Credentials;
-  /** Socket, greeting and connect timeout in ms. */
+  /** Connect, greeting and login timeout in ms; default the account's `timeout` setting. */
   timeoutMs?: number;
   /** ms of quiet before imapflow starts IDLE on its own; undefined disables auto-IDLE. */
   autoIdleDelayMs?: number;
@@ -25,7 +26,7 @@ export interface ImapClientOptions {
 /** imapflow options for an account (exported for tests of the mapping). */
 export function imapOptions(options: ImapClientOptions): ImapFlowOptions {
   const { account, credentials } = options;
-  const timeout = options.timeoutMs ?? 20_000;
+  const timeout = serverTimeoutMs(account, options.timeoutMs);
   const auth: ImapFlowOptions['auth'] = credentials.accessToken
     ? { user: credentials.user, accessToken: credentials.accessToken }
     : { user: credentials.user, pass: credentials.password ?? '' };
@@ -47,13 +48,32 @@ export function imapOptions(options: ImapClientOptions): ImapFlowOptions {
     emitLogs: false,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
+    // A quiet socket with no command waiting (IDLE) is fine; a command that waits
+    // too long is cut by the backend's own deadline.
     socketTimeout: 5 * 60_000,
+    // imapflow's own caps are 1 GiB: an endless line grew tmail past a gigabyte first.
+    ...RESPONSE_LIMITS,
     disableAutoIdle: options.autoIdleDelayMs === undefined,
     qresync: Boolean(options.qresync),
     ...(options.autoIdleDelayMs === undefined
       ? {}
       : { autoIdleDelay: options.autoIdleDelayMs, maxIdleTime: 5 * 60_000 }),
   } as ImapFlowOptions;
+}
+
+/** The limit on every wait for the server, in ms: the explicit one, else the account's setting. */
+export function serverTimeoutMs(account: AccountConfig, explicitMs?: number): number {
+  return explicitMs ?? (account.timeout ?? DEFAULT_SERVER_TIMEOUT_S) * 1000;
+}
+
+/** Host and port of the account's IMAP server, for error sentences. */
+export function imapEndpoint(account: AccountConfig): Endpoint {
+  return {
+    protocol: 'IMAP',
+    host: account.imap.host,
+    port: account.imap.port,
+    account: account.name,
+  };
 }
 
 function isIpAddress(host: string): boolean {
@@ -88,13 +108,32 @@ export async function connectImap(options: ImapClientOptions): Promise<ImapFlow>
 
 async function connectOnce(options: ImapClientOptions): Promise<ImapFlow> {
   const client = new ImapFlow(imapOptions(options));
+  const timeoutMs = serverTimeoutMs(options.account, options.timeoutMs);
+  const endpoint = imapEndpoint(options.account);
   // imapflow emits 'error' on socket failures after connect; an unhandled one would crash.
-  client.on('error', () => {});
+  // The first one says why the connection ended (a refused response, a reset).
+  let failure: TmailError | undefined;
+  client.on('error', (error: unknown) => {
+    failure ??= lossFromError(error, endpoint, timeoutMs / 1000);
+  });
+  // imapflow's greeting timer stops at the greeting: a server that greets and then
+  // says nothing would hold CAPABILITY or LOGIN for its 5-minute socket timeout.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      failure ??= timeoutError(endpoint, timeoutMs / 1000);
+      reject(failure);
+    }, timeoutMs);
+  });
+  const connecting = client.connect();
+  connecting.catch(() => {});
   try {
-    await client.connect();
+    await Promise.race([connecting, deadline]);
   } catch (error) {
     client.close();
-    throw translateImapError(error, options.account);
+    throw failure ?? translateImapError(error, options.account);
+  } finally {
+    clearTimeout(timer);
   }
   return client;
 }
@@ -102,12 +141,7 @@ async function connectOnce(options: ImapClientOptions): Promise<ImapFlow> {
 /** Maps an imapflow error to a TmailError with the server's words where it sent any. */
 export function translateImapError(error: unknown, account: AccountConfig): TmailError {
   if (error instanceof TmailError) return error;
-  const endpoint = {
-    protocol: 'IMAP',
-    host: account.imap.host,
-    port: account.imap.port,
-    account: account.name,
-  };
+  const endpoint = imapEndpoint(account);
   const e = (error ?? {}) as {
     authenticationFailed?: boolean;
     responseStatus?: string;

@@ -6,7 +6,8 @@
  * error so that a refusal still reaches the user with the server's text.
  */
 import type { ImapFlow, SearchObject } from 'imapflow';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import type { AccountConfig, Credentials } from '../config/types.js';
 import type {
   BackendEvent,
@@ -23,8 +24,9 @@ import { fileNameFromHeader } from '../mime/header-values.js';
 import { createTransferDecoder, transferEncodingOf } from '../mime/transfer.js';
 import { libraryLogger } from '../log.js';
 import type { BodyPart, Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
-import { connectImap, translateImapError } from './connect.js';
-import { compressUids, expandSequenceSet } from './sequence.js';
+import { connectImap, imapEndpoint, serverTimeoutMs, translateImapError } from './connect.js';
+import { ConnectionLoss, isNoConnection } from './connection-loss.js';
+import { compressUids, expandSequenceSet, MAX_EXPANDED, type ExpandOptions } from './sequence.js';
 import { toBodyPart, toEnvelope, toFlags, toMailbox } from './translate.js';
 
 /** How long the connection stays quiet before IDLE starts (imapflow's default of 15 s makes new mail late). */
@@ -133,8 +135,26 @@ export class ImapBackend implements MailBackend {
   private readonly listeners = new Set<(event: BackendEvent) => void>();
   private lastCommandError: { status?: string; text?: string } | null = null;
   private closedByUs = false;
+  /** Every wait on the server ends after this long (the account's timeout setting). */
+  private readonly timeoutMs: number;
+  private readonly loss: ConnectionLoss;
 
-  constructor(private readonly options: ImapBackendOptions) {}
+  constructor(private readonly options: ImapBackendOptions) {
+    this.timeoutMs = serverTimeoutMs(options.account, options.timeoutMs);
+    this.loss = new ConnectionLoss(imapEndpoint(options.account), this.timeoutMs / 1000);
+  }
+
+  /** Why the connection is gone, in one sentence (imapflow only says "not available"). */
+  private lostError(): TmailError {
+    return this.loss.lost((this.client as unknown as { byeReason?: string } | null)?.byeReason);
+  }
+
+  /** Gives up on the connection after a wait ran past the limit; 'close' follows. */
+  private giveUp(): TmailError {
+    const error = this.loss.noteTimeout();
+    this.client?.close();
+    return error;
+  }
 
   get capabilities(): ReadonlySet<string> {
     return new Set(
@@ -185,6 +205,12 @@ export class ImapBackend implements MailBackend {
       logger,
     });
     this.client = client;
+    client.on('error', (error: unknown) => this.loss.noteError(error));
+    // imapflow closes quietly on a reset (no 'error' event): hear it from the socket itself.
+    const sockets = client as unknown as { socket?: Socket; writeSocket?: Socket };
+    for (const socket of new Set([sockets.socket, sockets.writeSocket])) {
+      socket?.on?.('error', (error: unknown) => this.loss.noteError(error));
+    }
     client.on('exists', (e: { path: string; count: number; prevCount: number }) =>
       this.emit({ type: 'exists', path: e.path, count: e.count, prevCount: e.prevCount }),
     );
@@ -205,11 +231,7 @@ export class ImapBackend implements MailBackend {
     );
     client.on('close', () => {
       if (this.closedByUs) this.emit({ type: 'closed' });
-      else
-        this.emit({
-          type: 'closed',
-          reason: `The connection to the IMAP server ${account.imap.host}:${account.imap.port} was lost.`,
-        });
+      else this.emit({ type: 'closed', reason: this.lostError().userMessage });
     });
   }
 
@@ -233,9 +255,18 @@ export class ImapBackend implements MailBackend {
   ): Promise<Exclude<T, false>> {
     this.lastCommandError = null;
     let result: T;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await fn(this.imap);
+      const work = fn(this.imap);
+      // Once the deadline closed the connection, the command's own rejection has no reader.
+      work.catch(() => {});
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(this.giveUp()), this.timeoutMs);
+      });
+      result = await Promise.race([work, deadline]);
     } catch (error) {
+      if (error instanceof TmailError) throw error;
+      if (isNoConnection(error) || this.client?.usable === false) throw this.lostError();
       const e = error as { responseStatus?: string; responseText?: string };
       if (e?.responseStatus === 'NO' || e?.responseStatus === 'BAD') {
         throw new TmailError(
@@ -248,8 +279,13 @@ export class ImapBackend implements MailBackend {
         );
       }
       throw translateImapError(error, this.options.account);
+    } finally {
+      clearTimeout(timer);
     }
     if (result === false) {
+      // imapflow answers `false` also when the connection died under the command
+      // (a move among them): that is not the server saying no.
+      if (this.client?.usable === false || this.loss.known) throw this.lostError();
       const refused = this.lastCommandError as { status?: string; text?: string } | null;
       throw new TmailError(
         refused?.status === 'BAD' ? 'SERVER_BAD' : 'SERVER_NO',
@@ -300,6 +336,18 @@ export class ImapBackend implements MailBackend {
     };
   }
 
+  /**
+   * A search or sort answers with at most as many UIDs as the folder holds:
+   * a set from the server is never expanded beyond that (nor beyond
+   * MAX_EXPANDED, whatever the folder claims).
+   */
+  private setLimit(): ExpandOptions {
+    const mailbox = this.client?.mailbox;
+    const exists = mailbox && typeof mailbox === 'object' ? mailbox.exists : 0;
+    const { host, port } = this.options.account.imap;
+    return { max: Math.min(exists, MAX_EXPANDED), server: `IMAP server ${host}:${port}` };
+  }
+
   async searchUids(query?: SearchQuery): Promise<number[]> {
     if (query?.uids) {
       // Long lists of scattered UIDs make long command lines: search them in pieces.
@@ -324,7 +372,9 @@ export class ImapBackend implements MailBackend {
       );
       const all = (result as { all?: string | number[] }).all;
       if (Array.isArray(all)) return all;
-      return expandSequenceSet(typeof all === 'string' ? all : '').sort((a, b) => a - b);
+      return expandSequenceSet(typeof all === 'string' ? all : '', this.setLimit()).sort(
+        (a, b) => a - b,
+      );
     }
     const uids = await this.call('search', (c) => c.search(search, { uid: true }));
     return (uids as number[]).sort((a, b) => a - b);
@@ -375,7 +425,10 @@ export class ImapBackend implements MailBackend {
                 typeof attr.value === 'string' &&
                 attr.value.toUpperCase() === 'ALL'
               ) {
-                uids = expandSequenceSet(String((attrs[i + 1] as ImapAttribute).value));
+                uids = expandSequenceSet(
+                  String((attrs[i + 1] as ImapAttribute).value),
+                  this.setLimit(),
+                );
               }
             }
           },
@@ -675,16 +728,38 @@ export class ImapBackend implements MailBackend {
       throw new TmailError('MESSAGE_UNKNOWN', `Part ${part} of message ${uid} could not be found.`);
     }
     // imapflow's stream errors on a dropped connection; pass it through a PassThrough so that
-    // consumers get one error and the original listeners stay attached.
+    // consumers get one error (saying why) and the original listeners stay attached. A
+    // download that stops arriving for the timeout closes the connection like a command.
     const out = new PassThrough();
-    download.content.on('error', (error: unknown) =>
-      out.destroy(translateImapError(error, this.options.account)),
-    );
+    let stall: NodeJS.Timeout | undefined;
+    const watch = () => {
+      clearTimeout(stall);
+      stall = setTimeout(() => out.destroy(this.giveUp()), this.timeoutMs);
+    };
+    const watchdog = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        watch();
+        callback(null, chunk);
+      },
+    });
+    watch();
+    out.on('close', () => clearTimeout(stall));
+    download.content.on('error', (error: unknown) => {
+      clearTimeout(stall);
+      out.destroy(
+        isNoConnection(error) || this.client?.usable === false
+          ? this.lostError()
+          : translateImapError(error, this.options.account),
+      );
+    });
+    const watched = download.content.pipe(watchdog);
     // imapflow decodes base64 and quoted-printable only; an x-uuencode part
     // would be saved still encoded.
     if (transferEncodingOf(download.meta?.encoding) === 'x-uuencode') {
-      download.content.pipe(createTransferDecoder('x-uuencode')).pipe(out);
-    } else download.content.pipe(out);
+      const decoder = createTransferDecoder('x-uuencode');
+      decoder.on('error', (error: unknown) => out.destroy(error as Error));
+      watched.pipe(decoder).pipe(out);
+    } else watched.pipe(out);
     return out;
   }
 
