@@ -21,6 +21,7 @@ import type {
 import { TmailError } from '../errors.js';
 import { ENVELOPE_HEADER_FIELDS } from '../mime/envelope-fields.js';
 import { fileNameFromHeader } from '../mime/header-values.js';
+import { structureFromSource } from '../mime/structure.js';
 import { createTransferDecoder, transferEncodingOf } from '../mime/transfer.js';
 import { libraryLogger } from '../log.js';
 import type { BodyPart, Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
@@ -31,6 +32,23 @@ import { toBodyPart, toEnvelope, toFlags, toMailbox } from './translate.js';
 
 /** How long the connection stays quiet before IDLE starts (imapflow's default of 15 s makes new mail late). */
 const AUTO_IDLE_DELAY_MS = 300;
+
+/** Parts named in one FETCH; each adds up to about 30 bytes to the command line. */
+const PARTS_PER_FETCH = 200;
+/** Largest message fetched whole to read its structure when the server's cannot be read. */
+const STRUCTURE_FALLBACK_LIMIT = 32 * 1024 * 1024;
+/** The structure of a message whose structure cannot be read: a body shown as text. */
+const UNREADABLE_STRUCTURE: BodyPart = {
+  part: '',
+  type: 'multipart/mixed',
+  parameters: {},
+  encoding: '7bit',
+  size: 0,
+  disposition: null,
+  filename: null,
+  contentId: null,
+  childNodes: [],
+};
 
 const ENVELOPE_QUERY = {
   uid: true,
@@ -636,14 +654,22 @@ export class ImapBackend implements MailBackend {
         { uid: true },
       ),
     );
-    if (!message || !message.bodyStructure) {
+    if (!message) {
       throw new TmailError(
         'MESSAGE_UNKNOWN',
         `There is no message with UID ${uid} in this folder.`,
       );
     }
     const header = message.headers ?? Buffer.alloc(0);
-    const structure = toBodyPart(message.bodyStructure);
+    // The message exists, but its BODYSTRUCTURE could not be read (imapflow
+    // gives up on a message nested 1,000 levels deep): read the structure
+    // from the message itself, or, when it is too large to fetch for that,
+    // show it as one body of text.
+    const structure = message.bodyStructure
+      ? toBodyPart(message.bodyStructure)
+      : (message.size ?? 0) <= STRUCTURE_FALLBACK_LIMIT
+        ? structureFromSource(await this.fetchSource(uid))
+        : { ...UNREADABLE_STRUCTURE, childNodes: [] };
     await this.decodeFileNames(uid, structure, header);
     return { uid, header, structure, size: message.size ?? 0, flags: toFlags(message.flags) };
   }
@@ -665,18 +691,7 @@ export class ImapBackend implements MailBackend {
     if (!suspects.length) return;
     // A single-part message's MIME header is the message header.
     const keys = suspects.filter((part) => part !== structure).map((part) => `${part.part}.MIME`);
-    let heads = new Map<string, Buffer>();
-    if (keys.length) {
-      const message = await this.call('fetch the message', (c) =>
-        fetchOneOrNull(c, String(uid), { uid: true, bodyParts: keys }, { uid: true }),
-      );
-      heads = new Map(
-        [...(message?.bodyParts ?? new Map<string, Buffer>())].map(([key, value]) => [
-          key.toUpperCase(),
-          value,
-        ]),
-      );
-    }
+    const heads = keys.length ? await this.fetchParts(uid, keys, 1024 * 1024) : new Map();
     for (const part of suspects) {
       const raw = part === structure ? header : heads.get(`${part.part}.MIME`);
       const name = raw ? fileNameFromHeader(raw) : null;
@@ -686,24 +701,28 @@ export class ImapBackend implements MailBackend {
 
   async fetchParts(uid: number, parts: string[], maxBytes: number): Promise<Map<string, Buffer>> {
     const result = new Map<string, Buffer>();
-    if (!parts.length) return result;
-    const message = await this.call('fetch the message text', (c) =>
-      fetchOneOrNull(
-        c,
-        String(uid),
-        { uid: true, bodyParts: parts.map((key) => ({ key, maxLength: maxBytes })) },
-        { uid: true },
-      ),
-    );
-    if (!message)
-      throw new TmailError(
-        'MESSAGE_UNKNOWN',
-        `There is no message with UID ${uid} in this folder.`,
-      );
     // imapflow names parts as the server's response does (`text` for TEXT): key them as asked.
     const asked = new Map(parts.map((part) => [part.toUpperCase(), part]));
-    for (const [key, value] of message.bodyParts ?? new Map<string, Buffer>()) {
-      result.set(asked.get(key.toUpperCase()) ?? key, value);
+    // A few hundred parts per FETCH: one command naming 10,000 parts is
+    // longer than servers accept ("IMAP command line too large").
+    for (let from = 0; from < parts.length; from += PARTS_PER_FETCH) {
+      const batch = parts.slice(from, from + PARTS_PER_FETCH);
+      const message = await this.call('fetch the message text', (c) =>
+        fetchOneOrNull(
+          c,
+          String(uid),
+          { uid: true, bodyParts: batch.map((key) => ({ key, maxLength: maxBytes })) },
+          { uid: true },
+        ),
+      );
+      if (!message)
+        throw new TmailError(
+          'MESSAGE_UNKNOWN',
+          `There is no message with UID ${uid} in this folder.`,
+        );
+      for (const [key, value] of message.bodyParts ?? new Map<string, Buffer>()) {
+        result.set(asked.get(key.toUpperCase()) ?? key, value);
+      }
     }
     return result;
   }

@@ -40,6 +40,8 @@ export interface PartPlan {
 }
 
 const DEFAULT_MAX_TEXT = 4 * 1024 * 1024;
+/** Most text parts shown, as the whole-message scan reads at most 1,000 parts. */
+const MAX_TEXT_PARTS = 1000;
 
 type Kind = 'plain' | 'html' | 'text' | 'calendar' | 'none';
 const RANK: Record<Kind, number> = { plain: 4, html: 3, text: 2, calendar: 1, none: 0 };
@@ -153,6 +155,7 @@ export function planParts(structure: BodyPart, options: SelectOptions = {}): Par
   const maxText = options.maxTextPartSize ?? DEFAULT_MAX_TEXT;
   const plan: PartPlan = { text: [], attachments: [], inline: new Set(), notes: [] };
 
+  let textPartsLeftOut = 0;
   const attach = (part: BodyPart, inline: boolean): void => {
     plan.attachments.push(part);
     if (inline) plan.inline.add(part);
@@ -214,6 +217,9 @@ export function planParts(structure: BodyPart, options: SelectOptions = {}): Par
           `Part ${part.part} (${part.type}) is too large to show; save it to read it.`,
         );
         attach(part, false);
+      } else if (plan.text.length >= MAX_TEXT_PARTS) {
+        textPartsLeftOut++;
+        attach(part, false);
       } else {
         plan.text.push(part);
         // Shown, and also saveable: named text parts, and text that is not
@@ -228,6 +234,11 @@ export function planParts(structure: BodyPart, options: SelectOptions = {}): Par
   };
 
   walk(structure, false, false);
+  if (textPartsLeftOut) {
+    plan.notes.push(
+      `The message has ${MAX_TEXT_PARTS + textPartsLeftOut} text parts; only the first ${MAX_TEXT_PARTS} are shown, the rest are listed.`,
+    );
+  }
 
   // A multipart with no parts (a broken message as the server saw it; Dovecot
   // describes it as one empty text part): show the raw body, which IMAP
