@@ -193,6 +193,27 @@ describe('the header prompts before the editor', () => {
   });
 });
 
+describe('a signature that cannot be read', () => {
+  it('says so in one sentence and the message goes on without one', async () => {
+    const fake = services();
+    fake.signature = async () => ({
+      text: '',
+      problem: 'The signature file ~/.sig is missing; the message has no signature.',
+    });
+    tui = await renderTui({
+      inbox,
+      account,
+      options: { compose: fake },
+      config: { compose: { prompts: [] } },
+    });
+    await tui.see('Lunch on Friday?');
+    tui.press('m');
+    await tui.see('New message: review before sending');
+    await tui.see('The signature file ~/.sig is missing; the message has no signature.');
+    expect(fake.edits[0]!.body).toBe('\n');
+  });
+});
+
 describe('the review screen’s keys', () => {
   it('t, c, b and s edit To, Cc, Bcc and Subject with completion; y sends', async () => {
     const fake = services();
