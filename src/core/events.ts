@@ -44,6 +44,8 @@ export type EngineEvent =
   | { type: 'view-closed' }
   | { type: 'notice'; notice: Notice | null }
   | { type: 'progress'; progress: Progress | null }
+  /** Messages in the outbox: `waiting` to be tried again by themselves, `needsYou` waiting for the user. */
+  | { type: 'outbox'; waiting: number; needsYou: number }
   /** Offline changes waiting; `unsaved` of them are only in memory (the disk refused them). */
   | { type: 'queued-changes'; count: number; unsaved?: number }
   | { type: 'undo-label'; label: string | null };

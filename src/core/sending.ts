@@ -14,16 +14,24 @@ import type { MailEngine } from './engine/engine.js';
 import { createLogger } from './log.js';
 import { Outbox, type OutboxEntry } from './outbox/index.js';
 import { resolveCredentials, type ResolveOptions } from './secrets/index.js';
+import type { RetryPolicy } from './smtp/retry-policy.js';
 import type { SendDeps, SendResult } from './smtp/send.js';
 import type { Address } from './types.js';
 
 const log = createLogger('sending');
 
-/** How often failed sends are tried again while the program runs. */
-const AUTO_RETRY_MS = 60_000;
+/** How often the outbox is looked at for retries that are due (each entry has its own delay). */
+const AUTO_RETRY_TICK_MS = 15_000;
+
+export interface AutoRetryOptions {
+  /** How often to look for due retries. */
+  tickMs?: number;
+}
 
 export interface SendingOptions {
   prompt?: ResolveOptions['prompt'];
+  /** Delays and limit of automatic retries (tests shorten them). */
+  retryPolicy?: RetryPolicy;
   outbox?: Outbox;
   addressBook?: AddressBook;
 }
@@ -57,6 +65,7 @@ export function engineSendDeps(
     removeMessage: async (ref) =>
       (await engine.request({ type: 'remove-message', folder: ref.folder, uid: ref.uid })).warning,
     outbox: options.outbox ?? new Outbox(),
+    retryPolicy: options.retryPolicy,
     addressBook: options.addressBook ?? new AddressBook(),
   };
 }
@@ -65,6 +74,7 @@ export function engineSendDeps(
 export class Sending {
   readonly deps: SendDeps;
   private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
   private retrying: Promise<SendResult[]> | null = null;
 
   constructor(
@@ -78,7 +88,11 @@ export class Sending {
   /** Sends (through the outbox: on disk before any network). Never throws once queued. */
   async send(draft: Draft): Promise<SendResult> {
     const { sendDraft } = await import('./smtp/send.js');
-    return sendDraft(this.deps, this.account, draft);
+    try {
+      return await sendDraft(this.deps, this.account, draft);
+    } finally {
+      void this.report();
+    }
   }
 
   /**
@@ -112,43 +126,83 @@ export class Sending {
   }
 
   /** Tries queued and failed messages again (`force` also sends held ones). */
-  retry(id?: string, options: { force?: boolean } = {}): Promise<SendResult[]> {
+  retry(
+    id?: string,
+    options: { force?: boolean; automatic?: boolean } = {},
+  ): Promise<SendResult[]> {
     this.retrying ??= (async () => {
       const { retryOutbox } = await import('./smtp/send.js');
-      return retryOutbox(this.deps, this.account, id, options);
+      try {
+        return await retryOutbox(this.deps, this.account, id, options);
+      } finally {
+        await this.report();
+      }
     })().finally(() => {
       this.retrying = null;
     });
     return this.retrying;
   }
 
-  /** Outbox entries of this account, for the status line and the outbox view. */
+  /** Unsent outbox entries of this account, for the question before quitting. */
   async pending(): Promise<OutboxEntry[]> {
-    return (await this.deps.outbox.list(this.account.name)).filter((e) => e.state !== 'sent');
+    const entries = (await this.deps.outbox.list(this.account.name)).filter(
+      (e) => e.state !== 'sent',
+    );
+    const needsYou = entries.filter((e) => e.needsUser || e.uncertain).length;
+    this.engine.reportOutbox({ waiting: entries.length - needsYou, needsYou });
+    return entries;
+  }
+
+  /** Resolves once no retry is running (tests; a quit that waits for it). */
+  async idle(): Promise<void> {
+    await this.retrying?.catch(() => undefined);
+  }
+
+  /** Counts the outbox again for the status line. */
+  async report(): Promise<void> {
+    await this.pending().catch(() => undefined);
   }
 
   /**
-   * Retries failed sends every minute while there are any, so that a message
-   * goes out once the gateway answers again.
+   * While the program runs, tries again what is due: messages that failed for
+   * a temporary reason (with growing delays and a limit, see
+   * smtp/retry-policy.ts), and the follow-ups (Sent copy, \Answered) of
+   * messages already sent, by themselves, without sending them again.
+   * Messages refused for good wait for the user. The first look is at once,
+   * so that what an earlier run left is taken up at start.
    */
-  startAutoRetry(intervalMs = AUTO_RETRY_MS): void {
+  startAutoRetry(options: AutoRetryOptions = {}): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.engine.state.connection.status !== 'online') return;
+    const tick = () => {
+      if (this.engine.state.connection.status !== 'online' || this.retrying) return;
       void (async () => {
-        const waiting = (await this.pending()).some(
-          (e) => e.state === 'queued' || e.state === 'failed',
+        const { dueForAutomaticRetry } = await import('./smtp/send.js');
+        const now = Date.now();
+        const due = (await this.deps.outbox.list(this.account.name)).some((e) =>
+          dueForAutomaticRetry(e, now),
         );
-        if (waiting) await this.retry();
+        if (due) await this.retry(undefined, { automatic: true });
       })().catch((error) =>
         log.warn('automatic retry failed', { message: (error as Error).message }),
       );
-    }, intervalMs);
+    };
+    this.timer = setInterval(tick, options.tickMs ?? AUTO_RETRY_TICK_MS);
     this.timer.unref?.();
+    // Also as soon as the connection is back: the follow-ups need it.
+    let wasOnline = this.engine.state.connection.status === 'online';
+    this.unsubscribe = this.engine.store.subscribe(() => {
+      const online = this.engine.state.connection.status === 'online';
+      if (online && !wasOnline) tick();
+      wasOnline = online;
+    });
+    tick();
+    void this.report();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 }

@@ -52,6 +52,7 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
   const opening = useMail((s) => s.opening);
   const folders = useMail((s) => s.folders);
   const queued = useMail((s) => s.queuedChanges);
+  const outbox = useMail((s) => s.outbox);
   const progress = useMail((s) => s.progress);
   const now = useNow(connection.status === 'offline' && connection.retryAt !== undefined);
   const slowProgress = useDelayed(progress, 200);
@@ -81,6 +82,10 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
   }
   if (props.tagged) parts.push({ text: `${props.tagged} tagged`, rank: 4 });
   if (queued) parts.push({ text: `${count(queued)} queued`, rank: 4 });
+  // Unsent mail that only the user can move on (refused, login refused): said before anything else.
+  if (outbox.needsYou)
+    parts.push({ text: `${count(outbox.needsYou)} unsent: tmail outbox`, rank: 6 });
+  if (outbox.waiting) parts.push({ text: `${count(outbox.waiting)} to send`, rank: 3 });
   const state = ` ${connectionText(connection, now)} `;
   const activity = slowProgress
     ? `${sanitizeLine(slowProgress.label)}${

@@ -53,6 +53,8 @@ export interface SendOutcome {
   error?: { userMessage: string };
   recipients: string[];
   warnings: string[];
+  /** For a failure: true when it is tried again by itself, false when it waits for the user. */
+  autoRetry?: boolean;
 }
 
 /** The I/O the composer needs; main.tsx wires them to the editor, SMTP and the disk. */
@@ -368,7 +370,9 @@ export class Composer implements ComposerApi {
     const reason = outcome.error?.userMessage.replace(/\.$/, '') ?? 'the server did not take it';
     this.ui.notify(
       'error',
-      `Not sent yet (${reason}); it waits in the outbox and is tried again every minute.`,
+      outcome.autoRetry === false
+        ? `Not sent (${reason}); it waits in the outbox for you: tmail outbox edit changes it, tmail outbox retry sends it again.`
+        : `Not sent yet (${reason}); it waits in the outbox and is tried again by itself.`,
     );
   }
 

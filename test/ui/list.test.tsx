@@ -488,6 +488,16 @@ describe('the message list', () => {
     await tui.waitFor(() => tui!.exited());
   });
 
+  it('shows unsent mail in the status line, what waits for the user first', async () => {
+    tui = await renderTui({ inbox: numbered(3) });
+    await tui.see('Message number 3');
+    tui.engine.reportOutbox({ waiting: 2, needsYou: 0 });
+    await tui.see('2 to send');
+    tui.engine.reportOutbox({ waiting: 0, needsYou: 1 });
+    await tui.see('1 unsent: tmail outbox');
+    expect(tui.frame()).not.toContain('to send');
+  });
+
   it('says when a key is bound to nothing', async () => {
     tui = await renderTui({ inbox: numbered(2) });
     await tui.see('Message number 2');

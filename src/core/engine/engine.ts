@@ -430,6 +430,11 @@ export class MailEngine {
     this.emit({ type: 'connection', state: { status: 'closed' } });
   }
 
+  /** Shows the outbox's state (sending counts it; the status line shows it). */
+  reportOutbox(status: { waiting: number; needsYou: number }): void {
+    this.emit({ type: 'outbox', ...status });
+  }
+
   /** Resolves when no request is queued or running (for tests and the CLI). */
   idle(): Promise<void> {
     return this.queue.idle();

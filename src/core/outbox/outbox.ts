@@ -90,6 +90,16 @@ export interface OutboxEntry {
   uncertain: boolean;
   /** The last failure, one sentence with the server's words. */
   lastError?: string;
+  /**
+   * The last failure will not go away by itself (a 5xx answer, a refused login)
+   * or automatic retries are used up: nothing is tried until the user asks
+   * (`tmail outbox retry`, `tmail outbox edit`).
+   */
+  needsUser?: boolean;
+  /** Automatic retries since the user last asked for a send. */
+  autoRetries?: number;
+  /** When the next automatic retry is due, ms since the epoch (absent: at once). */
+  nextRetryAt?: number;
   lastErrorCode?: ErrorCode;
   /** When the server accepted it. */
   sentAt?: number;
@@ -444,7 +454,23 @@ export class Outbox {
       rejected: result.rejected && result.rejected.length > 0 ? result.rejected : undefined,
       lastError: undefined,
       lastErrorCode: undefined,
+      needsUser: undefined,
+      autoRetries: undefined,
+      nextRetryAt: undefined,
       updated: now,
+    }));
+  }
+
+  /** Records when (and whether) the entry is tried again by itself. */
+  markRetry(
+    claim: OutboxClaim,
+    retry: { needsUser: boolean; autoRetries: number; nextRetryAt?: number },
+  ): Promise<OutboxEntry> {
+    return this.mutate(claim, (e) => ({
+      ...e,
+      needsUser: retry.needsUser || undefined,
+      autoRetries: retry.autoRetries,
+      nextRetryAt: retry.nextRetryAt,
     }));
   }
 
@@ -558,6 +584,10 @@ export class Outbox {
         state: 'queued',
         uncertain: false,
         handedOver: false,
+        // Edited by the user: tried again as a new message, with fresh automatic retries.
+        needsUser: undefined,
+        autoRetries: undefined,
+        nextRetryAt: undefined,
         updated: now,
       }));
     } finally {

@@ -29,6 +29,12 @@ import {
 } from '../outbox/outbox.js';
 import type { Address, Flag } from '../types.js';
 import { buildMessage, type AttachmentFetcher } from './build.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  isTemporaryFailure,
+  retryDelay,
+  type RetryPolicy,
+} from './retry-policy.js';
 import type { BuiltMessage } from './raw.js';
 import { submit, SubmitFailure, type SubmitOptions, type SubmitResult } from './submit.js';
 
@@ -52,6 +58,8 @@ export interface SendDeps {
   fetchAttachment?: AttachmentFetcher;
   /** Removes a message (the postponed copy in Drafts once the draft is sent or postponed again). */
   removeMessage?(ref: MessageRef): Promise<string | void>;
+  /** Delays and limit of automatic retries; {@link DEFAULT_RETRY_POLICY} when absent. */
+  retryPolicy?: RetryPolicy;
   /** Remembers the recipients for address completion. */
   addressBook?: Pick<AddressBook, 'remember'>;
   /** Directory of the local drafts store, when not the default. */
@@ -91,11 +99,44 @@ export interface SendResult {
   rejected: string[];
   /** One sentence each: follow-ups that failed, recipients refused. */
   warnings: string[];
+  /** For a failure: true when tmail tries again by itself, false when it waits for the user. */
+  autoRetry?: boolean;
 }
 
 export interface RetryOptions {
   /** Also send messages an interrupted attempt may have delivered (asked for by the user). */
   force?: boolean;
+  /**
+   * The program's own retry, not the user's: only entries whose retry is due
+   * are tried, and those waiting for the user are left alone.
+   */
+  automatic?: boolean;
+  /** Delays and limit of automatic retries (tests shorten them). */
+  policy?: RetryPolicy;
+}
+
+/**
+ * After a failed attempt: whether the entry is tried again by itself, and when.
+ * An attempt the user asked for starts the automatic retries afresh.
+ */
+function nextRetry(
+  entry: OutboxEntry,
+  temporary: boolean,
+  options: RetryOptions,
+  fallback: RetryPolicy = DEFAULT_RETRY_POLICY,
+  now = Date.now(),
+): { needsUser: boolean; autoRetries: number; nextRetryAt?: number } {
+  const policy = options.policy ?? fallback;
+  const autoRetries = options.automatic ? (entry.autoRetries ?? 0) + 1 : 0;
+  if (!temporary || autoRetries >= policy.limit) return { needsUser: true, autoRetries };
+  return { needsUser: false, autoRetries, nextRetryAt: now + retryDelay(autoRetries, policy) };
+}
+
+/** True when the program's own retry should try this entry now. */
+export function dueForAutomaticRetry(entry: OutboxEntry, now = Date.now()): boolean {
+  if (entry.state === 'sending' || entry.uncertain || entry.needsUser) return false;
+  if (entry.state === 'queued') return true;
+  return (entry.nextRetryAt ?? 0) <= now;
 }
 
 /** Errors that say the gateway itself is unreachable or refuses us: no point trying the next message. */
@@ -169,8 +210,10 @@ async function runFollowUps(
   deps: SendDeps,
   claim: OutboxClaim,
   entry: OutboxEntry,
+  options: RetryOptions = {},
 ): Promise<string[]> {
   const warnings: string[] = [];
+  const failed: Array<{ index: number; action: FollowUp; reason: TmailError }> = [];
   let current = entry;
   for (let i = 0; i < entry.followUps.length; i++) {
     const followUp = entry.followUps[i]!;
@@ -192,13 +235,25 @@ async function runFollowUps(
       current = await deps.outbox.markFollowUp(claim, i, { done: true });
     } catch (error) {
       const reason = toTmailError(error);
-      const sentence = `The message was sent, but ${describeFollowUp(action)} (${reason.userMessage.replace(/\.$/, '')}); tmail will try again.`;
-      warnings.push(sentence);
       log.warn('follow-up failed', { id: entry.id, kind: action.kind, code: reason.code });
-      current = await deps.outbox.markFollowUp(claim, i, { done: false, error: sentence });
+      failed.push({ index: i, action, reason });
     }
   }
-  if (current.followUps.every((f) => f.done)) await deps.outbox.complete(claim);
+  if (!failed.length) {
+    if (current.followUps.every((f) => f.done)) await deps.outbox.complete(claim);
+    return warnings;
+  }
+  // Only the follow-ups are tried again (never the send), by themselves, with growing delays.
+  const retry = nextRetry(current, true, options, deps.retryPolicy);
+  await deps.outbox.markRetry(claim, retry);
+  const then = retry.needsUser
+    ? `run tmail outbox retry ${entry.id} to try again`
+    : 'tmail will try again';
+  for (const { index, action, reason } of failed) {
+    const sentence = `The message was sent, but ${describeFollowUp(action)} (${reason.userMessage.replace(/\.$/, '')}); ${then}.`;
+    warnings.push(sentence);
+    await deps.outbox.markFollowUp(claim, index, { done: false, error: sentence });
+  }
   return warnings;
 }
 
@@ -231,7 +286,7 @@ async function deliver(
       );
     }
     if (entry.state === 'sent') {
-      const warnings = await runFollowUps(deps, claim, entry);
+      const warnings = await runFollowUps(deps, claim, entry, options);
       return resultOf(entry, 'completed', { response: entry.response, warnings });
     }
     if (entry.uncertain && !options.force) {
@@ -248,12 +303,14 @@ async function deliver(
       secret = await credentials();
     } catch (error) {
       const reason = toTmailError(error, 'SECRET_UNAVAILABLE');
+      const retry = nextRetry(entry, isTemporaryFailure(reason), options, deps.retryPolicy);
       entry = await outbox.markFailed(claim, {
         error: reason.userMessage,
         code: reason.code,
         uncertain: entry.uncertain,
       });
-      return resultOf(entry, 'failed', { error: reason });
+      entry = await outbox.markRetry(claim, retry);
+      return resultOf(entry, 'failed', { error: reason, autoRetry: !retry.needsUser });
     }
 
     await outbox.markSending(claim);
@@ -278,10 +335,26 @@ async function deliver(
       const sentence = uncertain
         ? `${reason.userMessage.replace(/\.$/, '')}, after the message had gone to the server, so it may have been delivered.`
         : reason.userMessage;
+      const before = entry;
       entry = await outbox.markFailed(claim, { error: sentence, code: reason.code, uncertain });
-      log.warn('send failed', { id, code: reason.code, uncertain });
+      // A 5xx, a refused login: the same answer would come every time. Wait for the user.
+      const retry = nextRetry(
+        before,
+        !uncertain && isTemporaryFailure(reason),
+        options,
+        deps.retryPolicy,
+      );
+      entry = await outbox.markRetry(claim, retry);
+      log.warn('send failed', {
+        id,
+        code: reason.code,
+        uncertain,
+        needsUser: retry.needsUser,
+        nextRetryAt: retry.nextRetryAt,
+      });
       return resultOf(entry, uncertain ? 'held' : 'failed', {
         error: uncertain ? new TmailError(reason.code, sentence) : reason,
+        autoRetry: !retry.needsUser,
       });
     }
 
@@ -312,7 +385,7 @@ async function deliver(
         )
         .catch((error: unknown) => log.warn('address book not updated', { error }));
     }
-    warnings.push(...(await runFollowUps(deps, claim, entry)));
+    warnings.push(...(await runFollowUps(deps, claim, entry, options)));
     return resultOf(entry, 'sent', { response: submitted.response, warnings });
   } finally {
     await outbox.release(claim);
@@ -411,7 +484,11 @@ export async function retryOutbox(
     return [await deliver(deps, account, full, credentials, options)];
   }
   // Held (uncertain) entries are listed too, so the user hears about them; deliver() does not send them.
-  const entries = (await deps.outbox.list(account.name)).filter((e) => e.state !== 'sending');
+  const now = Date.now();
+  const all = await deps.outbox.list(account.name);
+  const entries = all.filter((e) =>
+    options.automatic ? dueForAutomaticRetry(e, now) : e.state !== 'sending',
+  );
   const results: SendResult[] = [];
   let down: TmailError | undefined;
   for (const entry of entries) {
@@ -421,7 +498,10 @@ export async function retryOutbox(
     }
     let result: SendResult;
     try {
-      result = await deliver(deps, account, entry.id, credentials);
+      result = await deliver(deps, account, entry.id, credentials, {
+        automatic: options.automatic,
+        policy: options.policy,
+      });
     } catch (error) {
       // Finished and removed by another tmail since it was listed: nothing left to do.
       if (error instanceof TmailError && error.code === 'MESSAGE_UNKNOWN') continue;
@@ -431,7 +511,39 @@ export async function retryOutbox(
       down = result.error;
     results.push(result);
   }
+  if (options.automatic && down && !isTemporaryFailure(down)) {
+    // A refused login (or an untrusted certificate) answers the same for every message:
+    // the program's own retry must not log in again for each one, so all that wait to be
+    // sent wait for the user now, those not yet due included.
+    const tried = new Set(results.filter((r) => r.status !== 'skipped').map((r) => r.id));
+    for (const entry of all) {
+      if (tried.has(entry.id) || entry.needsUser || entry.uncertain) continue;
+      if (entry.state !== 'queued' && entry.state !== 'failed') continue;
+      await holdForUser(deps, entry.id, down);
+    }
+    for (const result of results) if (result.status === 'skipped') result.autoRetry = false;
+  }
   return results;
+}
+
+/** Marks an entry as waiting for the user, with the gateway's reason, without trying it. */
+async function holdForUser(deps: SendDeps, id: string, reason: TmailError): Promise<void> {
+  const claim = await deps.outbox.claim(id);
+  if (!claim) return;
+  try {
+    const entry = await deps.outbox.markFailed(claim, {
+      error: reason.userMessage,
+      code: reason.code,
+    });
+    await deps.outbox.markRetry(claim, {
+      needsUser: true,
+      autoRetries: entry.autoRetries ?? 0,
+    });
+  } catch (error) {
+    log.warn('outbox entry not marked', { id, error });
+  } finally {
+    await deps.outbox.release(claim);
+  }
 }
 
 /** What postponing produced. */

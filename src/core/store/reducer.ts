@@ -187,6 +187,11 @@ export function reduce(state: MailState, event: EngineEvent): MailState {
     case 'progress':
       return { ...state, progress: event.progress };
 
+    case 'outbox':
+      return state.outbox.waiting === event.waiting && state.outbox.needsYou === event.needsYou
+        ? state
+        : { ...state, outbox: { waiting: event.waiting, needsYou: event.needsYou } };
+
     case 'queued-changes':
       return state.queuedChanges === event.count && state.unsavedChanges === (event.unsaved ?? 0)
         ? state

@@ -57,6 +57,12 @@ export interface MailState {
   queuedChanges: number;
   /** Of those, changes the disk refused (full, read-only): only in memory, lost on quit. */
   unsavedChanges: number;
+  /**
+   * Unsent messages of the account's outbox, as sending last counted them:
+   * `waiting` are tried again by themselves, `needsYou` wait for the user
+   * (refused by the server, login refused, retries used up).
+   */
+  outbox: { waiting: number; needsYou: number };
   /** What `undo` would undo, for the status line; null when nothing. */
   undoLabel: string | null;
 }
@@ -75,6 +81,7 @@ export function initialState(account: string): MailState {
     progress: null,
     queuedChanges: 0,
     unsavedChanges: 0,
+    outbox: { waiting: 0, needsYou: 0 },
     undoLabel: null,
   };
 }
