@@ -272,3 +272,18 @@ describe('a config folder that cannot be created', () => {
     );
   });
 });
+
+describe('a password command that prints a megabyte', () => {
+  it('is said to have printed too much, not to have lost the connection', async () => {
+    const noisy = testConfigEnv([
+      testAccount(stack.info(), user, {
+        password: { type: 'command', command: "head -c 1048576 /dev/zero | tr '\\0' a" },
+      }),
+    ]);
+    const result = await runTmail(['list'], noisy);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `tmail: The password command of account ${user.name} printed too much (more than 16 KB on its first line); it should print only the secret, on its first line.\n`,
+    );
+  });
+});

@@ -24,6 +24,25 @@ describe('runSecretCommand', () => {
     await expect(runSecretCommand(`printf 'no newline'`, { label })).resolves.toBe('no newline');
   });
 
+  it('stops a command that prints too much, with a sentence of its own', async () => {
+    const sentence =
+      'The password command of account work printed too much (more than 16 KB on its first line); it should print only the secret, on its first line.';
+    // A megabyte without a line break, and a command that would go on for ever.
+    for (const command of [
+      `head -c 1048576 /dev/zero | tr '\\0' a`,
+      `yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | tr -d '\\n'`,
+      `head -c 40000 /dev/zero | tr '\\0' a; echo; echo more`,
+    ]) {
+      const error = await failure(command);
+      expect(error).toMatchObject({ code: 'SECRET_UNAVAILABLE', message: sentence });
+    }
+    // A long token (several KB) followed by much more output is still taken.
+    const token = 'x'.repeat(8000);
+    await expect(
+      runSecretCommand(`printf '%s\\n' '${token}'; head -c 1048576 /dev/zero`, { label }),
+    ).resolves.toBe(token);
+  });
+
   it('keeps spaces inside the secret', async () => {
     await expect(runSecretCommand(`echo '  two words  '`, { label })).resolves.toBe(
       '  two words  ',

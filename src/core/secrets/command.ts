@@ -17,8 +17,14 @@ export interface SecretCommandOptions {
   signal?: AbortSignal;
 }
 
-/** Output beyond this is not read; a password is never this long. */
-const MAX_OUTPUT = 64 * 1024;
+/**
+ * Longest first line taken: a password or an OAuth2 access token (a few KB at
+ * most) is never this long. A command that prints more before its first line
+ * break is stopped and said to have printed too much, rather than have a
+ * megabyte sent as the password (which a server answers by closing the
+ * connection, reported as a lost connection).
+ */
+const MAX_LINE = 16 * 1024;
 
 /**
  * Runs `command` with `sh -c` and resolves to the first line of its output.
@@ -72,9 +78,21 @@ export function runSecretCommand(command: string, options: SecretCommandOptions)
     );
     const onAbort = () => stop(new TmailError('CANCELLED'));
     signal?.addEventListener('abort', onAbort, { once: true });
+    let lineEnded = false;
     child.stdout.on('data', (chunk: Buffer) => {
-      if (size < MAX_OUTPUT) chunks.push(chunk);
+      // Only the first line is wanted; what follows it is drained unread.
+      if (lineEnded) return;
+      chunks.push(chunk);
       size += chunk.length;
+      lineEnded = chunk.includes(0x0a);
+      if (!lineEnded && size > MAX_LINE) {
+        stop(
+          new TmailError(
+            'SECRET_UNAVAILABLE',
+            `${capitalize(label)} printed too much (more than ${MAX_LINE / 1024} KB on its first line); it should print only the secret, on its first line.`,
+          ),
+        );
+      }
     });
     child.on('error', (error) => {
       settle(
@@ -90,6 +108,14 @@ export function runSecretCommand(command: string, options: SecretCommandOptions)
         return settle(new TmailError('SECRET_UNAVAILABLE', `${capitalize(label)} ${how}.`));
       }
       const first = Buffer.concat(chunks).toString('utf8').split('\n')[0]!.replace(/\r$/, '');
+      if (Buffer.byteLength(first) > MAX_LINE) {
+        return settle(
+          new TmailError(
+            'SECRET_UNAVAILABLE',
+            `${capitalize(label)} printed too much (more than ${MAX_LINE / 1024} KB on its first line); it should print only the secret, on its first line.`,
+          ),
+        );
+      }
       if (first === '') {
         return settle(
           new TmailError(
