@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import type { AddressBook } from '../core/addressbook/index.js';
 import type { AccountConfig, TmailConfig } from '../core/config/types.js';
 import type { MailEngine } from '../core/engine/engine.js';
+import { fileError } from '../core/fs-errors.js';
 import type { ComposeServices } from './composer.js';
 
 export interface ComposeServiceOptions {
@@ -60,13 +61,20 @@ export async function createComposeServices(
   sending.startAutoRetry();
   return {
     edit: async (draft) => {
-      const tmpDir = await editingDir();
-      return options.handOver(() =>
-        editDraft(draft, {
-          tmpDir,
-          run: (file, env) => runEditorBlocking(editorCommand(env), file, env),
-        }),
-      );
+      // A full or read-only state folder fails here, before any editor runs: say that,
+      // not "the editor exited with status 1".
+      let tmpDir: string | undefined;
+      try {
+        tmpDir = await editingDir();
+        return await options.handOver(() =>
+          editDraft(draft, {
+            tmpDir,
+            run: (file, env) => runEditorBlocking(editorCommand(env), file, env),
+          }),
+        );
+      } catch (error) {
+        throw fileError(error, 'The message could not be written out for the editor', tmpDir);
+      }
     },
     send: (draft) => sending.send(draft),
     postpone: (draft) => sending.postpone(draft),

@@ -298,12 +298,14 @@ export class Composer implements ComposerApi {
     try {
       result = await this.options.services.edit(draft);
     } catch (error) {
+      // The editor did not run (a full or read-only state folder, no such editor): the
+      // sentence says why, and nothing was written, so there is nothing to review.
       this.ui.notify(
         'error',
-        (error as { userMessage?: string }).userMessage ?? 'The editor failed.',
+        (error as { userMessage?: string }).userMessage ?? 'The editor could not be started.',
       );
-      if (!first) return;
-      result = { draft, exitCode: 1, changed: false };
+      if (first) await this.options.services.discard(draft.id).catch(() => {});
+      return;
     }
     if (result.exitCode > 128) {
       // Most likely the terminal is closing: keep everything, drop nothing.

@@ -191,6 +191,26 @@ describe('writing mail', () => {
     expect(services.discarded).toHaveLength(1);
   });
 
+  it('names a full state folder instead of an editor exit status that never happened', async () => {
+    const services = fakeServices(() => null);
+    const full =
+      'The message could not be written out for the editor (/home/u/.local/state/tmail/drafts/editing): the disk is full.';
+    services.edit = async () => {
+      throw Object.assign(new Error(full), { userMessage: full });
+    };
+    tui = await renderTui({
+      inbox,
+      options: { compose: services },
+      config: { compose: { prompts: [] } },
+    });
+    await tui.see('Lunch on Friday?');
+    tui.press('m');
+    await tui.see('The message could not be written out for the editor');
+    await tui.settle();
+    expect(tui.frame()).not.toContain('exited with status');
+    expect(services.discarded).toHaveLength(1);
+  });
+
   it('refuses to send without a recipient, edits again with e, and abandons with q after asking', async () => {
     const services = fakeServices((draft, round) =>
       round === 1

@@ -12,6 +12,7 @@ import {
 import { describeRefusals, replayFolder } from '../../src/core/engine/replay-flags.js';
 import { TmailError } from '../../src/core/errors.js';
 import { writeFileAtomicSync } from '../../src/core/fs-atomic.js';
+import { fileError } from '../../src/core/fs-errors.js';
 
 function tempFile(): string {
   return join(mkdtempSync(join(tmpdir(), 'pending-')), 'p.json');
@@ -226,6 +227,19 @@ describe('replaying one folder', () => {
     expect(gone.done).toEqual(['a']);
     expect(describeRefusals(gone.refused)).toBe(
       'Offline changes to 2 messages were not applied: INBOX could not be opened (2 messages: The server refused to open INBOX: Mailbox does not exist).',
+    );
+  });
+});
+
+describe('file-system failures in words', () => {
+  it('names the cause of a failed write in one sentence', () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    const erofs = Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' });
+    expect(fileError(enospc, 'The draft could not be saved', '/s/drafts').userMessage).toBe(
+      'The draft could not be saved (/s/drafts): the disk is full.',
+    );
+    expect(fileError(erofs, 'The draft could not be saved').userMessage).toBe(
+      'The draft could not be saved: the file system is read-only.',
     );
   });
 });
