@@ -65,10 +65,14 @@ function start(services: WizardServices) {
   const app = render(<AccountWizard services={services} onDone={onDone} />);
   const frame = () => app.lastFrame() ?? '';
   const frames = () => app.frames.join('\n');
-  const until = (text: string | RegExp) =>
-    waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), {
+  const until = async (text: string | RegExp) => {
+    await waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), {
       what: `a frame showing ${String(text)}; last frame:\n${frame()}`,
     });
+    // A new question's field starts listening for keys in an effect after the frame that
+    // shows it; keys typed before that are lost. Let the effects run first.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  };
   /** Types text and Enter once the frame shows `prompt`. */
   const answer = async (prompt: string | RegExp, text: string) => {
     await until(prompt);
@@ -258,5 +262,97 @@ describe('the account wizard', () => {
     await waitFor(() => w.onDone.mock.calls.length > 0, { what: 'the wizard to end' });
     expect(w.onDone).toHaveBeenCalledWith(null);
     expect(services.save).not.toHaveBeenCalled();
+  });
+});
+
+describe('the account wizard with OAuth2', () => {
+  const tokens = {
+    accessToken: 'wizard-access-token',
+    refreshToken: 'wizard-refresh-token',
+    expiresAt: Date.now() + 3_600_000,
+    lifetimeMs: 3_600_000,
+  };
+  let browserDone = () => {};
+  const oauthServices = (overrides: Partial<WizardServices> = {}) =>
+    fakeServices({
+      signIn: vi.fn(async (_account: AccountConfig, say: (line: string) => void) => {
+        say('Sign in with Microsoft in your browser. If it does not open, open this address:');
+        say('https://login.example/a?client_id=app-id');
+        // The person signs in at the browser while the wizard waits.
+        await new Promise<void>((resolve) => (browserDone = resolve));
+        return tokens;
+      }),
+      probeToken: vi.fn(async () => [
+        ok('IMAP', 'outlook.office365.com', 993),
+        ok('SMTP', 'smtp.office365.com', 587),
+      ]),
+      saveSignedIn: vi.fn(async () => ({
+        file: '/home/ann/.config/tmail/config.json',
+        notice:
+          'No system keychain answered, so the sign-in of account ann is kept in /s (readable only by you).',
+      })),
+      ...overrides,
+    });
+
+  it('signs a Microsoft address in through the browser, with no password asked', async () => {
+    const services = oauthServices();
+    const w = start(services);
+    await w.answer('Email address:', 'ann@outlook.com');
+    await w.until('Client ID:');
+    expect(w.frame()).toContain('Outlook.com signs in with OAuth2');
+    expect(w.frame()).not.toContain('app password instead');
+    // Microsoft takes no password: an empty client id is refused.
+    w.app.stdin.write(KEY.enter);
+    await w.until('Outlook.com needs the client id of your registered app.');
+    await w.answer('Client ID:', 'app-id');
+    await w.until('https://login.example/a?client_id=app-id');
+    browserDone();
+    await w.until('Account name: ann');
+    expect(w.frame()).toContain('IMAP outlook.office365.com:993 (tls): logged in');
+    w.app.stdin.write(KEY.enter);
+    await w.answer('Your name', 'Ann');
+    await w.until('Saved account ann in /home/ann/.config/tmail/config.json.');
+    expect(w.frame()).toContain('No system keychain answered');
+    const signedIn = vi.mocked(services.signIn!).mock.calls[0]![0];
+    expect(signedIn).toMatchObject({
+      email: 'ann@outlook.com',
+      imap: { host: 'outlook.office365.com', port: 993, security: 'tls' },
+      smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' },
+      password: { type: 'oauth2' },
+      oauth2: { provider: 'microsoft', clientId: 'app-id' },
+    });
+    expect(services.probeToken).toHaveBeenCalledWith(expect.anything(), 'wizard-access-token');
+    expect(services.saveSignedIn).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'ann', password: { type: 'oauth2' }, serverSavesSent: true }),
+      tokens,
+    );
+    expect(services.save).not.toHaveBeenCalled();
+    expect(services.findServers).not.toHaveBeenCalled();
+    expect(w.frames()).not.toContain('wizard-access-token');
+    expect(w.frames()).not.toContain('wizard-refresh-token');
+  });
+
+  it('asks Google for the client secret, or takes an app password when the client id is empty', async () => {
+    const services = oauthServices();
+    const w = start(services);
+    await w.answer('Email address:', 'ann@gmail.com');
+    await w.until('Client ID (empty: use an app password instead):');
+    await w.answer('Client ID', 'google-id.apps.googleusercontent.com');
+    await w.answer('Client secret:', 'GOCSPX-secret');
+    await w.until('Sign in with Microsoft');
+    browserDone();
+    await w.until('Account name: ann');
+    expect(vi.mocked(services.signIn!).mock.calls[0]![0].oauth2).toEqual({
+      provider: 'google',
+      clientId: 'google-id.apps.googleusercontent.com',
+      clientSecret: 'GOCSPX-secret',
+    });
+    expect(w.frames()).not.toContain('GOCSPX-secret');
+
+    const other = start(oauthServices());
+    await other.answer('Email address:', 'bob@gmail.com');
+    await other.until('Client ID (empty: use an app password instead):');
+    other.app.stdin.write(KEY.enter);
+    await other.until('Password:');
   });
 });

@@ -6,10 +6,18 @@
  *   email -> password -> searching -> store -> (command) -> name -> display name -> saved
  *                 ^  wrong password  |   \-> trust (self-signed) -> recheck
  *                 |                  \-> servers (nothing answered: edit by hand) -> recheck
+ *
+ *   Gmail and Microsoft (providers with OAuth2): email -> client id -> (client secret, Google)
+ *   -> browser sign-in -> both servers checked with the token -> name -> display name -> saved.
+ *   Gmail also takes an app password (an empty client id); Microsoft takes OAuth2 only.
  */
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import { suggestAccountName, type Provider } from '../../core/config/account-setup.js';
+import {
+  findProvider,
+  suggestAccountName,
+  type Provider,
+} from '../../core/config/account-setup.js';
 import {
   accountNameIssue,
   checkAccountConfig,
@@ -22,7 +30,7 @@ import {
   type ServerConfig,
 } from '../../core/config/index.js';
 import type { KeychainStatus } from '../../core/config/account-setup.js';
-import type { WizardServices } from './services.js';
+import type { WizardServices, WizardTokens } from './services.js';
 import { TextField } from './TextField.js';
 
 export interface AccountWizardProps {
@@ -41,6 +49,9 @@ type Step =
   | 'command'
   | 'name'
   | 'displayName'
+  | 'clientId'
+  | 'clientSecret'
+  | 'signin'
   | 'saving'
   | 'done';
 
@@ -84,6 +95,9 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
     password: { type: 'prompt' },
   });
   const password = useRef('');
+  /** The OAuth2 sign-in's tokens, kept in memory until the account is saved. */
+  const tokens = useRef<WizardTokens | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const discovery = useRef<ReturnType<WizardServices['discover']> | undefined>(undefined);
   const finished = useRef(false);
 
@@ -194,7 +208,72 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
     discovery.current = services.discover(email);
     discovery.current.then((found) => setProvider(found.provider)).catch(() => {});
     setError(null);
+    const known = findProvider(email);
+    if (known?.oauth2 && services.signIn) {
+      setProvider(known);
+      draft.current.imap = { ...known.imap };
+      draft.current.smtp = { ...known.smtp };
+      if (known.serverSavesSent) draft.current.serverSavesSent = true;
+      draft.current.oauth2 = { provider: known.oauth2, clientId: '' };
+      setStep('clientId');
+      return;
+    }
     setStep('password');
+  };
+
+  const submitClientId = (value: string) => {
+    const clientId = value.trim();
+    const known = findProvider(draft.current.email);
+    if (!clientId) {
+      if (known?.requiresOAuth2)
+        return setError(`${known.name} needs the client id of your registered app.`);
+      // An app password instead (Gmail allows it).
+      delete draft.current.oauth2;
+      draft.current.imap = PLACEHOLDER;
+      draft.current.smtp = PLACEHOLDER;
+      setError(null);
+      setStep('password');
+      return;
+    }
+    draft.current.oauth2 = { ...draft.current.oauth2!, clientId };
+    setError(null);
+    if (draft.current.oauth2.provider === 'google') setStep('clientSecret');
+    else void oauthSignIn();
+  };
+
+  const submitClientSecret = (value: string) => {
+    const clientSecret = value.trim();
+    if (!clientSecret) return setError('Google needs the client secret of your app.');
+    draft.current.oauth2 = { ...draft.current.oauth2!, clientSecret };
+    setError(null);
+    void oauthSignIn();
+  };
+
+  const oauthSignIn = async () => {
+    draft.current.password = { type: 'oauth2' };
+    setStep('signin');
+    setLines([]);
+    try {
+      const account = structuredClone(draft.current);
+      const got = await services.signIn!(account, (line) => setLines((shown) => [...shown, line]));
+      tokens.current = got;
+      setLines([
+        `Signed in. Checking ${draft.current.imap.host} and ${draft.current.smtp.host}...`,
+      ]);
+      const results = await services.probeToken!(account, got.accessToken);
+      setLines(results.map(describe));
+      const bad = results.find((r): r is ProbeResult & { ok: false } => !r.ok);
+      if (bad) {
+        setError(`${bad.error.userMessage} Press Esc and check the app's permissions.`);
+        return;
+      }
+      setStep('name');
+    } catch (e) {
+      setError(
+        `${(e as { userMessage?: string }).userMessage ?? 'The sign-in failed.'} Type the client id again, or Esc to stop.`,
+      );
+      setStep('clientId');
+    }
   };
 
   const submitPassword = (value: string) => {
@@ -278,7 +357,13 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
     if (displayName) draft.current.displayName = displayName;
     setStep('saving');
     try {
-      setSavedFile(await services.save(structuredClone(draft.current), password.current));
+      if (tokens.current && services.saveSignedIn) {
+        const saved = await services.saveSignedIn(structuredClone(draft.current), tokens.current);
+        setNotice(saved.notice ?? null);
+        setSavedFile(saved.file);
+      } else {
+        setSavedFile(await services.save(structuredClone(draft.current), password.current));
+      }
       setStep('done');
     } catch (e) {
       setError((e as { userMessage?: string }).userMessage ?? 'The account could not be saved.');
@@ -326,6 +411,9 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
     const value = draft.current[part][key];
     return String(value);
   };
+
+  // From the table, not the discovery's answer: that may come later and say less.
+  const oauthProvider = draft.current.email ? findProvider(draft.current.email) : undefined;
 
   return (
     <Box flexDirection="column">
@@ -424,6 +512,33 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
         </Box>
       ) : null}
 
+      {step === 'clientId' ? (
+        <Box flexDirection="column">
+          <Text>
+            {oauthProvider?.name ?? 'This provider'} signs in with OAuth2, as an app you register
+            yourself (docs/configuration.md says how, step by step).
+          </Text>
+          <Box>
+            <Text>
+              Client ID
+              {oauthProvider?.requiresOAuth2 ? '' : ' (empty: use an app password instead)'}:{' '}
+            </Text>
+            <TextField key="clientId" onSubmit={submitClientId} />
+          </Box>
+        </Box>
+      ) : null}
+
+      {step === 'clientSecret' ? (
+        <Box>
+          <Text>Client secret: </Text>
+          <TextField key="clientSecret" mask onSubmit={submitClientSecret} />
+        </Box>
+      ) : null}
+
+      {step === 'signin' || (step === 'name' && tokens.current)
+        ? lines.map((line, i) => <Text key={i}>{line}</Text>)
+        : null}
+
       {step === 'name' ? (
         <Box>
           <Text>Account name: </Text>
@@ -448,9 +563,10 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
           Saved account {draft.current.name} in {savedFile}.
         </Text>
       ) : null}
+      {step === 'done' && notice ? <Text>{notice}</Text> : null}
 
       {error ? <Text color="red">{error}</Text> : null}
-      {step !== 'done' && step !== 'saving' && step !== 'searching' ? (
+      {step !== 'done' && step !== 'saving' && step !== 'searching' && step !== 'signin' ? (
         <Text dimColor>
           {step === 'store' || step === 'servers'
             ? 'Up/Down to choose, Enter to confirm, Esc to cancel'

@@ -20,6 +20,17 @@ import {
   type ProbeResult,
 } from '../../core/config/index.js';
 import type { TmailError } from '../../core/errors.js';
+import {
+  fileStorageNotice,
+  keepAccessToken,
+  openBrowser,
+  saveRefreshToken,
+  signIn,
+  type TokenSet,
+} from '../../core/oauth/index.js';
+
+/** What an OAuth2 sign-in gave: the tokens, kept by the wizard until the account is saved. */
+export type WizardTokens = TokenSet & { refreshToken: string };
 
 export interface WizardServices {
   /** Proposes servers for an address (providers table, SRV, guesses). */
@@ -41,6 +52,18 @@ export interface WizardServices {
   accountNames(): string[];
   /** Saves the account (and the password, for a keychain source); resolves to the file's path. */
   save(account: AccountConfig, password: string): Promise<string>;
+  /**
+   * Signs the account in with OAuth2 through the browser, telling the user
+   * what to do through `say`. Absent: the wizard offers no OAuth2.
+   */
+  signIn?(account: AccountConfig, say: (line: string) => void): Promise<WizardTokens>;
+  /** Logs in to both servers with an access token. */
+  probeToken?(account: AccountConfig, accessToken: string): Promise<ProbeResult[]>;
+  /** Saves an OAuth2 account and keeps its refresh token; the file's path and a notice, if any. */
+  saveSignedIn?(
+    account: AccountConfig,
+    tokens: WizardTokens,
+  ): Promise<{ file: string; notice?: string }>;
 }
 
 /** The real services. */
@@ -63,6 +86,21 @@ export function defaultWizardServices(): WizardServices {
     save: async (account, password) => {
       await saveCheckedAccount(account, password);
       return configFilePath();
+    },
+    signIn: async (account, say) =>
+      (await signIn(account, { say, openBrowser: (url) => openBrowser(url) }, { store: false }))
+        .tokens,
+    probeToken: (account, accessToken) => probeAccount(account, { accessToken }),
+    saveSignedIn: async (account, tokens) => {
+      await saveCheckedAccount(account, undefined);
+      const stored = await saveRefreshToken(account.name, tokens.refreshToken);
+      keepAccessToken(account.name, tokens);
+      return {
+        file: configFilePath(),
+        ...(stored.where === 'file'
+          ? { notice: fileStorageNotice(account.name, stored.path) }
+          : {}),
+      };
     },
   };
 }
