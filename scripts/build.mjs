@@ -138,6 +138,33 @@ async function editedSource(path, edits) {
   return source;
 }
 
+/**
+ * imapflow stops expanding a UID set from the server at 16.7 million numbers
+ * (EXPANDED_RANGE_LIMIT): a server claiming 4,294,967,295 messages and
+ * answering a plain SEARCH with 1:4294967295 still made it build an array of
+ * 16.7 million (610 MB peak). tmail refuses any answer above 5,000,000 UIDs
+ * (MAX_EXPANDED in src/core/imap/sequence.ts); one more is enough to see it.
+ */
+const IMAPFLOW_LIMITS = {
+  file: /imapflow[\\/]dist[\\/]esm[\\/]tools\.js$/,
+  edits: [
+    [
+      'export const EXPANDED_RANGE_LIMIT = 0x1000000;',
+      'export const EXPANDED_RANGE_LIMIT = 5000001;',
+    ],
+  ],
+};
+
+const imapflowLimitsPlugin = {
+  name: 'tmail-imapflow-limits',
+  setup(b) {
+    b.onLoad({ filter: IMAPFLOW_LIMITS.file }, async (args) => ({
+      contents: await editedSource(args.path, IMAPFLOW_LIMITS.edits),
+      loader: 'js',
+    }));
+  },
+};
+
 const noTopLevelAwaitPlugin = {
   name: 'tmail-no-top-level-await',
   setup(b) {
@@ -249,6 +276,7 @@ const result = await build({
   footer: { js: '})' },
   plugins: [
     noTopLevelAwaitPlugin,
+    imapflowLimitsPlugin,
     inkOutputPlugin,
     lazyGbkPlugin,
     lazySegmenterPlugin,

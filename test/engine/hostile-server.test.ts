@@ -122,6 +122,26 @@ describe('a server claiming 4,294,967,295 messages', () => {
     });
   }
 
+  it('without ESEARCH, a plain search answered with 1:4294967295 is refused too', async () => {
+    const server = await hostile({
+      exists: 4294967295,
+      capabilities: 'IMAP4rev1 UIDPLUS MOVE IDLE',
+      on: {
+        'UID SEARCH': (session, command) => {
+          session.send(`* ESEARCH (TAG "${command.tag}") UID ALL 1:4294967295`);
+          session.ok(command);
+          return true;
+        },
+      },
+    });
+    const result = await cli(['list', '--unread'], server);
+    expectOneSentence(
+      result,
+      /answered with 5,000,001 or more messages where the folder holds 5,000,000 at most/,
+    );
+    expect(result.peakMiB).toBeLessThan(PEAK_LIMIT_MIB);
+  });
+
   it('a search answered with 1:4294967295 in a folder of 3 is refused the same way', async () => {
     const server = await hostile({ on: WHOLE_UID_SPACE });
     const result = await cli(['list', '--unread'], server);

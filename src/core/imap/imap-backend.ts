@@ -394,8 +394,17 @@ export class ImapBackend implements MailBackend {
         (a, b) => a - b,
       );
     }
-    const uids = await this.call('search', (c) => c.search(search, { uid: true }));
-    return (uids as number[]).sort((a, b) => a - b);
+    const uids = (await this.call('search', (c) => c.search(search, { uid: true }))) as number[];
+    // imapflow stops a plain SEARCH answer at the folder's size or 16.7 million numbers;
+    // more than the folder holds is a server to refuse before the list grows from it.
+    const { max, server } = this.setLimit();
+    if (max !== undefined && uids.length > Math.max(max, 1)) {
+      throw new TmailError(
+        'PROTOCOL',
+        `The ${server} answered with ${uids.length.toLocaleString('en-US')} or more messages where the folder holds ${max.toLocaleString('en-US')} at most; tmail did not read the answer.`,
+      );
+    }
+    return uids.sort((a, b) => a - b);
   }
 
   /** Criteria for SORT/THREAD: ALL, or the UIDs a search found. */
