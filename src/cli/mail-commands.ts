@@ -370,7 +370,7 @@ export async function runDelete(args: string[], io: CliIo): Promise<number> {
   const folder = values.folder ?? 'INBOX';
   const result = await onMessages(io, values, async (engine) => {
     // Roles come from the folder list: read it so "is this Trash?" can be answered.
-    await engine.request({ type: 'refresh-folders' });
+    await engine.request({ type: 'refresh-folders', counts: false });
     return engine.request({ type: 'delete', uids });
   });
   const leftMarked = result.moved ? result.leftMarked : [];

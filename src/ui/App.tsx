@@ -134,6 +134,7 @@ export function App({ runtime }: { runtime: Runtime }) {
     <Box flexDirection="row" width={metrics.columns} height={metrics.mainHeight}>
       {metrics.sidebarWidth ? (
         <FolderSidebar
+          engine={engine}
           width={metrics.sidebarWidth}
           height={metrics.mainHeight}
           folded={ui.folded}

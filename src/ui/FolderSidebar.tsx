@@ -5,18 +5,24 @@
  * are sanitised.
  */
 import { Box, Text } from 'ink';
-import { memo, useMemo } from 'react';
+import { memo, useEffect, useMemo } from 'react';
+import type { EngineApi } from '../commands/index.js';
 import { cellWidth, padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
 import { folderTree, type FolderRow } from './folder-tree.js';
 import { useStyles } from './theme.js';
 import { useMail } from './use-mail-state.js';
 
 export interface FolderSidebarProps {
+  /** Told which folders are on screen, whose counts it keeps current. */
+  engine?: Pick<EngineApi, 'dispatch'>;
   /** Width including the separator column on the right. */
   width: number;
   height: number;
   folded: ReadonlySet<string>;
 }
+
+/** Scrolling through folders tells the engine once the sidebar settles. */
+const SHOWN_DEBOUNCE_MS = 50;
 
 function rowText(row: FolderRow, width: number): { name: string; count: string } {
   const marker = row.hasChildren ? (row.folded ? '▸' : '▾') : ' ';
@@ -40,6 +46,15 @@ export const FolderSidebar = memo(function FolderSidebar(props: FolderSidebarPro
   const index = rows.findIndex((r) => r.folder.path === current);
   const top = index >= height ? index - height + 1 : 0;
   const shown = rows.slice(top, top + height);
+  const shownPaths = shown.map((row) => row.folder.path).join('\n');
+  const { engine } = props;
+  useEffect(() => {
+    if (!engine || !shownPaths) return;
+    const timer = setTimeout(() => {
+      void engine.dispatch({ type: 'shown-folders', paths: shownPaths.split('\n') });
+    }, SHOWN_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [engine, shownPaths]);
   const lines = shown.map((row) => {
     const { name, count } = rowText(row, inner);
     const isCurrent = row.folder.path === current;

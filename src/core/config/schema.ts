@@ -164,6 +164,16 @@ class Checker {
     return value;
   }
 
+  /** A whole number of seconds in [min, max]. */
+  seconds(path: string, value: unknown, min: number, max: number): number | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.issue(path, `must be a whole number of seconds from ${min} to ${max}`);
+      return undefined;
+    }
+    return value;
+  }
+
   oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[]): T | undefined {
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || !allowed.includes(value as T)) {
@@ -193,6 +203,8 @@ const ACCOUNT_KEYS = [
   'deleteMode',
   'downloadDir',
   'timeout',
+  'pollSeconds',
+  'countsSeconds',
 ] as const;
 const IDENTITY_KEYS = [
   'email',
@@ -571,6 +583,8 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   const deleteMode = c.oneOf(`${path}.deleteMode`, value.deleteMode, ['trash', 'mark'] as const);
   const downloadDir = c.string(`${path}.downloadDir`, value.downloadDir);
   const timeout = checkTimeout(c, `${path}.timeout`, value.timeout);
+  const pollSeconds = c.seconds(`${path}.pollSeconds`, value.pollSeconds, 5, 3600);
+  const countsSeconds = c.seconds(`${path}.countsSeconds`, value.countsSeconds, 5, 3600);
   if (c.issues.length > before || !email || !imap || !smtp || !password) return undefined;
   const account: AccountConfig = { name, email, imap, smtp, password };
   if (oauth2 !== undefined) account.oauth2 = oauth2;
@@ -585,6 +599,8 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   if (deleteMode !== undefined) account.deleteMode = deleteMode;
   if (downloadDir !== undefined) account.downloadDir = downloadDir;
   if (timeout !== undefined) account.timeout = timeout;
+  if (pollSeconds !== undefined) account.pollSeconds = pollSeconds;
+  if (countsSeconds !== undefined) account.countsSeconds = countsSeconds;
   return account;
 }
 

@@ -95,6 +95,10 @@ export interface AccountConfig {
   serverSavesSent?: boolean;
   /** `trash` (default) moves deleted mail to Trash; `mark` only sets \Deleted, as mutt does. */
   deleteMode?: 'trash' | 'mark';
+  /** Without IDLE: seconds between checks of the open folder for news (default 30). */
+  pollSeconds?: number;
+  /** Seconds between refreshes of the counts of the folders on screen (default 60). */
+  countsSeconds?: number;
   /** Where attachments are saved; default `~/Downloads`. */
   downloadDir?: string;
   /**

@@ -8,8 +8,10 @@ import type { ChangeOutcome, MoveOutcome } from './outcome.js';
 import type { Flag, FolderRole, Mailbox, MessageView, SearchQuery, SortOrder } from '../types.js';
 
 export type EngineAction =
-  /** Reads the folder list with counts. */
-  | { type: 'refresh-folders' }
+  /** Reads the folder list with every folder's counts (unless `counts: false`). */
+  | { type: 'refresh-folders'; counts?: boolean }
+  /** The folders a face shows: their counts are kept current (a few STATUS at a time). */
+  | { type: 'shown-folders'; paths: string[] }
   /**
    * Opens a folder as the list (newest first unless `sort` says otherwise).
    * `rows` is how many rows the caller will show first (default 100).
@@ -71,6 +73,7 @@ export type EngineAction =
 /** What each action resolves to when it succeeds. */
 export interface ActionResults {
   'refresh-folders': Mailbox[];
+  'shown-folders': void;
   'open-folder': void;
   reload: void;
   viewport: void;

@@ -89,6 +89,13 @@ function loadMime() {
 function loadSave() {
   return import('../mime/save.js');
 }
+/** Defaults of the account settings countsSeconds and pollSeconds. */
+const DEFAULT_COUNTS_SECONDS = 60;
+const DEFAULT_POLL_SECONDS = 30;
+/** STATUS commands per queue task: small, so that user commands wait for few of them. */
+const COUNTS_PER_TASK = 4;
+/** Up to this many folders one LIST-STATUS refreshes every count; above, STATUS of the shown ones. */
+const LIST_STATUS_MAX = 500;
 const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
 /** How often offline changes the disk refused are written again. */
 const UNSAVED_RETRY_MS = 30_000;
@@ -111,6 +118,11 @@ export interface EngineOptions {
 export interface StartOptions {
   /** Keep trying in the background after a failed connect (the TUI); the CLI fails at once. */
   retry: boolean;
+  /**
+   * Keep counts and (without IDLE) the open folder current on timers; default:
+   * as `retry` (the TUI does, a one-shot command does not).
+   */
+  watch?: boolean;
   /**
    * Read the folder list with counts once connected (default). A one-shot command
    * that needs no folder list skips it; roles are then looked up when first needed.
@@ -135,6 +147,8 @@ export interface EngineStats {
   storeCommands: number;
   /** Readings of a whole folder's UID list (UID SEARCH ALL). */
   uidListReads: number;
+  /** STATUS commands for folder counts. */
+  statusCommands: number;
 }
 
 export class MailEngine {
@@ -144,6 +158,7 @@ export class MailEngine {
     envelopeCommands: 0,
     storeCommands: 0,
     uidListReads: 0,
+    statusCommands: 0,
   };
   readonly account: AccountConfig;
 
@@ -170,6 +185,13 @@ export class MailEngine {
   private viewport: (RowRange & { margin?: number }) | null = null;
   private viewportScheduled = false;
   private listReloadQueued = false;
+  /** Paths of the folders a face shows (the sidebar's rows). */
+  private shownFolders: string[] = [];
+  /** Folders still to count in the round under way; null when none is. */
+  private countsRound: string[] | null = null;
+  private countsTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private pollQueued = false;
   private readonly countsQueued = new Set<string>();
   /** Per folder: where messages put back by undo belong in arrival order. */
   private readonly restoredOrder = new Map<
@@ -221,6 +243,7 @@ export class MailEngine {
   async start(options: StartOptions = { retry: true }): Promise<void> {
     this.retry = options.retry;
     this.loadFolders = options.folders ?? true;
+    if (options.watch ?? options.retry) this.startWatching();
     if (!options.retry) {
       await this.connect();
       return;
@@ -264,8 +287,10 @@ export class MailEngine {
       await this.replayPending(backend);
       await this.settleMoves(backend);
       if (this.loadFolders) {
-        const folders = await backend.listFolders({ counts: true });
-        this.emit({ type: 'folders', folders: sortFolders(folders) });
+        // Counts come with the list only where one LIST-STATUS gives them; otherwise the
+        // folders on screen are counted a few at a time (50,000 STATUS in a row held
+        // every command, quitting included, for more than half an hour).
+        await this.readFolders(backend, 'cheap');
       }
       // In the same turn of the queue: a request made as soon as the state says
       // online must find the open folder selected again, not run before it is.
@@ -418,6 +443,10 @@ export class MailEngine {
   /** Logs out and stops retrying. */
   async close(): Promise<void> {
     this.closed = true;
+    // Queued count work sees `closed` and does nothing: quitting waits for no STATUS.
+    this.countsRound = null;
+    if (this.countsTimer) clearInterval(this.countsTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.unsavedTimer) clearInterval(this.unsavedTimer);
     this.pending.flush();
@@ -475,11 +504,13 @@ export class MailEngine {
   private async run(action: EngineAction, signal?: AbortSignal): Promise<unknown> {
     switch (action.type) {
       case 'refresh-folders':
-        return this.task(async (b) => {
-          const folders = sortFolders(await b.listFolders({ counts: true }));
-          this.emit({ type: 'folders', folders });
-          return folders;
-        }, signal);
+        return this.task(
+          (b) => this.readFolders(b, action.counts === false ? 'none' : 'all'),
+          signal,
+        );
+      case 'shown-folders':
+        this.showFolders(action.paths);
+        return;
       case 'open-folder':
         return this.openFolder(action, signal);
       case 'reload': {
@@ -529,15 +560,15 @@ export class MailEngine {
         return this.undo(signal);
       case 'create-folder':
         await this.task((b) => b.createFolder(action.path), signal);
-        await this.run({ type: 'refresh-folders' }, signal);
+        await this.task((b) => this.readFolders(b, 'cheap'), signal);
         return;
       case 'rename-folder':
         await this.task((b) => b.renameFolder(action.path, action.to), signal);
-        await this.run({ type: 'refresh-folders' }, signal);
+        await this.task((b) => this.readFolders(b, 'cheap'), signal);
         return;
       case 'delete-folder':
         await this.task((b) => b.deleteFolder(action.path), signal);
-        await this.run({ type: 'refresh-folders' }, signal);
+        await this.task((b) => this.readFolders(b, 'cheap'), signal);
         return;
       case 'read':
         return this.read(action.uid, action.peek ?? false, signal);
@@ -577,8 +608,148 @@ export class MailEngine {
           this.reconnect();
           return;
         }
-        return this.task((b) => b.poll(), signal);
+        await this.task((b) => b.poll(), signal);
+        this.refreshShownCounts();
+        return;
     }
+  }
+
+  // ---------------------------------------------------------------- counts and polling
+
+  /** Timers: counts of the folders on screen, and news of the open folder without IDLE. */
+  private startWatching(): void {
+    const countsMs = (this.account.countsSeconds ?? DEFAULT_COUNTS_SECONDS) * 1000;
+    const pollMs = (this.account.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
+    this.countsTimer ??= setInterval(() => this.refreshShownCounts(), countsMs);
+    this.countsTimer.unref?.();
+    this.pollTimer ??= setInterval(() => this.pollWithoutIdle(), pollMs);
+    this.pollTimer.unref?.();
+  }
+
+  /**
+   * Reads the folder list. `all`: with every folder's counts (LIST-STATUS, else a
+   * STATUS each: what `tmail folders` prints); `cheap`: counts only when LIST-STATUS
+   * gives them in one command; `none`: no counts. Counts already known are kept.
+   */
+  private async readFolders(b: MailBackend, counts: 'all' | 'cheap' | 'none'): Promise<Mailbox[]> {
+    const withCounts =
+      counts === 'all' || (counts === 'cheap' && b.capabilities.has('LIST-STATUS'));
+    const listed = await b.listFolders({ counts: withCounts });
+    const known = new Map(this.state.folders.map((f) => [f.path, f]));
+    const folders = sortFolders(
+      listed.map((folder) => {
+        const before = known.get(folder.path);
+        return folder.total === undefined && before?.total !== undefined
+          ? { ...folder, total: before.total, unread: before.unread }
+          : folder;
+      }),
+    );
+    this.emit({ type: 'folders', folders });
+    if (!withCounts) this.countMissing();
+    return folders;
+  }
+
+  /** The folders a face shows: theirs are the counts kept current. */
+  private showFolders(paths: string[]): void {
+    this.shownFolders = paths;
+    this.countMissing();
+  }
+
+  /** Counts the shown folders that have no counts yet (a new folder, the first screen). */
+  private countMissing(): void {
+    const byPath = new Map(this.state.folders.map((f) => [f.path, f]));
+    const missing = this.shownFolders.filter((path) => {
+      const folder = byPath.get(path);
+      return folder?.selectable && folder.total === undefined;
+    });
+    if (missing.length) this.startCountsRound(missing);
+  }
+
+  /**
+   * Reads the counts of the folders on screen again (the timer and Ctrl-l): one
+   * LIST-STATUS where the server has it and the account is small, else STATUS of
+   * each shown folder, a few per turn of the queue.
+   */
+  private refreshShownCounts(): void {
+    const b = this.backend;
+    if (!b || this.closed || this.countsRound) return;
+    if (b.capabilities.has('LIST-STATUS') && this.state.folders.length <= LIST_STATUS_MAX) {
+      this.countsRound = [];
+      void this.queue
+        .run(async () => {
+          if (!this.closed && b === this.backend) await this.readFolders(b, 'cheap');
+        })
+        .catch((error) =>
+          this.log.warn('folder counts failed', { message: (error as Error).message }),
+        )
+        .finally(() => {
+          this.countsRound = null;
+        });
+      return;
+    }
+    const selectable = new Set(this.state.folders.filter((f) => f.selectable).map((f) => f.path));
+    // The open folder's counts follow its own news (EXISTS, EXPUNGE, FETCH); RFC 3501
+    // asks clients not to STATUS the selected folder.
+    this.startCountsRound(
+      this.shownFolders.filter((path) => selectable.has(path) && path !== this.selected?.path),
+    );
+  }
+
+  private startCountsRound(paths: string[]): void {
+    const b = this.backend;
+    if (!b || this.closed) return;
+    if (this.countsRound) {
+      // Join the round under way rather than start a second one.
+      for (const path of paths) if (!this.countsRound.includes(path)) this.countsRound.push(path);
+      return;
+    }
+    this.countsRound = [...paths];
+    this.nextCountsBatch(b);
+  }
+
+  /**
+   * One queue task per few folders, the next queued only when this one is done:
+   * a command the user gives meanwhile goes first, so counting never holds it up.
+   */
+  private nextCountsBatch(b: MailBackend): void {
+    const round = this.countsRound;
+    if (!round || !round.length || this.closed || b !== this.backend) {
+      this.countsRound = null;
+      return;
+    }
+    const batch = round.splice(0, COUNTS_PER_TASK);
+    void this.queue
+      .run(async () => {
+        for (const path of batch) {
+          if (this.closed || b !== this.backend) return;
+          try {
+            this.stats.statusCommands += 1;
+            const counts = await b.folderCounts(path);
+            this.emit({ type: 'folder-counts', path, ...counts });
+          } catch (error) {
+            this.log.warn('folder counts failed', { path, message: (error as Error).message });
+          }
+        }
+      })
+      .catch(() => {})
+      .finally(() => this.nextCountsBatch(b));
+  }
+
+  /** Without IDLE, a NOOP now and then brings the open folder's news (imapflow's own comes every 2 minutes). */
+  private pollWithoutIdle(): void {
+    const b = this.backend;
+    if (!b || this.closed || b.capabilities.has('IDLE') || !this.selected || this.pollQueued)
+      return;
+    this.pollQueued = true;
+    void this.queue
+      .run(async () => {
+        this.pollQueued = false;
+        if (b === this.backend) await b.poll();
+      })
+      .catch((error) => {
+        this.pollQueued = false;
+        this.log.warn('poll failed', { message: (error as Error).message });
+      });
   }
 
   // ---------------------------------------------------------------- folders and lists
@@ -622,7 +793,8 @@ export class MailEngine {
       role
     ];
     if (configured) return configured;
-    if (!this.state.foldersLoaded) await this.run({ type: 'refresh-folders' }, signal);
+    if (!this.state.foldersLoaded)
+      await this.run({ type: 'refresh-folders', counts: false }, signal);
     const folder = this.state.folders.find((f) => f.role === role);
     if (!folder) {
       throw new TmailError(
@@ -899,6 +1071,7 @@ export class MailEngine {
         this.countsQueued.delete(path);
         const b = this.backend;
         if (!b || signal.aborted) return;
+        this.stats.statusCommands += 1;
         const counts = await b.folderCounts(path);
         this.emit({ type: 'folder-counts', path, ...counts });
       })

@@ -193,7 +193,15 @@ export class FakeMailServer {
   refuseConnections: TmailError | null = null;
   /** When set, a download sends half its bytes and then fails with this error (a cut connection). */
   cutDownloads: TmailError | null = null;
-  capabilities = new Set(['IMAP4REV1', 'MOVE', 'UIDPLUS', 'ESEARCH', 'SORT', 'THREAD=REFERENCES']);
+  capabilities = new Set([
+    'IMAP4REV1',
+    'MOVE',
+    'UIDPLUS',
+    'ESEARCH',
+    'SORT',
+    'THREAD=REFERENCES',
+    'LIST-STATUS',
+  ]);
 
   constructor(folders: Array<{ path: string; role?: FolderRole }> = defaultFolders()) {
     for (const folder of folders) this.addFolder(folder.path, folder.role ?? null);
