@@ -81,6 +81,43 @@ export async function serverFlags(client: ImapFlow, path: string): Promise<Map<n
   }
 }
 
+/**
+ * The names the server holds subscribed, by a raw LSUB (imapflow's list()
+ * drops subscriptions of names that no longer exist, which is what a test of
+ * a stale subscription must see). Names come as the server spells them.
+ */
+export async function serverSubscriptions(client: ImapFlow): Promise<string[]> {
+  const names: string[] = [];
+  const exec = (client as unknown as RawExec).exec.bind(client);
+  const response = await exec(
+    'LSUB',
+    [
+      { type: 'STRING', value: '' },
+      { type: 'STRING', value: '*' },
+    ],
+    {
+      untagged: {
+        LSUB: async (untagged) => {
+          const name = (untagged?.attributes?.[2] as { value?: unknown } | undefined)?.value;
+          if (name !== undefined) names.push(String(name));
+        },
+      },
+    },
+  );
+  response.next();
+  return names;
+}
+
+interface RawExec {
+  exec(
+    command: string,
+    attributes: unknown[],
+    options: {
+      untagged: Record<string, (untagged: { attributes?: unknown[] } | undefined) => Promise<void>>;
+    },
+  ): Promise<{ next(): void }>;
+}
+
 /** Subjects of a folder in UID order. */
 export async function serverSubjects(client: ImapFlow, path: string): Promise<Map<number, string>> {
   const lock = await client.getMailboxLock(path);

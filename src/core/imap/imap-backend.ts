@@ -333,7 +333,46 @@ export class ImapBackend implements MailBackend {
   }
 
   async renameFolder(path: string, newPath: string): Promise<void> {
+    const wasSubscribed = await this.isSubscribed(path);
     await this.call(`rename the folder ${path}`, (c) => c.mailboxRename(path, newPath));
+    // RENAME does not carry the subscription: Dovecot and Cyrus drop it, Courier
+    // keeps the old name subscribed. Move it by hand so the folder stays shown.
+    if (!wasSubscribed) return;
+    await this.call(`subscribe to the folder ${newPath}`, (c) => c.mailboxSubscribe(newPath));
+    try {
+      await this.call(`unsubscribe from ${path}`, (c) => c.mailboxUnsubscribe(path));
+    } catch (error) {
+      // Servers that dropped the old subscription may refuse to drop it again.
+      if (!(error instanceof TmailError) || !error.code.startsWith('SERVER_')) throw error;
+    }
+  }
+
+  /**
+   * Whether `path` is subscribed, by an LSUB of that one name (imapflow's own
+   * LIST of one name loses it on Courier, and listing every folder grows with
+   * the account). A name outside ASCII is compared as the server spells it.
+   */
+  private async isSubscribed(path: string): Promise<boolean> {
+    return this.call(`read the subscription of ${path}`, async (c) => {
+      let found = false;
+      const response = await (c as unknown as ImapExec).exec(
+        'LSUB',
+        [
+          { type: 'STRING', value: '' },
+          { type: 'STRING', value: path },
+        ],
+        {
+          untagged: {
+            LSUB: async (untagged) => {
+              const name = (untagged?.attributes?.[2] as ImapAttribute | undefined)?.value;
+              if (name !== undefined && String(name) === path) found = true;
+            },
+          },
+        },
+      );
+      response.next();
+      return found ? 'yes' : 'no';
+    }).then((answer) => answer === 'yes');
   }
 
   async deleteFolder(path: string): Promise<void> {

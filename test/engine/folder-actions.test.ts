@@ -1,0 +1,57 @@
+/**
+ * Folder actions that RENAME and DELETE alone leave half done, on every server
+ * of the stack (Dovecot, Cyrus, Courier), checked on the server through a
+ * second connection.
+ */
+import type { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MailEngine } from '../../src/core/engine/engine.js';
+import { checker, serverSubscriptions, testEngine } from '../support/engine.js';
+import { forEachServer, newTestUser, type TestUser } from '../support/stack.js';
+
+forEachServer((stack) => {
+  describe('folder actions', () => {
+    let user: TestUser;
+    let engine: MailEngine;
+    let check: ImapFlow;
+    const named = (name: string) => engine.state.folders.find((f) => f.name === name);
+
+    beforeAll(async () => {
+      user = await newTestUser(stack, 'folderacts');
+      check = await checker(stack.info(), user);
+      ({ engine } = testEngine(stack.info(), user));
+      await engine.start({ retry: false });
+    });
+    afterAll(async () => {
+      await engine?.close();
+      await check?.logout();
+    });
+
+    it('a renamed subscribed folder stays subscribed, under its new name only', async () => {
+      await engine.request({ type: 'create-folder', path: 'Plans' });
+      const created = named('Plans')!;
+      expect(created).toBeDefined();
+      await check.mailboxSubscribe(created.path);
+      expect(await serverSubscriptions(check)).toContain(created.path);
+
+      await engine.request({ type: 'rename-folder', path: created.path, to: 'Roadmap' });
+      const renamed = named('Roadmap')!;
+      expect(renamed).toBeDefined();
+      const subscribed = await serverSubscriptions(check);
+      expect(subscribed, JSON.stringify(subscribed)).toContain(renamed.path);
+      expect(subscribed).not.toContain(created.path);
+    });
+
+    it('a renamed folder that was not subscribed is not subscribed after', async () => {
+      await engine.request({ type: 'create-folder', path: 'Loose' });
+      const created = named('Loose')!;
+      await check.mailboxUnsubscribe(created.path).catch(() => {});
+      await engine.request({ type: 'rename-folder', path: created.path, to: 'Looser' });
+      const renamed = named('Looser')!;
+      expect(renamed).toBeDefined();
+      const subscribed = await serverSubscriptions(check);
+      expect(subscribed).not.toContain(renamed.path);
+      expect(subscribed).not.toContain(created.path);
+    });
+  });
+});
