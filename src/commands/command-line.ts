@@ -178,8 +178,9 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
       const path = needFolder(ctx, args, ':rmdir NAME');
       if (!path) return;
       if (!(await ctx.ui.confirm(`Delete the folder ${path} and all its mail? (y/n)`))) return;
-      if (reported(ctx, await ctx.engine.dispatch({ type: 'delete-folder', path })))
-        ctx.ui.notify('info', `Deleted the folder ${path}.`);
+      const result = await ctx.engine.dispatch({ type: 'delete-folder', path });
+      if (reported(ctx, result))
+        ctx.ui.notify('info', result.value.notice ?? `Deleted the folder ${path}.`);
     },
   },
   {

@@ -53,5 +53,31 @@ forEachServer((stack) => {
       expect(subscribed).not.toContain(renamed.path);
       expect(subscribed).not.toContain(created.path);
     });
+
+    it('deleting a folder with subfolders says what the server kept', async () => {
+      await engine.request({ type: 'create-folder', path: 'Parent' });
+      const parent = named('Parent')!;
+      const child = `${parent.path}${parent.delimiter}Child`;
+      await engine.request({ type: 'create-folder', path: child });
+      const result = await engine.dispatch({ type: 'delete-folder', path: parent.path });
+      const listed = (await check.list()).map((f) => f.path);
+      expect(listed).toContain(child);
+      if (!result.ok) {
+        // The server refused: its refusal is the sentence, and the folder is untouched.
+        expect(result.error.userMessage).toMatch(/refused to delete the folder/);
+        expect(listed).toContain(parent.path);
+        return;
+      }
+      if (listed.includes(parent.path)) {
+        // Dovecot keeps an empty parent; others keep a \\Noselect one or refuse.
+        expect(result.value.notice).toMatch(
+          new RegExp(
+            `^Deleted the mail of ${parent.path}; the server keeps it(, empty, for its subfolders| as a folder that holds only its subfolders)\\.$`,
+          ),
+        );
+      } else {
+        expect(result.value.notice).toBeNull();
+      }
+    });
   });
 });

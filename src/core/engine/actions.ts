@@ -90,7 +90,8 @@ export interface ActionResults {
   undo: { label: string } | null;
   'create-folder': void;
   'rename-folder': void;
-  'delete-folder': void;
+  /** `notice`: one sentence on what the server kept under the name, or null when it is gone. */
+  'delete-folder': { notice: string | null };
   read: MessageView;
   source: Buffer;
   'save-attachment': string;

@@ -69,7 +69,11 @@ export interface MailBackend {
   folderCounts(path: string): Promise<{ total: number; unread: number }>;
   createFolder(path: string): Promise<void>;
   renameFolder(path: string, newPath: string): Promise<void>;
-  deleteFolder(path: string): Promise<void>;
+  /**
+   * DELETE, then what the server still lists under that name (a \\Noselect
+   * parent kept for its subfolders), or null when the name is gone.
+   */
+  deleteFolder(path: string): Promise<string[] | null>;
 
   /** Selects a folder read-write. Selecting another folder never expunges the current one. */
   select(path: string): Promise<FolderStatus>;

@@ -566,10 +566,17 @@ export class MailEngine {
         await this.task((b) => b.renameFolder(action.path, action.to), signal);
         await this.task((b) => this.readFolders(b, 'cheap'), signal);
         return;
-      case 'delete-folder':
-        await this.task((b) => b.deleteFolder(action.path), signal);
+      case 'delete-folder': {
+        const left = await this.task((b) => b.deleteFolder(action.path), signal);
         await this.task((b) => this.readFolders(b, 'cheap'), signal);
-        return;
+        if (!left) return { notice: null };
+        const container = left.some((flag) => /^\\(noselect|nonexistent)$/i.test(flag));
+        return {
+          notice: container
+            ? `Deleted the mail of ${action.path}; the server keeps it as a folder that holds only its subfolders.`
+            : `Deleted the mail of ${action.path}; the server keeps it, empty, for its subfolders.`,
+        };
+      }
       case 'read':
         return this.read(action.uid, action.peek ?? false, signal);
       case 'source':

@@ -391,10 +391,11 @@ export class FakeBackend implements MailBackend {
     this.server.folders.set(newPath, folder);
   }
 
-  async deleteFolder(path: string): Promise<void> {
+  async deleteFolder(path: string): Promise<string[] | null> {
     this.log('DELETE');
     this.server.folder(path);
     this.server.folders.delete(path);
+    return null;
   }
 
   async select(path: string): Promise<FolderStatus> {

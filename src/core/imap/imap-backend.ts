@@ -333,7 +333,7 @@ export class ImapBackend implements MailBackend {
   }
 
   async renameFolder(path: string, newPath: string): Promise<void> {
-    const wasSubscribed = await this.isSubscribed(path);
+    const wasSubscribed = (await this.listedExactly('LSUB', path)) !== null;
     await this.call(`rename the folder ${path}`, (c) => c.mailboxRename(path, newPath));
     // RENAME does not carry the subscription: Dovecot and Cyrus drop it, Courier
     // keeps the old name subscribed. Move it by hand so the folder stays shown.
@@ -348,35 +348,41 @@ export class ImapBackend implements MailBackend {
   }
 
   /**
-   * Whether `path` is subscribed, by an LSUB of that one name (imapflow's own
-   * LIST of one name loses it on Courier, and listing every folder grows with
-   * the account). A name outside ASCII is compared as the server spells it.
+   * The attributes of `path` as an LSUB or LIST of that one name answers, or
+   * null when it is not there (imapflow's own LIST of one name loses it on
+   * Courier, and listing every folder grows with the account). A name outside
+   * ASCII is compared as the server spells it.
    */
-  private async isSubscribed(path: string): Promise<boolean> {
-    return this.call(`read the subscription of ${path}`, async (c) => {
-      let found = false;
+  private async listedExactly(command: 'LIST' | 'LSUB', path: string): Promise<string[] | null> {
+    return this.call(`list the folder ${path}`, async (c) => {
+      let found: string[] | null = null;
       const response = await (c as unknown as ImapExec).exec(
-        'LSUB',
+        command,
         [
           { type: 'STRING', value: '' },
           { type: 'STRING', value: path },
         ],
         {
           untagged: {
-            LSUB: async (untagged) => {
-              const name = (untagged?.attributes?.[2] as ImapAttribute | undefined)?.value;
-              if (name !== undefined && String(name) === path) found = true;
+            [command]: async (untagged) => {
+              const attrs = untagged?.attributes ?? [];
+              const name = (attrs[2] as ImapAttribute | undefined)?.value;
+              if (name === undefined || String(name) !== path) return;
+              const flags = Array.isArray(attrs[0]) ? (attrs[0] as ImapAttribute[]) : [];
+              found = flags.map((flag) => String(flag.value));
             },
           },
         },
       );
       response.next();
-      return found ? 'yes' : 'no';
-    }).then((answer) => answer === 'yes');
+      return { found };
+    }).then((answer) => answer.found);
   }
 
-  async deleteFolder(path: string): Promise<void> {
+  async deleteFolder(path: string): Promise<string[] | null> {
     await this.call(`delete the folder ${path}`, (c) => c.mailboxDelete(path));
+    // With subfolders, a server may keep the name as a \Noselect container.
+    return this.listedExactly('LIST', path);
   }
 
   async select(path: string): Promise<FolderStatus> {
