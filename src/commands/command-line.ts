@@ -11,6 +11,7 @@ import type { CommandContext, Completer } from './context.js';
 import {
   expungeAsking,
   HANDLERS,
+  login,
   moveOrCopyTo,
   openFolder,
   quitAsking,
@@ -269,6 +270,13 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
     usage: ':reconnect',
     summary: 'Check for new mail now, reconnecting when offline',
     run: (ctx) => runCommand('global.refresh', ctx),
+  },
+  {
+    names: ['login'],
+    usage: ':login [--device]',
+    summary: 'Sign in again (OAuth2) and reconnect; --device: with a code, no browser',
+    complete: ['--device'],
+    run: (ctx, args) => login(ctx, args.includes('--device')),
   },
   {
     names: ['help', 'h'],

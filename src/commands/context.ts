@@ -147,4 +147,10 @@ export interface CommandContext {
   composer?: ComposerApi;
   /** Home directory, for `~` in paths (tests pass their own). */
   home?: string;
+  /**
+   * Signs an OAuth2 account in again (the code of `tmail account login`),
+   * printing on the terminal; called while the terminal is handed over.
+   * Absent where signing in is not wired in.
+   */
+  signIn?: (account: AccountConfig, options: { device: boolean }) => Promise<void>;
 }

@@ -342,6 +342,34 @@ async function refresh(ctx: CommandContext): Promise<void> {
   reported(ctx, await ctx.engine.dispatch({ type: 'poll' }));
 }
 
+/**
+ * `:login`: signs an OAuth2 account in again with the terminal handed over
+ * (as to the editor), then reconnects. A revoked sign-in leaves the reader open.
+ */
+export async function login(ctx: CommandContext, device = false): Promise<void> {
+  const account = ctx.engine.account;
+  if (account.password.type !== 'oauth2' || account.password.command !== undefined) {
+    ctx.ui.notify(
+      'info',
+      `Account ${account.name} signs in with a password, not with an OAuth2 sign-in; :login has nothing to do.`,
+    );
+    return;
+  }
+  const signIn = ctx.signIn;
+  if (!signIn) {
+    ctx.ui.notify('error', 'Signing in is not available here; run tmail account login instead.');
+    return;
+  }
+  try {
+    await ctx.ui.handOver(() => signIn(account, { device }));
+  } catch (error) {
+    ctx.ui.notify('error', toTmailError(error).userMessage);
+    return;
+  }
+  ctx.ui.notify('info', `Signed in account ${account.name}; reconnecting.`);
+  ctx.engine.reconnect();
+}
+
 async function adjacentFolder(ctx: CommandContext, step: 1 | -1): Promise<void> {
   const path = ctx.ui.adjacentFolder(step);
   if (path === null) {
@@ -411,6 +439,7 @@ export const HANDLERS: Record<string, CommandHandler> = {
   'global.layout': (ctx) => ctx.ui.setLayout('toggle'),
   'global.sidebar': (ctx) => ctx.ui.setSidebar('toggle'),
   'global.refresh': refresh,
+  'global.account-login': (ctx) => login(ctx),
 
   'list.next': move('next'),
   'list.prev': move('prev'),

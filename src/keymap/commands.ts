@@ -72,6 +72,7 @@ export const COMMANDS: readonly CommandInfo[] = [
       ['global.layout', 'Switch between split and full-screen layout'],
       ['global.sidebar', 'Show or hide the folder sidebar'],
       ['global.refresh', 'Redraw and check for new mail (reconnects when offline)'],
+      ['global.account-login', 'Sign in again (OAuth2 accounts) and reconnect (:login)'],
     ],
   ),
   ...group(

@@ -21,6 +21,7 @@ import {
 import { useStyles } from './theme.js';
 import { useMail } from './use-mail-state.js';
 import { useViewport } from './use-viewport.js';
+import { offerSignIn } from './sign-in-offer.js';
 
 export interface MessageListProps {
   engine: Pick<EngineApi, 'dispatch' | 'account'>;
@@ -120,7 +121,9 @@ export const MessageList = memo(function MessageList(props: MessageListProps) {
   const view = useMail((s) => s.view);
   const opening = useMail((s) => s.opening);
   const busy = useMail((s) => s.progress !== null);
-  const offline = useMail((s) => (s.connection.status === 'offline' ? s.connection.reason : null));
+  const offline = useMail((s) =>
+    s.connection.status === 'offline' ? offerSignIn(s.connection.reason, s.account) : null,
+  );
   const configuredRoles = props.engine.account.folders;
   const role = useMail((s) => {
     const path = s.view?.path;

@@ -13,6 +13,7 @@ import { Spinner } from './Spinner.js';
 import { useStyles } from './theme.js';
 import { useDelayed, useNow } from './use-delayed.js';
 import { useMail } from './use-mail-state.js';
+import { isSignInExpired } from './sign-in-offer.js';
 
 export interface StatusLineProps {
   width: number;
@@ -22,7 +23,7 @@ export interface StatusLineProps {
   busy: string | null;
 }
 
-function connectionText(connection: ConnectionState, now: number): string {
+function connectionText(connection: ConnectionState, now: number, account: string): string {
   switch (connection.status) {
     case 'online':
       return 'online';
@@ -31,6 +32,9 @@ function connectionText(connection: ConnectionState, now: number): string {
     case 'closed':
       return 'closed';
     case 'offline': {
+      // The status line has half the width: the offer of :login must not be what is cut.
+      if (isSignInExpired(connection.reason, account))
+        return 'offline: sign-in expired; type :login';
       const reason = sanitizeLine(connection.reason).replace(/\.$/, '');
       if (connection.retryAt === undefined) return `offline: ${reason}`;
       const seconds = Math.max(0, Math.ceil((connection.retryAt - now) / 1000));
@@ -86,7 +90,7 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
   if (outbox.needsYou)
     parts.push({ text: `${count(outbox.needsYou)} unsent: tmail outbox`, rank: 6 });
   if (outbox.waiting) parts.push({ text: `${count(outbox.waiting)} to send`, rank: 3 });
-  const state = ` ${connectionText(connection, now)} `;
+  const state = ` ${connectionText(connection, now, account)} `;
   const activity = slowProgress
     ? `${sanitizeLine(slowProgress.label)}${
         slowProgress.total

@@ -322,6 +322,18 @@ export async function runTui(options: TuiOptions): Promise<number> {
     exit: () => finish(),
     suspend: () => suspendProcess(screen, () => started.runtime.controller.redraw()),
     handOver: (work) => handOver(work),
+    // The sign-in code of tmail account login, loaded only when :login runs; it
+    // prints on the terminal handed over to it.
+    signIn: async (signedIn, { device }) => {
+      const oauth = await import('../core/oauth/index.js');
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      const { stored } = await oauth.signIn(
+        signedIn,
+        { say, openBrowser: (url) => oauth.openBrowser(url, process.env) },
+        { device },
+      );
+      if (stored?.where === 'file') say(oauth.fileStorageNotice(signedIn.name, stored.path));
+    },
     bell: () => ringBell(),
     bench,
     home: homedir(),

@@ -6,6 +6,7 @@
  */
 import { render, type Instance } from 'ink';
 import type { TmailConfig } from '../core/config/types.js';
+import type { CommandContext } from '../commands/context.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createLogger } from '../core/log.js';
 import { buildKeymap } from '../keymap/index.js';
@@ -39,6 +40,8 @@ export interface StartAppOptions {
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   stderr?: NodeJS.WriteStream;
+  /** Signs an OAuth2 account in again (`:login`); absent: `:login` says it is not available. */
+  signIn?: CommandContext['signIn'];
   /** Notices to show at once (a keymap error, a folder that could not be opened). */
   notices?: string[];
 }
@@ -64,6 +67,7 @@ export function createRuntime(options: StartAppOptions): Runtime {
     bell: ui.bell ? options.bell : undefined,
     home: options.home,
   });
+  controller.context.signIn = options.signIn;
   if (options.compose) {
     const composer = new Composer({
       engine: options.engine,
