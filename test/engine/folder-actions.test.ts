@@ -79,5 +79,22 @@ forEachServer((stack) => {
         expect(result.value.notice).toBeNull();
       }
     });
+
+    it('opening a folder that holds only folders says so', async () => {
+      const inner = check.namespace?.prefix ? `${check.namespace.prefix}Shell` : 'Shell';
+      const delimiter = check.namespace?.delimiter || '/';
+      await check.mailboxCreate(`${inner}${delimiter}Inner`);
+      await engine.request({ type: 'create-folder', path: 'Refresh' });
+      const shell = (await check.list()).find((f) => f.path === inner);
+      const noselect = shell?.flags.has('\\Noselect') ?? false;
+      expect(named('Shell')?.selectable).toBe(!noselect);
+      if (!noselect) return;
+      const result = await engine.dispatch({ type: 'open-folder', path: inner });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.error.userMessage).toBe(
+        `${inner} is a folder that holds only folders and cannot be opened.`,
+      );
+    });
   });
 });

@@ -817,6 +817,13 @@ export class MailEngine {
     const threaded = action.threaded ?? false;
     const search = action.search ?? null;
     const rows = action.rows ?? DEFAULT_FIRST_ROWS;
+    // A \Noselect parent would only earn the server's refusal (typed at the c prompt).
+    if (this.state.folders.find((f) => f.path === action.path)?.selectable === false) {
+      throw new TmailError(
+        'FOLDER_UNKNOWN',
+        `${action.path} is a folder that holds only folders and cannot be opened.`,
+      );
+    }
     this.emit({ type: 'opening', path: action.path });
     this.emit({ type: 'progress', progress: { label: `Opening ${action.path}` } });
     try {
