@@ -12,8 +12,7 @@ import { sanitizeLine } from '../core/text/sanitize.js';
 import { COMMON_OPTIONS, parseCommandArgs, parseUids } from './args.js';
 import { out, usageError, type CliIo } from './io.js';
 import { withMail } from './mail-session.js';
-import { json } from './output.js';
-import { cliSendDeps, printResult, resultJson } from './send.js';
+import { cliSendDeps, reportResult } from './send.js';
 
 const USAGE = `Usage: tmail bounce UID --to ADDR [--to ADDR]... [--folder F] [--save-sent] [--account NAME] [--json]
 
@@ -58,11 +57,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const result = await bounceMessage(deps, account, raw, to, {
       saveSent: values['save-sent'] ?? false,
     });
-    if (values.json) json(io, resultJson(result));
-    const ok = values.json ? result.status === 'sent' : printResult(io, result);
-    if (values.json && !ok && result.error)
-      io.stderr.write(`tmail: ${sanitizeLine(result.error.userMessage)}\n`);
-    return ok ? 0 : 1;
+    return reportResult(io, result, values.json ?? false);
   } finally {
     await close();
   }

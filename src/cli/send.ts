@@ -209,6 +209,18 @@ export function printResult(io: CliIo, result: SendResult): boolean {
   return ok;
 }
 
+/**
+ * Reports a send result as text or JSON (a failure's sentence also on stderr
+ * with --json) and gives the exit code: 0 when the message went.
+ */
+export function reportResult(io: CliIo, result: SendResult, asJson: boolean): number {
+  if (asJson) json(io, resultJson(result));
+  const ok = asJson ? result.status === 'sent' : printResult(io, result);
+  if (asJson && !ok && result.error)
+    io.stderr.write(`tmail: ${sanitizeLine(result.error.userMessage)}\n`);
+  return ok ? 0 : 1;
+}
+
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('send', args, {
     ...COMMON_OPTIONS,
@@ -284,11 +296,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       };
       result = await sendDraft(deps, account, draft);
     }
-    if (values.json) json(io, resultJson(result));
-    const ok = values.json ? result.status === 'sent' : printResult(io, result);
-    if (values.json && !ok && result.error)
-      io.stderr.write(`tmail: ${sanitizeLine(result.error.userMessage)}\n`);
-    return ok ? 0 : 1;
+    return reportResult(io, result, values.json ?? false);
   } finally {
     await close();
   }

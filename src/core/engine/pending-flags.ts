@@ -29,7 +29,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { TmailError } from '../errors.js';
-import { withFileLockSync } from '../file-lock.js';
+import { pidAlive, withFileLockSync } from '../file-lock.js';
 import { fileError, fsErrorCode } from '../fs-errors.js';
 import { writeFileAtomicSync } from '../fs-atomic.js';
 import { createLogger } from '../log.js';
@@ -106,15 +106,6 @@ export function netFlagChanges(changes: readonly PendingFlagChange[]): NetFlagCh
 
 /** A claim older than this is taken over even if its process still runs (it hung). */
 const CLAIM_STALE_MS = 10 * 60_000;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return fsErrorCode(error) === 'EPERM';
-  }
-}
 
 export class PendingFlagQueue {
   /** Identifies this queue's claims (two engines of one process hold different tokens). */

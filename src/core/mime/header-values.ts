@@ -87,24 +87,7 @@ function wordPieces(encoding: string, text: string): Array<Buffer | string> {
   if (encoding === 'b' || encoding === 'B') {
     return [Buffer.from(text.replace(/[^A-Za-z0-9+/]/g, ''), 'base64')];
   }
-  const pieces: Array<Buffer | string> = [];
-  let bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    const code = c.charCodeAt(0);
-    if (c === '_') bytes.push(0x20);
-    else if (c === '=' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (code < 0x80) bytes.push(code);
-    else {
-      if (bytes.length) pieces.push(Buffer.from(bytes));
-      bytes = [];
-      pieces.push(c);
-    }
-  }
-  if (bytes.length) pieces.push(Buffer.from(bytes));
-  return pieces;
+  return escapedPieces(text, '=', true);
 }
 
 /**
@@ -277,12 +260,26 @@ function splitParameters(input: string): string[] {
  * already decoded with the field) as the text they are.
  */
 function percentPieces(text: string): Array<Buffer | string> {
+  return escapedPieces(text, '%', false);
+}
+
+/**
+ * Splits text with `=XX` or `%XX` escapes into runs of escaped bytes (to decode
+ * in the value's charset) and raw non-ASCII characters, kept as the text they
+ * are. `underscoreIsSpace` is the Q encoding's rule (RFC 2047 4.2).
+ */
+function escapedPieces(
+  text: string,
+  escape: '=' | '%',
+  underscoreIsSpace: boolean,
+): Array<Buffer | string> {
   const pieces: Array<Buffer | string> = [];
   let bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     const code = c.charCodeAt(0);
-    if (c === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+    if (underscoreIsSpace && c === '_') bytes.push(0x20);
+    else if (c === escape && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
       bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 2;
     } else if (code < 0x80) bytes.push(code);
