@@ -6,6 +6,8 @@
  * stack, its peak memory measured from the outside stays under 300 MB, and
  * the reader's engine backs off instead of reconnecting in a tight loop.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountConfig } from '../../src/core/config/types.js';
 import { MailEngine } from '../../src/core/engine/engine.js';
@@ -63,7 +65,7 @@ function engineFor(server: HostileServer, timeout?: number, delays = [200, 400, 
   const config = account(server, timeout);
   const engine = new MailEngine({
     account: config,
-    pendingFile: `/tmp/tmail-hostile-pending-${process.pid}-${server.port}.json`,
+    pendingFile: join(tmpdir(), `tmail-hostile-pending-${process.pid}-${server.port}.json`),
     reconnectDelaysMs: delays,
     backendFactory: async () =>
       new ImapBackend({ account: config, credentials: { user: 'user', password: 'secret' } }),
