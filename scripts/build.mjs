@@ -254,7 +254,7 @@ const result = await build({
   supported: { 'dynamic-import': false },
   sourcemap: 'linked',
   // Native or optional modules stay outside the bundle and load at run time.
-  external: ['@github/keytar', 'react-devtools-core'],
+  external: ['@github/keytar', 'better-sqlite3', 'react-devtools-core'],
   // Ink and its helpers measure text with string-width, which costs about 80 ms of
   // start-up (an Intl.Segmenter and an RGI_Emoji pattern); tmail's own measure
   // gives the same widths and keeps every column measured one way.
