@@ -7,6 +7,7 @@
 import { COMMANDS } from '../keymap/index.js';
 import { DELETED, FLAGGED, SEEN, type SortKey } from '../core/types.js';
 import { completeFolder } from './completion.js';
+import { nearestName } from './nearest.js';
 import type { CommandContext, Completer } from './context.js';
 import {
   expungeAsking,
@@ -311,7 +312,23 @@ export async function runCommandLine(ctx: CommandContext, line: string): Promise
     await runCommand(name, ctx);
     return;
   }
-  ctx.ui.notify('error', `There is no command :${name}; :help lists the keys and commands.`);
+  ctx.ui.notify('error', unknownCommandSentence(name));
+}
+
+/** Every name a `:` line takes: the commands' names and aliases, then the keymap's ids. */
+function lineCommandNames(): string[] {
+  return [
+    ...LINE_COMMANDS.flatMap((c) => c.names),
+    ...Object.keys(HANDLERS).filter((id) => !id.startsWith('prompt.')),
+  ];
+}
+
+/** One sentence for a `:` name that is no command, naming the nearest one when it is a slip. */
+export function unknownCommandSentence(name: string): string {
+  const near = nearestName(name, lineCommandNames());
+  return near
+    ? `There is no command :${name}; did you mean :${near}?`
+    : `There is no command :${name}; :help lists the keys and commands.`;
 }
 
 /** Tab completion for the command line: command names, then each command's arguments. */
