@@ -12,7 +12,7 @@ import { AccountWizard, type WizardServices } from '../../src/ui/wizard/index.js
 import { waitFor } from '../support/wait.js';
 
 const PASSWORD = 'wizard-Pa55-word';
-const KEY = { enter: '\r', esc: '\u001b', down: '\u001b[B' };
+const KEY = { enter: '\r', esc: '\u001b', down: '\u001b[B', up: '\u001b[A' };
 
 function ok(protocol: 'IMAP' | 'SMTP', host: string, port: number): ProbeResult {
   return {
@@ -251,6 +251,110 @@ describe('the account wizard', () => {
     const [checked] = vi.mocked(services.probe).mock.calls[0]! as unknown as [AccountConfig];
     expect(checked.imap).toEqual({ host: 'box.example.net', port: 993, security: 'tls' });
     expect(checked.smtp).toEqual({ host: 'box.example.net', port: 587, security: 'starttls' });
+  });
+
+  /** The wizard at its server form (nothing answered the guesses), and its probe. */
+  async function atServerForm() {
+    const refused = (protocol: 'IMAP' | 'SMTP', port: number) =>
+      failed(
+        protocol,
+        `${protocol.toLowerCase()}.example.test`,
+        port,
+        new TmailError('HOST_UNKNOWN', `The ${protocol} server name could not be found.`),
+      );
+    const services = fakeServices({
+      findServers: vi.fn(async () => ({ imap: refused('IMAP', 993), smtp: refused('SMTP', 465) })),
+      probe: vi.fn(async (account: AccountConfig) => [
+        { ...IMAP_OK, host: account.imap.host, port: account.imap.port },
+        { ...SMTP_OK, host: account.smtp.host, port: account.smtp.port },
+      ]),
+    });
+    const w = start(services);
+    await w.answer('Email address:', 'ann@example.com');
+    await w.answer('Password:', PASSWORD);
+    await w.until('> IMAP host: imap.example.test');
+    const checked = () =>
+      (vi.mocked(services.probe).mock.calls[0] as unknown as [AccountConfig] | undefined)?.[0];
+    return { w, services, checked };
+  }
+
+  it('keeps what was typed in a server field when Up and Down move between fields', async () => {
+    const { w, checked } = await atServerForm();
+    // The pre-filled guess is selected: typing replaces it, no Ctrl-U needed.
+    w.app.stdin.write('127.0.0.1');
+    await w.until('> IMAP host: 127.0.0.1');
+    w.app.stdin.write(KEY.down);
+    await w.until('> IMAP port: 993');
+    w.app.stdin.write(KEY.down);
+    await w.until('> IMAP security');
+    // Up and straight on typing, in the same tick: the keys go to the field moved to.
+    w.app.stdin.write(KEY.up);
+    w.app.stdin.write('1993');
+    await w.until('> IMAP port: 1993');
+    w.app.stdin.write(KEY.up);
+    await w.until('> IMAP host: 127.0.0.1');
+    expect(w.frame()).toContain('IMAP port: 1993');
+    expect(w.frame()).not.toContain('IMAP host: imap.example.test');
+    for (const label of ['IMAP port', 'IMAP security', 'SMTP host', 'SMTP port', 'SMTP security']) {
+      w.app.stdin.write(KEY.enter);
+      await w.until(`> ${label}`);
+    }
+    w.app.stdin.write(KEY.down);
+    await w.until('> Login name');
+    w.app.stdin.write(KEY.enter);
+    await w.until('Where should tmail get the password?');
+    expect(checked()?.imap).toEqual({ host: '127.0.0.1', port: 1993, security: 'tls' });
+    expect(checked()?.smtp).toEqual({ host: 'smtp.example.test', port: 465, security: 'tls' });
+  });
+
+  it('takes Ctrl-U and the keys typed right after it, in the same tick or the same read', async () => {
+    const { w, checked } = await atServerForm();
+    w.app.stdin.write(KEY.enter);
+    await w.until('> IMAP port: 993');
+    // Moved into with the arrow key the value is not selected any more: Ctrl-U clears it.
+    w.app.stdin.write('\u001b[C');
+    w.app.stdin.write('\u0015');
+    w.app.stdin.write('2993');
+    await w.until('> IMAP port: 2993');
+    w.app.stdin.write(KEY.enter);
+    await w.until('> IMAP security');
+    w.app.stdin.write(KEY.enter);
+    await w.until('> SMTP host');
+    w.app.stdin.write(KEY.enter);
+    await w.until('> SMTP port: 465');
+    // What a terminal sends when Ctrl-U and the digits come in one read.
+    w.app.stdin.write('\u001b[C');
+    w.app.stdin.write('\u00152465');
+    await w.until('> SMTP port: 2465');
+    expect(w.frame()).not.toMatch(/465\s*2465|4652465/);
+    for (const label of ['SMTP security', 'Login name']) {
+      w.app.stdin.write(KEY.enter);
+      await w.until(`> ${label}`);
+    }
+    w.app.stdin.write(KEY.enter);
+    await w.until('Where should tmail get the password?');
+    expect(checked()?.imap.port).toBe(2993);
+    expect(checked()?.smtp.port).toBe(2465);
+  });
+
+  it('replaces the suggested account name with what is typed', async () => {
+    const services = fakeServices();
+    const w = start(services);
+    await w.answer('Email address:', 'ann@example.com');
+    await w.answer('Password:', PASSWORD);
+    await w.until('Where should tmail get the password?');
+    w.app.stdin.write(KEY.enter);
+    await w.until('Account name: example');
+    w.app.stdin.write('alice');
+    await w.until('Account name: alice');
+    expect(w.frame()).not.toContain('examplealice');
+    w.app.stdin.write(KEY.enter);
+    await w.answer('Your name', 'Alice');
+    await w.until('Saved account alice in');
+    expect(services.save).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'alice' }),
+      PASSWORD,
+    );
   });
 
   it('is cancelled by Esc, and saves nothing', async () => {

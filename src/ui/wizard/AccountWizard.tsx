@@ -12,7 +12,7 @@
  *   Gmail also takes an app password (an empty client id); Microsoft takes OAuth2 only.
  */
 import { Box, Text, useInput } from 'ink';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useReducer, useRef, useState } from 'react';
 import {
   findProvider,
   suggestAccountName,
@@ -30,8 +30,9 @@ import {
   type ServerConfig,
 } from '../../core/config/index.js';
 import type { KeychainStatus } from '../../core/config/account-setup.js';
+import { editField, initialField, type FieldState } from './field-edit.js';
 import type { WizardServices, WizardTokens } from './services.js';
-import { TextField } from './TextField.js';
+import { FieldText, TextField } from './TextField.js';
 
 export interface AccountWizardProps {
   services: WizardServices;
@@ -84,7 +85,13 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
   const [provider, setProvider] = useState<Provider | undefined>();
   const [keychain, setKeychain] = useState<KeychainStatus | undefined>();
   const [storeChoice, setStoreChoice] = useState(0);
-  const [fieldIndex, setFieldIndex] = useState(0);
+  /**
+   * The server form: every field's text as typed, and which one has focus. In a ref, read
+   * by the key handler: keys that arrive before React re-renders (Down and then typing,
+   * Ctrl-U and then digits) must see what the keys before them did, not the last frame.
+   */
+  const form = useRef<{ fields: FieldState[]; index: number }>({ fields: [], index: 0 });
+  const [, redrawForm] = useReducer((n: number) => n + 1, 0);
   const [savedFile, setSavedFile] = useState('');
   const [untrusted, setUntrusted] = useState<ProbeResult | undefined>();
   const draft = useRef<AccountConfig>({
@@ -164,8 +171,7 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
     );
     if (!imap) draft.current.imap = { host: '', port: 993, security: 'tls' };
     if (!smtp) draft.current.smtp = { host: '', port: 465, security: 'tls' };
-    setFieldIndex(0);
-    setStep('servers');
+    openServerForm();
   };
 
   const userOf = (protocol: 'imap' | 'smtp') => {
@@ -282,9 +288,20 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
     void search();
   };
 
-  const submitServerField = (value: string) => {
-    const [part, key] = SERVER_FIELDS[fieldIndex]!;
-    const text = value.trim();
+  /** Shows the server form with the draft's values, each selected (typing replaces it). */
+  const openServerForm = () => {
+    form.current = {
+      fields: SERVER_FIELDS.map((_, index) => initialField(fieldValue(index))),
+      index: 0,
+    };
+    redrawForm();
+    setStep('servers');
+  };
+
+  /** Takes one field's text into the draft; the problem in one sentence, or null. */
+  const commitServerField = (index: number): string | null => {
+    const [part, key] = SERVER_FIELDS[index]!;
+    const text = form.current.fields[index]!.text.trim();
     if (part === 'account') {
       if (text) {
         draft.current.user = text;
@@ -294,11 +311,11 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
     } else if (key === 'port') {
       const port = Number(text);
       if (!/^\d+$/.test(text) || port < 1 || port > 65535)
-        return setError('The port must be a number from 1 to 65535.');
+        return 'The port must be a number from 1 to 65535.';
       draft.current[part] = { ...draft.current[part], port };
     } else if (key === 'security') {
       if (text !== 'tls' && text !== 'starttls' && text !== 'plain')
-        return setError('The security must be tls, starttls or plain.');
+        return 'The security must be tls, starttls or plain.';
       const server = draft.current[part];
       // The usual port follows the security when the port was the usual one.
       const port =
@@ -306,13 +323,35 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
           ? defaultPort(part, text as Security)
           : server.port;
       draft.current[part] = { ...server, security: text as Security, port };
+      if (port !== server.port) {
+        const portIndex = SERVER_FIELDS.findIndex(([p, k]) => p === part && k === 'port');
+        form.current.fields[portIndex] = { text: String(port), selected: false };
+      }
     } else {
       draft.current[part] = { ...draft.current[part], host: text };
     }
+    return null;
+  };
+
+  /** Enter in the form: the next field, or from the last one every field checked again. */
+  const submitServerField = () => {
+    const index = form.current.index;
+    const problem = commitServerField(index);
+    if (problem) return setError(problem);
     setError(null);
-    if (fieldIndex < SERVER_FIELDS.length - 1) {
-      setFieldIndex(fieldIndex + 1);
+    if (index < SERVER_FIELDS.length - 1) {
+      form.current.index = index + 1;
+      redrawForm();
       return;
+    }
+    // Fields left with Up/Down were never taken in: take them all, in order.
+    for (let i = 0; i < SERVER_FIELDS.length; i++) {
+      const wrong = commitServerField(i);
+      if (wrong) {
+        form.current.index = i;
+        redrawForm();
+        return setError(wrong);
+      }
     }
     const issues = checkAccountConfig({ ...draft.current, name: 'new' });
     if (issues.length) {
@@ -320,6 +359,22 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
       return setError(`${issue.path.replace(/^accounts\.new\./, '')}: ${issue.message}.`);
     }
     void recheck();
+  };
+
+  /** A key in the server form: Up/Down/Tab move between fields, keeping what each holds. */
+  const serverFormKey = (input: string, key: Parameters<typeof editField>[2]) => {
+    const current = form.current;
+    if (key.upArrow || key.downArrow || key.tab) {
+      const step = key.upArrow ? -1 : 1;
+      current.index = Math.min(SERVER_FIELDS.length - 1, Math.max(0, current.index + step));
+      redrawForm();
+      return;
+    }
+    const result = editField(current.fields[current.index]!, input, key);
+    if (result.ignored) return;
+    current.fields[current.index] = result.state;
+    redrawForm();
+    if (result.submit) submitServerField();
   };
 
   const chooseStore = (type: PasswordSource['type']) => {
@@ -379,8 +434,7 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
           void recheck();
         } else if (input === 'n' || input === 'N' || key.return) {
           setError('Then the settings below need a certificate the system trusts.');
-          setFieldIndex(0);
-          setStep('servers');
+          openServerForm();
         }
         return;
       }
@@ -396,11 +450,7 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
         }
         return;
       }
-      if (step === 'servers') {
-        if (key.upArrow) setFieldIndex((i) => Math.max(0, i - 1));
-        if (key.downArrow || key.tab)
-          setFieldIndex((i) => Math.min(SERVER_FIELDS.length - 1, i + 1));
-      }
+      if (step === 'servers') serverFormKey(input, key);
     },
     { isActive: step === 'trust' || step === 'store' || step === 'servers' },
   );
@@ -462,17 +512,12 @@ export function AccountWizard({ services, onDone }: AccountWizardProps) {
         <Box flexDirection="column">
           {SERVER_FIELDS.map(([, , label], index) => (
             <Box key={label}>
-              <Text>{index === fieldIndex ? '> ' : '  '}</Text>
+              <Text>{index === form.current.index ? '> ' : '  '}</Text>
               <Text>{label}: </Text>
-              {index === fieldIndex ? (
-                <TextField
-                  key={`field-${index}`}
-                  initial={fieldValue(index)}
-                  onSubmit={submitServerField}
-                />
-              ) : (
-                <Text>{fieldValue(index)}</Text>
-              )}
+              <FieldText
+                state={form.current.fields[index] ?? initialField('')}
+                active={index === form.current.index}
+              />
             </Box>
           ))}
         </Box>

@@ -1,14 +1,17 @@
 /**
- * A one-line text input for the wizard: typing, backspace, Ctrl-U, Enter to
- * submit; `mask` hides what is typed. The value lives in a ref as well as in
- * state, because Ink can deliver several keys before React re-renders, and a
- * fast typist's keys must not be lost (or `abc` and Enter may come as one).
+ * A one-line text input for the wizard: typing, Backspace, Ctrl-U, Ctrl-W,
+ * Enter to submit; `mask` hides what is typed. A pre-filled value is shown
+ * selected and the first typed character replaces it (field-edit.ts). The
+ * value lives in a ref as well as in state, because Ink can deliver several
+ * keys before React re-renders, and a fast typist's keys must not be lost
+ * (or `abc` and Enter may come as one).
  */
 import { Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
+import { editField, initialField, type FieldState } from './field-edit.js';
 
 export interface TextFieldProps {
-  /** The value the field starts with. */
+  /** The value the field starts with (selected: typing replaces it). */
   initial?: string;
   /** Hide the typed characters behind `*`. */
   mask?: boolean;
@@ -28,42 +31,52 @@ export function TextField({
   onSubmit,
   onChange,
 }: TextFieldProps) {
-  const value = useRef(initial);
-  const [shown, setShown] = useState(initial);
-
-  const set = (next: string) => {
-    value.current = next;
-    setShown(next);
-    onChange?.(next);
-  };
+  const field = useRef<FieldState>(initialField(initial));
+  const [shown, setShown] = useState<FieldState>(field.current);
 
   useInput(
     (input, key) => {
-      if (key.return) return onSubmit(value.current);
-      if (key.backspace || key.delete) return set([...value.current].slice(0, -1).join(''));
-      if (key.ctrl && input === 'u') return set('');
-      if (key.ctrl || key.escape || key.tab || key.upArrow || key.downArrow) return;
-      if (key.leftArrow || key.rightArrow || key.pageUp || key.pageDown) return;
-      let next = value.current;
-      for (const ch of input) {
-        if (ch === '\r' || ch === '\n') {
-          set(next);
-          return onSubmit(next);
-        }
-        if (ch === '\u007f' || ch === '\b') next = [...next].slice(0, -1).join('');
-        // Control characters never belong in a field (and must not reach the screen).
-        else if (ch >= ' ' && !/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(ch)) next += ch;
+      const before = field.current;
+      const result = editField(before, input, key);
+      if (result.ignored) return;
+      field.current = result.state;
+      if (result.state !== before) {
+        setShown(result.state);
+        if (result.state.text !== before.text) onChange?.(result.state.text);
       }
-      set(next);
+      if (result.submit) onSubmit(result.state.text);
     },
     { isActive },
   );
 
-  const text = mask ? '*'.repeat([...shown].length) : shown;
+  return <FieldText state={shown} mask={mask} placeholder={placeholder} active={isActive} />;
+}
+
+/** A field's text as shown: selected text in inverse, the cursor a block after it. */
+export function FieldText({
+  state,
+  mask = false,
+  placeholder,
+  active,
+}: {
+  state: FieldState;
+  mask?: boolean;
+  placeholder?: string;
+  active: boolean;
+}) {
+  const text = mask ? '*'.repeat([...state.text].length) : state.text;
+  if (text === '' && placeholder)
+    return (
+      <Text>
+        <Text dimColor>{placeholder}</Text>
+        {active ? <Text inverse> </Text> : null}
+      </Text>
+    );
+  if (active && state.selected) return <Text inverse>{text}</Text>;
   return (
     <Text>
-      {text === '' && placeholder ? <Text dimColor>{placeholder}</Text> : text}
-      {isActive ? <Text inverse> </Text> : null}
+      {text}
+      {active ? <Text inverse> </Text> : null}
     </Text>
   );
 }
