@@ -8,6 +8,7 @@ import { COMMANDS } from '../keymap/index.js';
 import { DELETED, FLAGGED, SEEN, type SortKey } from '../core/types.js';
 import { completeFolder } from './completion.js';
 import { nearestName } from './nearest.js';
+import { goUnread, tagAll, tagPattern, untagAll } from './moving.js';
 import type { CommandContext, Completer } from './context.js';
 import {
   expungeAsking,
@@ -115,6 +116,36 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
     usage: ':search [from:X to:X subject:X body:X is:unread WORDS]',
     summary: 'Search the folder; with nothing, show the whole folder again',
     run: (ctx, _args, rest) => runSearch(ctx, rest),
+  },
+  {
+    names: ['next-unread'],
+    usage: ':next-unread',
+    summary: 'Go to the next unread message of the folder, wrapping to the top once',
+    run: (ctx) => goUnread(ctx, 1),
+  },
+  {
+    names: ['prev-unread'],
+    usage: ':prev-unread',
+    summary: 'Go to the previous unread message, wrapping to the bottom once',
+    run: (ctx) => goUnread(ctx, -1),
+  },
+  {
+    names: ['tag-pattern'],
+    usage: ':tag-pattern QUERY',
+    summary: 'Tag every message matching QUERY (the search syntax), loaded or not',
+    run: (ctx, _args, rest) => tagPattern(ctx, rest.trim() || undefined),
+  },
+  {
+    names: ['tag-all'],
+    usage: ':tag-all',
+    summary: 'Tag every message of the list',
+    run: tagAll,
+  },
+  {
+    names: ['untag-all'],
+    usage: ':untag-all',
+    summary: 'Untag every message',
+    run: untagAll,
   },
   {
     names: ['forward'],

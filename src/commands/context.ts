@@ -58,7 +58,13 @@ export interface UiController {
   /** What mail commands act on: the tagged messages, else the open one, else the cursor's. */
   targets(): number[];
   toggleTag(uid: number): void;
+  /** Tags these messages too (listed or not yet loaded). */
+  addTags(uids: readonly number[]): void;
+  /** How many messages are tagged. */
+  taggedCount(): number;
   clearTags(): void;
+  /** Puts the list cursor on a listed message and scrolls it into view; false when it is not listed. */
+  selectUid(uid: number): boolean;
 
   moveCursor(motion: Motion): void;
   /** Rows the list shows at once (to ask the engine for a first window of that size). */

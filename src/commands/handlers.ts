@@ -17,6 +17,7 @@ import {
 import { commandLineCompleter, runCommandLine } from './command-line.js';
 import { directoryCompleter, expandHome, folderCompleter } from './completion.js';
 import type { CommandContext, ComposeKind, ComposerApi, Motion } from './context.js';
+import { goUnread, tagAll, tagPattern, untagAll } from './moving.js';
 import { formatSearch, parseSearchInput } from './search-query.js';
 
 export type CommandHandler = (ctx: CommandContext) => Promise<void> | void;
@@ -464,6 +465,9 @@ export const HANDLERS: Record<string, CommandHandler> = {
     ctx.ui.toggleTag(uid);
     ctx.ui.moveCursor('next');
   },
+  'list.tag-pattern': (ctx) => tagPattern(ctx),
+  'list.tag-all': (ctx) => tagAll(ctx),
+  'list.untag-all': (ctx) => untagAll(ctx),
 
   'folder.next': (ctx) => adjacentFolder(ctx, 1),
   'folder.prev': (ctx) => adjacentFolder(ctx, -1),
@@ -475,6 +479,8 @@ export const HANDLERS: Record<string, CommandHandler> = {
     if (path) ctx.ui.toggleFold(path);
   },
 
+  'mail.next-unread': (ctx) => goUnread(ctx, 1),
+  'mail.prev-unread': (ctx) => goUnread(ctx, -1),
   'mail.reply': (ctx) => compose(ctx, 'reply'),
   'mail.reply-all': (ctx) => compose(ctx, 'reply-all'),
   'mail.reply-list': (ctx) => compose(ctx, 'reply-list'),

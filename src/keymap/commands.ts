@@ -90,6 +90,9 @@ export const COMMANDS: readonly CommandInfo[] = [
       ['list.quit', 'Quit (asks only when changes are waiting to be sent)'],
       ['list.escape', 'Leave the search results and return to the folder'],
       ['list.tag', 'Tag or untag the message (commands then act on all tagged)'],
+      ['list.tag-pattern', 'Tag every message matching a search (:tag-pattern QUERY)'],
+      ['list.tag-all', 'Tag every message of the list (:tag-all)'],
+      ['list.untag-all', 'Untag every message (:untag-all)'],
     ],
   ),
   ...group(
@@ -104,6 +107,8 @@ export const COMMANDS: readonly CommandInfo[] = [
     ],
   ),
   ...group(LIST_AND_MESSAGE, [
+    ['mail.next-unread', 'Go to the next unread message, in the whole folder (:next-unread)'],
+    ['mail.prev-unread', 'Go to the previous unread message (:prev-unread)'],
     ['mail.reply', 'Reply to the sender'],
     ['mail.reply-all', 'Reply to everyone'],
     ['mail.reply-list', 'Reply to the mailing list (List-Post, Mail-Followup-To)'],

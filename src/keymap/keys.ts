@@ -16,6 +16,8 @@ const NAMED = [
   'Space',
   'Tab',
   'S-Tab',
+  // Esc then Tab (mutt's previous-unread), or Alt-Tab: the terminal sends ESC and TAB together.
+  'M-Tab',
   'BS',
   'Del',
   'Up',
@@ -42,6 +44,11 @@ const ALIASES: Record<string, string> = {
   's-tab': 'S-Tab',
   'shift-tab': 'S-Tab',
   backtab: 'S-Tab',
+  'm-tab': 'M-Tab',
+  'a-tab': 'M-Tab',
+  'alt-tab': 'M-Tab',
+  'meta-tab': 'M-Tab',
+  'esc-tab': 'M-Tab',
   bs: 'BS',
   backspace: 'BS',
   del: 'Del',
@@ -68,6 +75,7 @@ const DISPLAY: Record<string, string> = {
   Space: 'Space',
   Tab: 'Tab',
   'S-Tab': 'Shift-Tab',
+  'M-Tab': 'Esc-Tab',
   BS: 'Backspace',
   Del: 'Delete',
   Up: '↑',
@@ -155,6 +163,7 @@ export function formatKeySpec(tokens: readonly KeyToken[]): string {
 export function displayKey(token: KeyToken): string {
   if (!isNamedKey(token)) return token;
   const inner = token.slice(1, -1);
+  if (DISPLAY[inner]) return DISPLAY[inner];
   if (inner.startsWith('C-')) return `Ctrl-${inner.slice(2)}`;
   if (inner.startsWith('M-')) return `Alt-${inner.slice(2)}`;
   return DISPLAY[inner] ?? inner;
@@ -186,6 +195,11 @@ export function tokensFromRawInput(input: string): KeyToken[] {
       if (sequence) {
         if (sequence.token) out.push(sequence.token);
         i = sequence.end;
+        continue;
+      }
+      if (next === '\t') {
+        out.push('<M-Tab>');
+        i++;
         continue;
       }
       if (next !== undefined && next > ' ' && next <= '~') {

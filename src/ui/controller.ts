@@ -21,7 +21,7 @@ import { isPrintableKey, type KeyContext, type Keymap, type KeyToken } from '../
 import { adjacentFolderPath, folderTree } from './folder-tree.js';
 import { cachedHelpLines, type HelpLine } from './help-lines.js';
 import { readerTextWidth } from './layout.js';
-import { cursorToUid, INITIAL_CURSOR, moveCursor, syncCursor } from './list-nav.js';
+import { cursorToUid, INITIAL_CURSOR, moveCursor, scrollIntoView, syncCursor } from './list-nav.js';
 import {
   applyChoices,
   createPrompt,
@@ -175,6 +175,32 @@ export class Controller implements UiController {
 
   clearTags(): void {
     this.store.dispatch({ type: 'clear-tags' });
+  }
+
+  addTags(uids: readonly number[]): void {
+    this.store.dispatch({ type: 'add-tags', uids });
+  }
+
+  taggedCount(): number {
+    return this.store.ui.tagged.size;
+  }
+
+  selectUid(uid: number): boolean {
+    const view = this.engine.state.view;
+    if (!view) return false;
+    const before = this.store.getSnapshot().cursor;
+    const height = this.listHeight();
+    let cursor = cursorToUid(before, uid, view, height);
+    if (cursor === before && view.uids[before.row] !== uid) return false;
+    // A jump off the screen (next unread far down) lands mid-screen, as mutt does, with context around it.
+    if (cursor.row < before.top || cursor.row >= before.top + height)
+      cursor = scrollIntoView(
+        { ...cursor, top: Math.max(0, cursor.row - Math.floor(height / 2)) },
+        height,
+        view.total,
+      );
+    this.store.set({ cursor });
+    return true;
   }
 
   // ------------------------------------------------------------ list

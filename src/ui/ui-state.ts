@@ -74,6 +74,8 @@ export type UiAction =
   | { type: 'toggle-fold'; path: string }
   | { type: 'toggle-tag'; uid: number }
   | { type: 'clear-tags' }
+  /** Tags these messages too (tag by pattern, tag all). */
+  | { type: 'add-tags'; uids: readonly number[] }
   | { type: 'notify'; notice: Notice }
   | { type: 'dismiss-notices'; at: number }
   | { type: 'redraw' };
@@ -179,6 +181,12 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
     }
     case 'clear-tags':
       return state.tagged.size ? { ...state, tagged: new Set() } : state;
+    case 'add-tags': {
+      if (action.uids.every((uid) => state.tagged.has(uid))) return state;
+      const tagged = new Set(state.tagged);
+      for (const uid of action.uids) tagged.add(uid);
+      return { ...state, tagged };
+    }
     case 'notify':
       return { ...state, notice: action.notice };
     case 'dismiss-notices':

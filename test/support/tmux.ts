@@ -26,6 +26,7 @@ const TMUX_KEYS: Record<string, string> = {
   '<Space>': 'Space',
   '<Tab>': 'Tab',
   '<S-Tab>': 'BTab',
+  '<M-Tab>': 'M-Tab',
   '<BS>': 'BSpace',
   '<Del>': 'DC',
   '<Up>': 'Up',

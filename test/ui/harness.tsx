@@ -40,6 +40,7 @@ export function rawKey(token: string): string {
     '<Space>': ' ',
     '<Tab>': '\t',
     '<S-Tab>': '\u001b[Z',
+    '<M-Tab>': '\u001b\t',
     '<BS>': '\u007f',
     '<Del>': '\u001b[3~',
     '<Up>': '\u001b[A',

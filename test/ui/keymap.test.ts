@@ -65,6 +65,10 @@ describe('raw terminal input', () => {
     expect(tokensFromRawInput(' ')).toEqual(['<Space>']);
     expect(tokensFromRawInput('\t')).toEqual(['<Tab>']);
     expect(tokensFromRawInput('\u001b[Z')).toEqual(['<S-Tab>']);
+    // Esc then Tab (mutt's previous unread), or Alt-Tab: one key, as a spec can name it.
+    expect(tokensFromRawInput('\u001b\t')).toEqual(['<M-Tab>']);
+    expect(parseKeySpec('<Esc-Tab>')).toEqual(['<M-Tab>']);
+    expect(parseKeySpec('<M-Tab>')).toEqual(['<M-Tab>']);
     expect(tokensFromRawInput('\u001b[5~\u001b[6~')).toEqual(['<PgUp>', '<PgDn>']);
     expect(tokensFromRawInput('\u001b[H\u001b[F\u001bOH\u001b[1~\u001b[4~')).toEqual([
       '<Home>',

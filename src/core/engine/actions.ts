@@ -41,6 +41,12 @@ export type EngineAction =
   | { type: 'archive'; uids: number[] }
   /** How many messages of the open folder are marked \Deleted (asked of the server). */
   | { type: 'count-deleted' }
+  /**
+   * UIDs of the open folder matching `query`, ascending, in one UID SEARCH
+   * (the whole folder, not only the rows loaded); without `query`, the rows of
+   * the open list (its search, or every message).
+   */
+  | { type: 'search-uids'; query?: SearchQuery }
   /** Expunges the \Deleted messages of the open folder (all of them, or these UIDs). */
   | { type: 'expunge'; uids?: number[] }
   | { type: 'undo' }
@@ -85,6 +91,7 @@ export interface ActionResults {
   copy: ChangeOutcome & { to: string };
   archive: MoveOutcome;
   'count-deleted': number;
+  'search-uids': number[];
   /** `leftMarked`: chosen UIDs the server could not expunge alone (no UIDPLUS). */
   expunge: { count: number; leftMarked: number[] };
   undo: { label: string } | null;

@@ -554,6 +554,11 @@ export class MailEngine {
       case 'count-deleted':
         this.currentView();
         return this.task(async (b) => (await b.searchUids({ flagged: [DELETED] })).length, signal);
+      case 'search-uids': {
+        this.currentView();
+        const query = action.query ?? this.state.view?.search ?? undefined;
+        return this.task((b) => b.searchUids(query), signal);
+      }
       case 'expunge':
         return this.expunge(action.uids, signal);
       case 'undo':

@@ -1,0 +1,165 @@
+/**
+ * Moving through mail on the fake backend: next and previous unread across a
+ * folder larger than the screen (to rows never loaded), wrapping once with a
+ * notice; tagging by search, all and none, and the mail commands acting on
+ * every tagged message, also those never shown.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeMailServer } from '../../src/core/engine/fake-backend.js';
+import { SEEN, FLAGGED } from '../../src/core/types.js';
+import { numbered, renderTui, type TuiHarness } from './harness.js';
+
+let tui: TuiHarness | undefined;
+afterEach(async () => {
+  await tui?.cleanup();
+  tui = undefined;
+});
+
+function subjects(server: FakeMailServer, path: string): string[] {
+  return server.folders
+    .get(path)!
+    .messages.map((m) => m.envelope.subject)
+    .sort();
+}
+
+/** 200 read messages but numbers 150 and 3 (the list shows 200 first). */
+function mostlyRead(unread = [3, 150]) {
+  return numbered(200).map((spec, i) => ({
+    ...spec,
+    flags: unread.includes(i + 1) ? [] : [SEEN],
+  }));
+}
+
+async function command(t: TuiHarness, line: string): Promise<void> {
+  t.press(':');
+  await t.see(':');
+  t.type(line);
+  t.press('<Enter>');
+}
+
+describe('next and previous unread', () => {
+  it('Tab goes to unread messages far below the screen, then wraps to the top once', async () => {
+    tui = await renderTui({ inbox: mostlyRead(), rows: 24 });
+    await tui.see('Message number 200');
+    expect(tui.frame()).not.toContain('Message number 150');
+    tui.press('<Tab>');
+    await tui.waitFor(() => tui!.highlighted('Message number 150'), 'cursor on 150');
+    tui.press('<Tab>');
+    await tui.waitFor(() => tui!.highlighted('Message number 3 '), 'cursor on 3');
+    tui.press('<Tab>');
+    await tui.waitFor(() => tui!.highlighted('Message number 150'), 'wrapped to 150');
+    await tui.see('Wrapped to the top: no unread message below.');
+  });
+
+  it('Esc-Tab and Shift-Tab go up, wrapping to the bottom; :prev-unread and :next-unread too', async () => {
+    tui = await renderTui({ inbox: mostlyRead(), rows: 24 });
+    await tui.see('Message number 200');
+    tui.press('<M-Tab>');
+    await tui.waitFor(() => tui!.highlighted('Message number 3 '), 'wrapped to 3');
+    await tui.see('Wrapped to the bottom: no unread message above.');
+    tui.press('<S-Tab>');
+    await tui.waitFor(() => tui!.highlighted('Message number 150'), 'up to 150');
+    await command(tui, 'next-unread');
+    await tui.waitFor(() => tui!.highlighted('Message number 3 '), ':next-unread to 3');
+    await command(tui, 'prev-unread');
+    await tui.waitFor(() => tui!.highlighted('Message number 150'), ':prev-unread to 150');
+  });
+
+  it('in the reader, Tab opens the next unread message', async () => {
+    tui = await renderTui({ inbox: mostlyRead(), rows: 24 });
+    await tui.see('Message number 200');
+    tui.press('<Enter>');
+    await tui.see('Body of message 200');
+    tui.press('<Tab>');
+    await tui.see('Body of message 150');
+  });
+
+  it('says so when no message is unread', async () => {
+    tui = await renderTui({ inbox: mostlyRead([]), rows: 24 });
+    await tui.see('Message number 200');
+    tui.press('<Tab>');
+    await tui.see('There is no other unread message in INBOX.');
+    expect(tui.highlighted('Message number 200')).toBe(true);
+  });
+});
+
+describe('tagging', () => {
+  it('T tags every match of a search, loaded or not, and s moves them all', async () => {
+    const inbox = numbered(120).map((spec, i) => ({
+      ...spec,
+      flags: [1, 60, 119].includes(i + 1) ? [FLAGGED] : [],
+    }));
+    tui = await renderTui({ inbox, rows: 24 });
+    await tui.see('Message number 120');
+    tui.press('T');
+    await tui.see('Tag messages matching: ');
+    tui.type('is:flagged');
+    tui.press('<Enter>');
+    await tui.see('Tagged 3 messages matching is:flagged; 3 tagged in all.');
+    await tui.see('3 tagged');
+    expect(tui.line('Message number 119')).toMatch(/│\*/);
+    tui.press('s');
+    await tui.see('Move 3 messages to: ');
+    tui.type('Archive');
+    tui.press('<Enter>');
+    await tui.waitFor((f) => !f.includes('Message number 119'));
+    await tui.settle();
+    expect(subjects(tui.server, 'Archive')).toEqual([
+      'Message number 1',
+      'Message number 119',
+      'Message number 60',
+    ]);
+    expect(tui.frame()).not.toContain('tagged');
+  });
+
+  it(':tag-pattern QUERY, :tag-all and :untag-all (Ctrl-t)', async () => {
+    tui = await renderTui({ inbox: numbered(80), rows: 24 });
+    await tui.see('Message number 80');
+    await command(tui, 'tag-pattern subject:"number 7"');
+    await tui.see('Tagged 11 messages matching subject:"number 7"; 11 tagged in all.');
+    await command(tui, 'tag-pattern from:nobody-at-all');
+    await tui.see('No message matches from:nobody-at-all; nothing was tagged.');
+    await command(tui, 'tag-all');
+    await tui.see('Tagged all 80 messages.');
+    await tui.see('80 tagged');
+    tui.press('<C-t>');
+    await tui.see('Untagged 80 messages.');
+    expect(tui.frame()).not.toContain('80 tagged');
+    await command(tui, 'untag-all');
+    await tui.see('No message was tagged.');
+  });
+
+  it('delete, copy, flag and read act on every tagged message, also ones never shown', async () => {
+    tui = await renderTui({ inbox: numbered(100), rows: 24 });
+    await tui.see('Message number 100');
+    const server = tui.server;
+    const flagsOf = (n: number) =>
+      server.folders
+        .get('INBOX')!
+        .messages.find((m) => m.envelope.subject === `Message number ${n}`)?.flags ?? [];
+    const tag = async () => {
+      await command(tui!, 'tag-pattern subject:"number 5"');
+      await tui!.see('Tagged 11 messages');
+    };
+    await tag();
+    tui.press('F');
+    await tui.waitFor(() => flagsOf(5).includes(FLAGGED) && flagsOf(50).includes(FLAGGED));
+    expect(flagsOf(59)).toContain(FLAGGED);
+    expect(flagsOf(6)).not.toContain(FLAGGED);
+    await tag();
+    tui.press('N');
+    await tui.waitFor(() => flagsOf(5).includes(SEEN) && flagsOf(55).includes(SEEN));
+    expect(flagsOf(100)).not.toContain(SEEN);
+    await tag();
+    tui.press('C');
+    await tui.see('Copy 11 messages to: ');
+    tui.type('Archive');
+    tui.press('<Enter>');
+    await tui.waitFor(() => subjects(server, 'Archive').length === 11);
+    await tag();
+    tui.press('d');
+    await tui.waitFor(() => subjects(server, 'Trash').length === 11);
+    expect(subjects(server, 'INBOX')).toHaveLength(89);
+    expect(subjects(server, 'INBOX')).not.toContain('Message number 5');
+  });
+});
