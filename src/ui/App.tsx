@@ -174,7 +174,8 @@ export function App({ runtime }: { runtime: Runtime }) {
             width={metrics.columns}
             tagged={ui.tagged.size}
             layout={ui.layout}
-            busy={snapshot.busy}
+            // While a prompt or question waits for the user, nothing is being done.
+            busy={snapshot.prompt || snapshot.question ? null : snapshot.busy}
           />
           <MessageLine
             width={metrics.columns}

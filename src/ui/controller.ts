@@ -14,6 +14,7 @@ import {
   type Screen,
   type UiController,
 } from '../commands/index.js';
+import type { ActionType, EngineAction } from '../core/engine/actions.js';
 import type { MailStore } from '../core/store/store.js';
 import type { FolderView } from '../core/store/state.js';
 import type { Attachment, MessageView } from '../core/types.js';
@@ -51,6 +52,58 @@ export interface ControllerOptions {
   bell?: () => void;
   pendingSends?: () => number;
   home?: string;
+}
+
+/**
+ * What the status line says while an action the user asked for runs. Actions missing here
+ * say nothing: they run in the background (viewport, counts, polls), or show their own
+ * progress (opening a folder, saving attachments) or the reader's (reading a message).
+ */
+const ACTION_LABELS: Partial<Record<ActionType, string>> = {
+  'refresh-folders': 'Reading the folder list',
+  reload: 'Reloading the folder',
+  'set-flags': 'Changing flags',
+  delete: 'Deleting',
+  move: 'Moving',
+  copy: 'Copying',
+  archive: 'Archiving',
+  expunge: 'Expunging',
+  undo: 'Undoing',
+  'create-folder': 'Creating the folder',
+  'rename-folder': 'Renaming the folder',
+  'delete-folder': 'Deleting the folder',
+  source: 'Reading the message source',
+  'open-attachment': 'Opening the attachment',
+  'read-attached': 'Opening the attached message',
+  append: 'Saving a copy',
+  'fetch-remote': 'Fetching the message',
+  'remove-message': 'Removing the message',
+};
+
+/**
+ * The engine as commands see it, with each action the user waits for named in the status
+ * line while it runs (after a moment: quick ones show nothing).
+ */
+function labelledEngine(engine: EngineApi, busy: (label: string) => () => void): EngineApi {
+  return {
+    get state() {
+      return engine.state;
+    },
+    get account() {
+      return engine.account;
+    },
+    reconnect: () => engine.reconnect(),
+    dispatch: (async (action: EngineAction, options?: { signal?: AbortSignal }) => {
+      const label =
+        action.type === 'open-folder' && action.search ? 'Searching' : ACTION_LABELS[action.type];
+      const done = label ? busy(label) : null;
+      try {
+        return await engine.dispatch(action, options);
+      } finally {
+        done?.();
+      }
+    }) as EngineApi['dispatch'],
+  };
 }
 
 /** Messages kept decoded for going back and forth in the reader. */
@@ -94,7 +147,7 @@ export class Controller implements UiController {
     this.store = options.store;
     this.keymap = options.keymap;
     this.context = {
-      engine: options.engine,
+      engine: labelledEngine(options.engine, (label) => this.busy(label)),
       ui: this,
       pendingSends: options.pendingSends,
       home: options.home,
@@ -656,12 +709,8 @@ export class Controller implements UiController {
   /** Runs a command by id with this controller's context. */
   async run(command: string): Promise<void> {
     if (command === 'mail.undo') this.lastUndo = Date.now();
-    const done =
-      command.startsWith('list.') || command.startsWith('message.') ? null : this.busy('Working');
-    try {
-      await runCommand(command, this.context);
-    } finally {
-      done?.();
-    }
+    // No blanket label here: a command may be waiting for the user (a prompt), which is not
+    // work. The engine actions it dispatches name themselves (labelledEngine).
+    await runCommand(command, this.context);
   }
 }

@@ -40,3 +40,37 @@ describe('an unknown : command', () => {
     await tui.see('There is no command :xyzzy; :help lists the keys and commands.');
   });
 });
+
+describe('the status line', () => {
+  /** The status line: the second line from the bottom. */
+  const statusLine = (frame: string) => frame.split('\n').at(-2) ?? '';
+
+  it('says nothing is being done while a prompt waits, and names the work once it runs', async () => {
+    tui = await renderTui({ inbox: numbered(3) });
+    await tui.see('Message number 3');
+    let release!: () => void;
+    tui.server.stallCopies = new Promise<void>((resolve) => (release = resolve));
+    tui.press('s');
+    await tui.see('Move to: ');
+    // Longer than the moment after which work shows its spinner: only a wait for something
+    // that must not come, never a limit on how long anything takes.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(statusLine(tui.frame())).not.toMatch(/Working|Moving/);
+    tui.type('Archive');
+    tui.press('<Enter>');
+    await tui.waitFor((f) => statusLine(f).includes('Moving'));
+    release();
+    await tui.see('Moved 1 message to Archive');
+    await tui.waitFor((f) => !statusLine(f).includes('Moving'));
+  });
+
+  it('says nothing is being done while the : line waits for a command', async () => {
+    tui = await renderTui({ inbox: numbered(3) });
+    await tui.see('Message number 3');
+    tui.press(':');
+    await tui.see(':');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(statusLine(tui.frame())).not.toContain('Working');
+    expect(statusLine(tui.frame())).toMatch(/online $/);
+  });
+});

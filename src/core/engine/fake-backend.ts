@@ -193,6 +193,8 @@ export class FakeMailServer {
   refuseConnections: TmailError | null = null;
   /** When set, a download sends half its bytes and then fails with this error (a cut connection). */
   cutDownloads: TmailError | null = null;
+  /** When set, copies and moves wait for it before they act (a slow server, for tests of what shows meanwhile). */
+  stallCopies: Promise<void> | null = null;
   capabilities = new Set([
     'IMAP4REV1',
     'MOVE',
@@ -508,6 +510,7 @@ export class FakeBackend implements MailBackend {
 
   async copy(uids: number[], destination: string): Promise<UidMap> {
     this.log('UID COPY');
+    if (this.server.stallCopies) await this.server.stallCopies;
     const target = this.server.folder(destination);
     const map: UidMap = new Map();
     for (const m of this.folder().messages) {
