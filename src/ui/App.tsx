@@ -60,6 +60,8 @@ export interface Runtime {
   keymap: Keymap;
   theme: Theme;
   dateStyle: DateStyle;
+  /** The list's part of the height in the split layout (ui.splitList). */
+  splitList?: number | `${number}%`;
   input: InputSwitch;
   bench: BenchMarks | null;
 }
@@ -102,8 +104,9 @@ export function App({ runtime }: { runtime: Runtime }) {
         sidebar: ui.sidebar,
         layout: ui.layout,
         screen: ui.screen,
+        splitList: runtime.splitList,
       }),
-    [size.columns, size.rows, ui.sidebar, ui.layout, ui.screen],
+    [size.columns, size.rows, ui.sidebar, ui.layout, ui.screen, runtime.splitList],
   );
   store.metrics = metrics;
   useEffect(() => controller.relayout(), [controller, metrics.listHeight]);

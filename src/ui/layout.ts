@@ -10,7 +10,14 @@ export interface LayoutInput {
   sidebar: boolean;
   layout: Layout;
   screen: Screen;
+  /** The list's part of the height in the split layout (ui.splitList); default a third. */
+  splitList?: number | `${number}%`;
 }
+
+/** The list's share of the height in the split layout when the dotfile names none. */
+export const DEFAULT_SPLIT_LIST = '33%';
+/** The reader keeps at least this many rows below a split list, whatever the setting. */
+const MIN_READER_ROWS = 5;
 
 export interface LayoutMetrics {
   columns: number;
@@ -46,11 +53,24 @@ export function computeLayout(input: LayoutInput): LayoutMetrics {
     listHeight = mainHeight;
   } else if (input.screen === 'message' || input.screen === 'attachments') {
     if (input.layout === 'split' && mainHeight >= 12) {
-      listHeight = Math.min(10, Math.max(3, Math.floor(mainHeight / 3)));
+      listHeight = splitListRows(mainHeight, input.splitList ?? DEFAULT_SPLIT_LIST);
     }
     readerHeight = Math.max(1, mainHeight - listHeight - 1);
   }
   return { columns, rows, sidebarWidth, mainWidth, mainHeight, listHeight, readerHeight };
+}
+
+/**
+ * Rows of the list above the message in the split layout: the setting's rows or share of
+ * the main height, at least 3 and never so many that the reader (below its title bar) gets
+ * fewer than MIN_READER_ROWS.
+ */
+export function splitListRows(mainHeight: number, setting: number | `${number}%`): number {
+  const wanted =
+    typeof setting === 'number'
+      ? setting
+      : Math.round((mainHeight * Number(setting.slice(0, -1))) / 100);
+  return Math.max(3, Math.min(wanted, mainHeight - 1 - MIN_READER_ROWS));
 }
 
 /** Width of the reader's text: the pane less a margin column on the left. */

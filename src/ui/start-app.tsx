@@ -108,6 +108,7 @@ export function createRuntime(options: StartAppOptions): Runtime {
     keymap,
     theme: pickTheme(ui.theme, options.env),
     dateStyle: ui.dateFormat ?? 'relative',
+    splitList: ui.splitList,
     input,
     bench: options.bench ?? null,
   };

@@ -4,7 +4,7 @@ import { formatSearch, parseSearchInput, splitWords } from '../../src/commands/i
 import { completeFolder } from '../../src/commands/completion.js';
 import type { Mailbox, SearchQuery } from '../../src/core/types.js';
 import { adjacentFolderPath, folderTree } from '../../src/ui/folder-tree.js';
-import { computeLayout } from '../../src/ui/layout.js';
+import { computeLayout, splitListRows } from '../../src/ui/layout.js';
 import { INITIAL_CURSOR, moveCursor, syncCursor } from '../../src/ui/list-nav.js';
 import { flagColumn, formatListDate, rowColumns } from '../../src/ui/list-row.js';
 import {
@@ -234,6 +234,39 @@ describe('list rows and layout', () => {
       computeLayout({ columns: 50, rows: 20, sidebar: true, layout: 'split', screen: 'list' })
         .sidebarWidth,
     ).toBe(0);
+  });
+});
+
+describe('the split layout', () => {
+  const split = (rows: number, splitList?: number | `${number}%`) =>
+    computeLayout({
+      columns: 100,
+      rows,
+      sidebar: false,
+      layout: 'split',
+      screen: 'message',
+      splitList,
+    });
+
+  it('gives the list a third of the height by default, growing with the terminal', () => {
+    expect(split(24).listHeight).toBe(7);
+    expect(split(50).listHeight).toBe(16);
+    expect(split(80).listHeight).toBe(26);
+    for (const rows of [24, 50, 80]) {
+      const m = split(rows);
+      expect(m.listHeight + 1 + m.readerHeight).toBe(m.mainHeight);
+    }
+  });
+
+  it('takes rows or a share from the setting, keeping room for the message', () => {
+    expect(split(50, 10).listHeight).toBe(10);
+    expect(split(50, '50%').listHeight).toBe(24);
+    // The message keeps at least 5 rows, the list at least 3.
+    expect(split(24, 40).listHeight).toBe(16);
+    expect(split(24, 1).listHeight).toBe(3);
+    expect(splitListRows(22, '90%')).toBe(16);
+    // Too short to split: the message alone.
+    expect(split(13, 10).listHeight).toBe(0);
   });
 });
 

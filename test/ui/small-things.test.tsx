@@ -74,3 +74,25 @@ describe('the status line', () => {
     expect(statusLine(tui.frame())).toMatch(/online $/);
   });
 });
+
+describe('the split layout', () => {
+  const listRows = (frame: string) =>
+    frame.split('\n').filter((line) => /Sender \d+ .*Message number \d+/.test(line)).length;
+
+  it('gives the list a third of a tall terminal by default, not 10 rows', async () => {
+    tui = await renderTui({ inbox: numbered(60), rows: 50 });
+    await tui.see('Message number 60');
+    tui.press('<Enter>');
+    await tui.see('From: Sender 60');
+    // 48 rows above the status line: 16 for the list, a title bar, 31 for the message.
+    await tui.waitFor((f) => listRows(f) === 16);
+  });
+
+  it('takes the list rows from ui.splitList', async () => {
+    tui = await renderTui({ inbox: numbered(60), rows: 50, config: { ui: { splitList: 12 } } });
+    await tui.see('Message number 60');
+    tui.press('<Enter>');
+    await tui.see('From: Sender 60');
+    await tui.waitFor((f) => listRows(f) === 12);
+  });
+});

@@ -345,3 +345,20 @@ describe('checkAccountConfig', () => {
     expect(checkAccountConfig({ ...account, name: '-x' })[0]!.message).toMatch(/account name/);
   });
 });
+
+describe('ui.splitList', () => {
+  const withUi = (splitList: unknown) => ({ accounts: { work }, ui: { splitList } });
+  it('takes a number of rows or a share of the height', () => {
+    for (const value of [10, '40%', '5%', '90%']) {
+      const result = validateConfig(withUi(value));
+      expect(result.ok && result.config.ui?.splitList).toBe(value);
+    }
+  });
+  it('refuses anything else in one sentence', () => {
+    for (const value of [0, 2.5, '95%', '40', 'half', true]) {
+      const [issue] = issuesOf(withUi(value));
+      expect(issue!.path).toBe('ui.splitList');
+      expect(issue!.message).toMatch(/number of rows .* share from "5%" to "90%"/);
+    }
+  });
+});

@@ -217,7 +217,7 @@ const IDENTITY_KEYS = [
 const COMPOSE_KEYS = ['prompts', 'signaturePosition'] as const;
 const COMPOSE_PROMPTS: readonly ComposePrompt[] = ['to', 'cc', 'bcc', 'subject'];
 const SERVER_KEYS = ['host', 'port', 'security', 'user'] as const;
-const UI_KEYS = ['theme', 'bell', 'sidebar', 'layout', 'dateFormat'] as const;
+const UI_KEYS = ['theme', 'bell', 'sidebar', 'layout', 'splitList', 'dateFormat'] as const;
 const TOP_KEYS = [
   '$schema',
   'defaultAccount',
@@ -614,6 +614,17 @@ function checkTimeout(c: Checker, path: string, value: unknown): number | undefi
   return value;
 }
 
+/** `ui.splitList`: rows (1 to 500) or a share of the height ("5%" to "90%"). */
+function checkSplitList(c: Checker, value: unknown): UiConfig['splitList'] {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 500)
+    return value;
+  const share = typeof value === 'string' ? /^(\d{1,2})%$/.exec(value.trim()) : null;
+  if (share && Number(share[1]) >= 5 && Number(share[1]) <= 90) return `${Number(share[1])}%`;
+  c.issue('ui.splitList', 'must be a number of rows (such as 10) or a share from "5%" to "90%"');
+  return undefined;
+}
+
 function checkUi(c: Checker, value: unknown): UiConfig | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) {
@@ -627,6 +638,8 @@ function checkUi(c: Checker, value: unknown): UiConfig | undefined {
   const sidebar = c.boolean('ui.sidebar', value.sidebar);
   const layout = c.oneOf('ui.layout', value.layout, ['split', 'full'] as const);
   const dateFormat = c.oneOf('ui.dateFormat', value.dateFormat, ['relative', 'iso'] as const);
+  const splitList = checkSplitList(c, value.splitList);
+  if (splitList !== undefined) ui.splitList = splitList;
   if (theme !== undefined) ui.theme = theme;
   if (bell !== undefined) ui.bell = bell;
   if (sidebar !== undefined) ui.sidebar = sidebar;

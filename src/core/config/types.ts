@@ -154,6 +154,11 @@ export interface UiConfig {
   sidebar?: boolean;
   /** `split` shows list and message together; `full` one at a time. */
   layout?: 'split' | 'full';
+  /**
+   * The list's part of the height in the split layout while a message is read: a number of
+   * rows (`10`) or a share of the height (`"40%"`). Default `"33%"`.
+   */
+  splitList?: number | `${number}%`;
   /** strftime-free date style for the list: `relative` or `iso`. */
   dateFormat?: 'relative' | 'iso';
 }
