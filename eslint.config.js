@@ -11,6 +11,8 @@ const mailLibraryOwners = {
   'src/core/mime': ['mailparser', 'html-to-text'],
   'src/core/secrets': ['@github/keytar'],
   'src/core/config': ['conf'],
+  // The local cache's store (issue 16); loaded only when a store is opened.
+  'src/core/cache': ['better-sqlite3'],
 };
 const allMailLibraries = Object.values(mailLibraryOwners).flat();
 

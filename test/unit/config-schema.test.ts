@@ -12,6 +12,7 @@ import {
   type AccountConfig,
   type ConfigIssue,
 } from '../../src/core/config/index.js';
+import { cacheSettings, DEFAULT_CACHE_SETTINGS } from '../../src/core/cache/settings.js';
 
 const work = {
   displayName: 'Ann Example',
@@ -305,6 +306,38 @@ describe('identities, signatures, address completion and composing', () => {
         message: 'must be a list of to, cc, bcc, subject (or [] for none)',
       },
       { path: 'compose.signaturePosition', message: 'must be one of below, above' },
+    ]);
+  });
+
+  it('loads the cache settings, top level and per account, and names bad ones', () => {
+    const result = validateConfig({
+      cache: { maxSizeMB: 200, prefetchBodies: 20 },
+      accounts: { work: { ...work, cache: { enabled: false, attachmentMaxMB: 0 } } },
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(result.config.cache).toEqual({ maxSizeMB: 200, prefetchBodies: 20 });
+    expect(result.config.accounts.work!.cache).toEqual({ enabled: false, attachmentMaxMB: 0 });
+    expect(cacheSettings(result.config, result.config.accounts.work)).toEqual({
+      enabled: false,
+      maxBytes: 200 * 1024 * 1024,
+      prefetchBodies: 20,
+      attachmentMaxBytes: 0,
+    });
+    expect(cacheSettings(undefined, undefined)).toEqual(DEFAULT_CACHE_SETTINGS);
+    expect(
+      issuesOf({
+        accounts: {},
+        cache: { enabled: 'yes', maxSizeMB: 1, prefetchBodies: -1, size: 3 },
+      }),
+    ).toEqual([
+      {
+        path: 'cache.size',
+        message:
+          'is not a known setting (known here: enabled, maxSizeMB, prefetchBodies, attachmentMaxMB)',
+      },
+      { path: 'cache.enabled', message: 'must be true or false' },
+      { path: 'cache.maxSizeMB', message: 'must be a whole number from 10 to 1000000' },
+      { path: 'cache.prefetchBodies', message: 'must be a whole number from 0 to 10000' },
     ]);
   });
 });

@@ -9,6 +9,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type {
   AccountConfig,
   AddressBookCommand,
+  CacheConfig,
   ComposeConfig,
   ComposePrompt,
   ConfigIssue,
@@ -205,6 +206,7 @@ const ACCOUNT_KEYS = [
   'timeout',
   'pollSeconds',
   'countsSeconds',
+  'cache',
 ] as const;
 const IDENTITY_KEYS = [
   'email',
@@ -226,7 +228,9 @@ const TOP_KEYS = [
   'ui',
   'addressBookCommand',
   'compose',
+  'cache',
 ] as const;
+const CACHE_KEYS = ['enabled', 'maxSizeMB', 'prefetchBodies', 'attachmentMaxMB'] as const;
 
 function checkServer(
   c: Checker,
@@ -533,6 +537,36 @@ function checkCompose(c: Checker, value: unknown): ComposeConfig | undefined {
   return compose;
 }
 
+/** A `cache` block, at the top level or in an account. */
+function checkCache(c: Checker, path: string, value: unknown): CacheConfig | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    c.issue(path, 'must be an object such as {"enabled": true, "maxSizeMB": 500}');
+    return undefined;
+  }
+  c.onlyKnown(path, value, CACHE_KEYS);
+  const cache: CacheConfig = {};
+  const enabled = c.boolean(`${path}.enabled`, value.enabled);
+  if (enabled !== undefined) cache.enabled = enabled;
+  const whole = (
+    key: 'maxSizeMB' | 'prefetchBodies' | 'attachmentMaxMB',
+    min: number,
+    max: number,
+  ) => {
+    const v = value[key];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      c.issue(`${path}.${key}`, `must be a whole number from ${min} to ${max}`);
+      return;
+    }
+    cache[key] = v;
+  };
+  whole('maxSizeMB', 10, 1_000_000);
+  whole('prefetchBodies', 0, 10_000);
+  whole('attachmentMaxMB', 0, 1024);
+  return cache;
+}
+
 function checkAccount(c: Checker, name: string, value: unknown): AccountConfig | undefined {
   const path = `accounts.${segment(name)}`;
   const nameProblem = accountNameIssue(name);
@@ -585,6 +619,7 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   const timeout = checkTimeout(c, `${path}.timeout`, value.timeout);
   const pollSeconds = c.seconds(`${path}.pollSeconds`, value.pollSeconds, 5, 3600);
   const countsSeconds = c.seconds(`${path}.countsSeconds`, value.countsSeconds, 5, 3600);
+  const cache = checkCache(c, `${path}.cache`, value.cache);
   if (c.issues.length > before || !email || !imap || !smtp || !password) return undefined;
   const account: AccountConfig = { name, email, imap, smtp, password };
   if (oauth2 !== undefined) account.oauth2 = oauth2;
@@ -601,6 +636,7 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   if (timeout !== undefined) account.timeout = timeout;
   if (pollSeconds !== undefined) account.pollSeconds = pollSeconds;
   if (countsSeconds !== undefined) account.countsSeconds = countsSeconds;
+  if (cache !== undefined) account.cache = cache;
   return account;
 }
 
@@ -698,10 +734,12 @@ export function validateConfig(document: unknown): ValidationResult {
     document.addressBookCommand,
   );
   const compose = checkCompose(c, document.compose);
+  const cache = checkCache(c, 'cache', document.cache);
   if (c.issues.length) return { ok: false, issues: c.issues };
   const config: TmailConfig = { accounts };
   if (addressBookCommand !== undefined) config.addressBookCommand = addressBookCommand;
   if (compose !== undefined) config.compose = compose;
+  if (cache !== undefined) config.cache = cache;
   if (defaultAccount !== undefined) config.defaultAccount = defaultAccount;
   if (keys !== undefined) config.keys = keys;
   if (ui !== undefined) config.ui = ui;

@@ -107,6 +107,23 @@ export interface AccountConfig {
    * {@link DEFAULT_SERVER_TIMEOUT_S}.
    */
   timeout?: number;
+  /** This account's cache settings, over the top-level `cache` block. */
+  cache?: CacheConfig;
+}
+
+/**
+ * The local cache (docs/configuration.md): on or off, its size cap, bodies
+ * fetched ahead of reading, and the largest attachment kept.
+ */
+export interface CacheConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** Size cap of one account's store in MB (default 500); least recently used bodies go first. */
+  maxSizeMB?: number;
+  /** Bodies of the newest N messages per folder fetched in the background (default 0: only messages read). */
+  prefetchBodies?: number;
+  /** Attachments opened are kept up to this size in MB (default 10; 0 keeps none). */
+  attachmentMaxMB?: number;
 }
 
 /** Another From address of an account (an alias), as mutt's alternates with their own setup. */
@@ -172,6 +189,8 @@ export interface TmailConfig {
   /** The address query command of every account that names none. */
   addressBookCommand?: AddressBookCommand;
   compose?: ComposeConfig;
+  /** The local cache of every account (an account's own `cache` block goes over it). */
+  cache?: CacheConfig;
 }
 
 /** A secret resolved for one connection; never stored, never logged. */

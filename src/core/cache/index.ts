@@ -1,0 +1,69 @@
+/**
+ * The local cache: one SQLite store per account under
+ * `$XDG_CACHE_HOME/tmail/mail/<account>.sqlite3`, safe to delete (it is
+ * rebuilt from the server as needed).
+ *
+ * This folder is the only importer of better-sqlite3 (eslint.config.js
+ * enforces it, as for the other libraries of the core), and it loads the
+ * native module only when a store is opened, so commands that never use the
+ * cache start as fast as before. The engine's folder sync is its main caller;
+ * the faces never use it directly.
+ *
+ * The interface (all synchronous, none of it throws; see account-cache.ts):
+ * - `openAccountCache(account, options)` -> an AccountCache (`available` false
+ *   when the cache is off or unusable: reads find nothing, writes do nothing);
+ * - folders: `folderState(path)`, `folders()`, `applyFolderState(state)` (a new
+ *   UIDVALIDITY drops the folder's rows), `dropFolder(path)`;
+ * - messages: `applyEnvelopes(folder, envelopes)`, `applyFlagChanges(folder,
+ *   changes)`, `removeUids(folder, uids)`, `uids(path)`, `orderedUids(path,
+ *   order)`, `pageOfEnvelopes(path, order, offset, limit)`, `envelopes(path, uids)`;
+ * - bodies: `putBody`/`getBody`, `missingBodies(path, n)` (for the background
+ *   prefetch), `putAttachment`/`getAttachment` (within the attachment cap);
+ * - `search(query)` across folders, newest first;
+ * - `stats()`, `clear()`, `close()`.
+ */
+import { join } from 'node:path';
+import { cacheDir } from '../paths.js';
+import { AccountCache, type OpenCacheOptions } from './account-cache.js';
+
+export {
+  AccountCache,
+  fileBytes,
+  removeStoreFiles,
+  storeFiles,
+  type CacheStats,
+  type CachedAttachment,
+  type CachedBody,
+  type CachedEnvelope,
+  type CachedFolder,
+  type FolderKey,
+  type FolderStats,
+  type FolderSyncState,
+  type OpenCacheOptions,
+  type SearchHit,
+} from './account-cache.js';
+export { cacheSettings, DEFAULT_CACHE_SETTINGS, type CacheSettings } from './settings.js';
+export { localQuery, searchesBodies } from './query.js';
+
+/** Directory of the stores: `$XDG_CACHE_HOME/tmail/mail` (or `$TMAIL_CACHE_DIR/mail`). */
+export function storeDir(): string {
+  return join(cacheDir(), 'mail');
+}
+
+/** The store file of an account (account names are safe file names: see ACCOUNT_NAME_PATTERN). */
+export function storeFile(account: string): string {
+  return join(storeDir(), `${account}.sqlite3`);
+}
+
+/**
+ * Opens (creating or rebuilding as needed) the store of an account. Never
+ * throws: trouble is told once through `options.onNotice` and the cache is then
+ * unavailable for the run.
+ */
+export function openAccountCache(
+  account: string | { name: string },
+  options: Partial<OpenCacheOptions> = {},
+): AccountCache {
+  const name = typeof account === 'string' ? account : account.name;
+  return new AccountCache(name, { ...options, file: options.file ?? storeFile(name) });
+}
