@@ -11,6 +11,7 @@ import {
   type ChangeOutcome,
 } from '../core/engine/outcome.js';
 import { sortKnownEnvelopes } from '../core/engine/threads.js';
+import { serverSorts } from '../core/engine/backend.js';
 import { formatSearch, parseSearch } from '../core/search-syntax.js';
 import type { FolderView } from '../core/store/state.js';
 import type { Envelope, Flag, SearchQuery, SortKey, SortOrder } from '../core/types.js';
@@ -111,7 +112,8 @@ async function listPage(
     // Without SORT the server gives only arrival order. Sorting the whole folder
     // here would fetch every envelope (all of a 100,000-message INBOX to print
     // 50), so the page is taken by arrival and sorted here: the work is the page.
-    const sortedHere = options.sort.key !== 'arrival' && !engine.capabilities.has('SORT');
+    const sortedHere =
+      options.sort.key !== 'arrival' && !serverSorts(engine.capabilities, options.sort.key);
     const order: SortOrder = sortedHere
       ? { key: 'arrival', reverse: options.sort.key === 'date' ? options.sort.reverse : true }
       : options.sort;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailEngine } from '../../src/core/engine/engine.js';
-import { testEngine } from '../support/engine.js';
+import { checker, testEngine } from '../support/engine.js';
 import { seedMaildir, type SeedMessage } from '../support/seed.js';
 import { forEachServer, newTestUser, type TestUser } from '../support/stack.js';
 
@@ -46,6 +46,53 @@ forEachServer((stack) => {
       expect(flagged).toEqual(
         seeded.flatMap((m, i) => (m.flags.includes('\\Flagged') ? [i + 1] : [])),
       );
+    });
+  });
+
+  describe(':sort from', () => {
+    // Names and addresses in opposite orders: sorting by address would read Zed, Mia, Anna.
+    const senders = [
+      'Zed Quill <a@sort.example>',
+      'Mia Stone <m@sort.example>',
+      'anna Berg <z@sort.example>',
+    ];
+    let engine: MailEngine;
+
+    beforeAll(async () => {
+      const user = await newTestUser(stack, 'sortfrom');
+      const client = await checker(stack.info(), user);
+      for (const [i, from] of senders.entries()) {
+        const raw = `From: ${from}\r\nTo: ${user.email}\r\nSubject: Sender ${i}\r\nMessage-ID: <sort-${i}@sort.example>\r\n\r\nHello.\r\n`;
+        await client.append('INBOX', raw, ['\\Seen']);
+      }
+      await client.logout();
+      ({ engine } = testEngine(stack.info(), user));
+      await engine.start({ retry: false });
+    });
+    afterAll(() => engine?.close());
+
+    it('orders by the name shown, not the address (DISPLAYFROM, or here over what is loaded)', async () => {
+      await engine.request({ type: 'open-folder', path: 'INBOX', rows: 10 });
+      await engine.request({ type: 'viewport', first: 0, last: 2 });
+      await engine.idle();
+      const display = engine.capabilities.has('SORT=DISPLAY');
+      const notices: string[] = [];
+      const stop = engine.store.subscribe(() => {
+        const notice = engine.state.notice;
+        if (notice && !notices.includes(notice.text)) notices.push(notice.text);
+      });
+      await engine.request({
+        type: 'open-folder',
+        path: 'INBOX',
+        sort: { key: 'from', reverse: false },
+        rows: 10,
+      });
+      stop();
+      const view = engine.state.view!;
+      // UIDs 3, 2, 1 are anna Berg, Mia Stone and Zed Quill.
+      expect(view.uids).toEqual([3, 2, 1]);
+      const said = notices.some((t) => t.includes('cannot sort by from'));
+      expect(said).toBe(!display);
     });
   });
 });

@@ -5,7 +5,7 @@
  * every tagged message, also those never shown.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FakeMailServer } from '../../src/core/engine/fake-backend.js';
+import { FakeMailServer } from '../../src/core/engine/fake-backend.js';
 import { SEEN, FLAGGED } from '../../src/core/types.js';
 import { numbered, renderTui, type TuiHarness } from './harness.js';
 
@@ -161,5 +161,40 @@ describe('tagging', () => {
     await tui.waitFor(() => subjects(server, 'Trash').length === 11);
     expect(subjects(server, 'INBOX')).toHaveLength(89);
     expect(subjects(server, 'INBOX')).not.toContain('Message number 5');
+  });
+});
+
+describe(':sort from', () => {
+  // Names and addresses in opposite orders: by address the list would read Zed, Mia, anna.
+  const inbox = [
+    { subject: 'First', from: { name: 'Zed Quill', address: 'a@sort.example' } },
+    { subject: 'Second', from: { name: 'Mia Stone', address: 'm@sort.example' } },
+    { subject: 'Third', from: { name: 'anna Berg', address: 'z@sort.example' } },
+  ];
+  const order = (frame: string) =>
+    ['anna Berg', 'Mia Stone', 'Zed Quill'].map((name) => frame.indexOf(name));
+
+  it('sorts by the name shown, the server sorting by DISPLAYFROM', async () => {
+    tui = await renderTui({ inbox });
+    await tui.see('Zed Quill');
+    await command(tui, 'sort from');
+    const frame = await tui.see('from ↑');
+    const [anna, mia, zed] = order(frame);
+    expect(anna).toBeLessThan(mia!);
+    expect(mia).toBeLessThan(zed!);
+    expect(frame).not.toContain('cannot sort');
+  });
+
+  it('without SORT=DISPLAY, sorts the names shown here and says so', async () => {
+    const server = new FakeMailServer();
+    server.capabilities.delete('SORT=DISPLAY');
+    server.deliver('INBOX', inbox);
+    tui = await renderTui({ server });
+    await tui.see('Zed Quill');
+    await command(tui, 'sort from');
+    const frame = await tui.see('cannot sort by from');
+    const [anna, mia, zed] = order(frame);
+    expect(anna).toBeLessThan(mia!);
+    expect(mia).toBeLessThan(zed!);
   });
 });

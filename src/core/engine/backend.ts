@@ -8,7 +8,24 @@
  * identifies messages by UID, never by sequence number.
  */
 import type { Readable } from 'node:stream';
-import type { BodyPart, Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
+import type {
+  BodyPart,
+  Envelope,
+  Flag,
+  Mailbox,
+  SearchQuery,
+  SortKey,
+  SortOrder,
+} from '../types.js';
+
+/**
+ * Whether the server sorts by `key` as tmail shows it. Sender order is the
+ * name shown (DISPLAYFROM, RFC 5957), which needs SORT=DISPLAY: plain SORT
+ * FROM orders by the address, so without it the sort is done here.
+ */
+export function serverSorts(capabilities: ReadonlySet<string>, key: SortKey): boolean {
+  return capabilities.has('SORT') && (key !== 'from' || capabilities.has('SORT=DISPLAY'));
+}
 
 /** What SELECT tells about a folder. */
 export interface FolderStatus {
@@ -82,7 +99,7 @@ export interface MailBackend {
 
   /** UIDs of the selected folder matching `query` (all when absent), ascending. */
   searchUids(query?: SearchQuery): Promise<number[]>;
-  /** UIDs in `order` by server SORT; null when the server cannot sort. */
+  /** UIDs in `order` by server SORT; null when the server cannot sort by that key (see serverSorts). */
   sortUids(order: SortOrder, query?: SearchQuery): Promise<number[] | null>;
   /** Threads by server THREAD=REFERENCES; null when the server cannot thread. */
   threadUids(query?: SearchQuery): Promise<ThreadNode[] | null>;

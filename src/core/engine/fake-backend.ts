@@ -23,6 +23,7 @@ import type {
   ThreadNode,
   UidMap,
 } from './backend.js';
+import { serverSorts } from './backend.js';
 
 export interface FakeMessageSpec {
   subject?: string;
@@ -201,6 +202,7 @@ export class FakeMailServer {
     'UIDPLUS',
     'ESEARCH',
     'SORT',
+    'SORT=DISPLAY',
     'THREAD=REFERENCES',
     'LIST-STATUS',
   ]);
@@ -421,7 +423,7 @@ export class FakeBackend implements MailBackend {
   }
 
   async sortUids(order: SortOrder, query?: SearchQuery): Promise<number[] | null> {
-    if (!this.capabilities.has('SORT')) return null;
+    if (!serverSorts(this.capabilities, order.key)) return null;
     this.log('UID SORT');
     const key = (m: FakeMessage): string | number => {
       switch (order.key) {
@@ -431,8 +433,11 @@ export class FakeBackend implements MailBackend {
           return m.uid;
         case 'size':
           return m.envelope.size;
-        case 'from':
-          return (m.envelope.from[0]?.address ?? '').toLowerCase();
+        case 'from': {
+          // DISPLAYFROM: the name, else the address.
+          const first = m.envelope.from[0];
+          return (first?.name || first?.address || '').toLowerCase();
+        }
         case 'subject':
           return m.envelope.subject.replace(/^(re|fwd?):\s*/i, '').toLowerCase();
       }

@@ -18,6 +18,7 @@ import type {
   ThreadNode,
   UidMap,
 } from '../engine/backend.js';
+import { serverSorts } from '../engine/backend.js';
 import { TmailError } from '../errors.js';
 import { ENVELOPE_HEADER_FIELDS } from '../mime/envelope-fields.js';
 import { fileNameFromHeader } from '../mime/header-values.js';
@@ -108,7 +109,8 @@ export function toSearchObject(query: SearchQuery | undefined): SearchObject {
 const SORT_KEYS: Record<SortOrder['key'], string> = {
   date: 'DATE',
   arrival: 'ARRIVAL',
-  from: 'FROM',
+  // The name shown, not the address (RFC 5957); sortUids asks only where SORT=DISPLAY is offered.
+  from: 'DISPLAYFROM',
   subject: 'SUBJECT',
   size: 'SIZE',
 };
@@ -464,7 +466,7 @@ export class ImapBackend implements MailBackend {
   }
 
   async sortUids(order: SortOrder, query?: SearchQuery): Promise<number[] | null> {
-    if (!this.capabilities.has('SORT')) return null;
+    if (!serverSorts(this.capabilities, order.key)) return null;
     const criteria = await this.criteriaFor(query);
     if (!criteria) return [];
     const program = [
