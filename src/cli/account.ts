@@ -1,5 +1,5 @@
 /**
- * `tmail account add|edit|list|test|remove|default`: accounts from the
+ * `tmail account add|edit|list|test|remove|rename|default`: accounts from the
  * command line. `add` without options opens the interactive wizard (through
  * `io.runWizard`, so this module never loads the UI); with options it checks
  * the servers for real and saves only what worked.
@@ -55,6 +55,8 @@ Commands:
   list [--json]         the accounts, their servers and password sources
   test [NAME] [--json]  log in to IMAP and SMTP, one line for each
   remove NAME           forget an account and its keychain entry
+  rename OLD NEW        rename an account, with its keychain entry, default,
+                        offline changes, outbox and drafts
   default NAME          use this account when none is given
   login NAME [--device] sign an OAuth2 account in again (browser, or a code
                         to enter on another device)
@@ -180,6 +182,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         return await test(rest, io);
       case 'remove':
         return await remove(rest, io);
+      case 'rename':
+        return await rename(rest, io);
       case 'default':
         return await makeDefault(rest, io);
       case 'login':
@@ -455,7 +459,7 @@ async function edit(args: string[], io: CliIo): Promise<number> {
     throw usageError('tmail account edit needs one account name; see tmail account edit --help');
   }
   if (values.name !== undefined && values.name !== name) {
-    throw usageError('an account cannot be renamed; add it again under the new name');
+    throw usageError(`to rename an account, use tmail account rename ${name} ${values.name}`);
   }
   const old = getAccount(loadConfig(), name);
   const changes = Object.keys(values).filter((k) => k !== 'no-test' && k !== 'name');
@@ -711,6 +715,46 @@ async function remove(args: string[], io: CliIo): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+async function rename(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('account rename', args, LIST_OPTIONS);
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length !== 2)
+    throw usageError(
+      'tmail account rename needs the old and the new name: tmail account rename OLD NEW',
+    );
+  const [from, to] = positionals as [string, string];
+  // Loaded only here: the outbox and drafts code is not needed by the other commands.
+  const { renameAccountEverywhere } = await import('../core/account-rename.js');
+  const report = await renameAccountEverywhere(from, to);
+  if (values.json) {
+    say(io, jsonText(report));
+  } else {
+    const moved = [
+      report.keychainPassword ? 'its password in the system keychain' : '',
+      report.refreshToken ? 'its OAuth2 sign-in' : '',
+      report.offlineQueue ? 'the changes waiting offline' : '',
+      report.outbox ? `${report.outbox} outbox message${report.outbox === 1 ? '' : 's'}` : '',
+      report.drafts ? `${report.drafts} draft${report.drafts === 1 ? '' : 's'}` : '',
+    ].filter(Boolean);
+    const list =
+      moved.length > 1 ? `${moved.slice(0, -1).join(', ')} and ${moved.at(-1)}` : moved[0];
+    say(
+      io,
+      `Renamed account ${from} to ${to}${list ? ` with ${list}` : ''}${report.wasDefault ? '; it is still the default account' : ''}.`,
+    );
+    if (report.outboxBusy)
+      warn(
+        io,
+        `tmail: ${report.outboxBusy} outbox message${report.outboxBusy === 1 ? ' was' : 's were'} being sent by a running tmail and keep${report.outboxBusy === 1 ? 's' : ''} the name ${from}.`,
+      );
+  }
+  for (const problem of report.leftBehind) warn(io, `tmail: ${problem}.`);
+  return report.leftBehind.length ? 1 : 0;
 }
 
 async function makeDefault(args: string[], io: CliIo): Promise<number> {

@@ -33,9 +33,15 @@ import { pidAlive, withFileLockSync } from '../file-lock.js';
 import { fileError, fsErrorCode } from '../fs-errors.js';
 import { writeFileAtomicSync } from '../fs-atomic.js';
 import { createLogger } from '../log.js';
+import { statePath } from '../paths.js';
 import type { Flag } from '../types.js';
 
 const log = createLogger('pending-flags');
+
+/** The file of an account's queue: `stateDir()/pending/<name>.json`. */
+export function pendingQueueFile(accountName: string): string {
+  return statePath('pending', `${encodeURIComponent(accountName)}.json`);
+}
 
 /** Which process is replaying a change right now. */
 export interface PendingClaim {

@@ -22,6 +22,7 @@ export {
 export { type FlowIo } from './flows.js';
 export { fileStorageNotice, signIn, type SignInOptions, type SignInResult } from './sign-in.js';
 export {
+  copyRefreshToken,
   deleteRefreshToken,
   loadRefreshToken,
   saveRefreshToken,

@@ -137,6 +137,26 @@ export async function loadRefreshToken(accountName: string): Promise<string | nu
   return fileToken(accountName);
 }
 
+/**
+ * Copies an account's refresh token to another account name (a renamed account), where it
+ * is kept: the file's entry within the file, else the keychain's. False when there is none.
+ * The old one stays until {@link deleteRefreshToken}, so a failure in between loses nothing.
+ */
+export async function copyRefreshToken(from: string, to: string): Promise<boolean> {
+  const inFile = await fileToken(from);
+  if (inFile !== null) {
+    const file = await readTokenFile();
+    file.accounts[to] = inFile;
+    await writeTokenFile(file);
+    return true;
+  }
+  const token = await getKeychainPassword(keychainEntry(from));
+  if (!token) return false;
+  registerSecret(token);
+  await setKeychainPassword(keychainEntry(to), token);
+  return true;
+}
+
 /** Forgets an account's refresh token everywhere; true when one was found. */
 export async function deleteRefreshToken(accountName: string): Promise<boolean> {
   let deleted = false;

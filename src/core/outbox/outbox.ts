@@ -520,6 +520,36 @@ export class Outbox {
   }
 
   /**
+   * Gives the entries of account `from` to account `to` (the account was renamed), with the
+   * draft kept for editing. An entry a live process is sending right now keeps its name
+   * (counted as busy): its sender finishes it under the name it started with.
+   */
+  async renameAccount(from: string, to: string): Promise<{ renamed: number; busy: number }> {
+    let renamed = 0;
+    let busy = 0;
+    for (const entry of await this.list(from)) {
+      const claim = await this.claim(entry.id);
+      if (!claim) {
+        busy++;
+        continue;
+      }
+      try {
+        const draft = await this.readDraft(entry.id);
+        if (draft?.account === from)
+          await writeFileAtomic(
+            join(this.entryDir(entry.id), 'draft.json'),
+            JSON.stringify({ ...draft, account: to }),
+          );
+        await this.mutate(claim, (e) => ({ ...e, account: to }));
+        renamed++;
+      } finally {
+        await this.release(claim);
+      }
+    }
+    return { renamed, busy };
+  }
+
+  /**
    * Throws an entry away, whatever its state, unless a live process is
    * sending it right now. Returns the entry that was dropped.
    */
