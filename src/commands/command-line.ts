@@ -6,7 +6,7 @@
  */
 import { COMMANDS } from '../keymap/index.js';
 import { DELETED, FLAGGED, SEEN, type SortKey } from '../core/types.js';
-import { completeFolder } from './completion.js';
+import { completeFolder, pathCompleter } from './completion.js';
 import { nearestName } from './nearest.js';
 import { goUnread, tagAll, tagPattern, untagAll } from './moving.js';
 import type { CommandContext, Completer } from './context.js';
@@ -21,13 +21,14 @@ import {
   runCommand,
   runSearch,
 } from './handlers.js';
+import { openLink, pipeMessages, saveMessages, showLinks, showRaw } from './message-file.js';
 
 interface LineCommand {
   names: string[];
   usage: string;
   summary: string;
-  /** Completes the last argument: folder names, or fixed words. */
-  complete?: 'folder' | readonly string[];
+  /** Completes the last argument: folder names, file paths (the whole rest), or fixed words. */
+  complete?: 'folder' | 'path' | readonly string[];
   run(ctx: CommandContext, args: string[], rest: string): Promise<void> | void;
 }
 
@@ -251,6 +252,44 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
       if (to) await moveOrCopyTo(ctx, 'copy', to);
     },
   },
+  {
+    names: ['pipe'],
+    usage: ':pipe COMMAND',
+    summary: 'Pipe the message (tagged ones: as one mbox) to a shell command, e.g. git am',
+    run: async (ctx, _args, rest) => {
+      if (!rest.trim()) ctx.ui.notify('error', 'Usage: :pipe COMMAND, for example :pipe git am');
+      else await pipeMessages(ctx, rest);
+    },
+  },
+  {
+    names: ['save'],
+    usage: ':save PATH',
+    summary: 'Save the message as PATH (.eml), or append to PATH when it is an mbox',
+    complete: 'path',
+    run: async (ctx, _args, rest) => {
+      if (!rest.trim())
+        ctx.ui.notify('error', 'Usage: :save PATH (Tab completes; NAME.mbox appends)');
+      else await saveMessages(ctx, rest);
+    },
+  },
+  {
+    names: ['raw'],
+    usage: ':raw',
+    summary: 'Show the raw source of the message (q goes back)',
+    run: showRaw,
+  },
+  {
+    names: ['links'],
+    usage: ':links',
+    summary: 'List the links of the message being read',
+    run: showLinks,
+  },
+  {
+    names: ['open-link'],
+    usage: ':open-link [N]',
+    summary: 'Open link N with $BROWSER (else xdg-open or open)',
+    run: (ctx, _args, rest) => openLink(ctx, rest.trim() || undefined),
+  },
   ...(
     [
       ['flag', FLAGGED, true, 'Flag the message'],
@@ -377,6 +416,10 @@ export function commandLineCompleter(ctx: CommandContext): Completer {
     const command = findLineCommand(name.toLowerCase());
     if (!command?.complete) return [];
     const head = `${name} `;
+    if (command.complete === 'path') {
+      const paths = pathCompleter(ctx.home)(rest) as string[];
+      return paths.map((path) => `${head}${path}`);
+    }
     if (command.complete === 'folder') {
       return completeFolder(rest.replace(/^"/, ''), ctx.engine.state.folders).map((path) =>
         /\s/.test(path) ? `${head}"${path}"` : `${head}${path}`,

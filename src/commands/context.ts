@@ -87,6 +87,14 @@ export interface UiController {
   showAttachedMessage(view: MessageView): void;
   /** Back from an attached message to the attachments of the one around it; false when none is open. */
   closeAttachedMessage(): boolean;
+  /**
+   * Shows text in the reader's pager over message `uid` (its raw source, its
+   * links, a text attachment), sanitised at display; message keys scroll and
+   * find in it, and closing it goes back to where it was opened from.
+   */
+  showPage(uid: number, title: string, text: string): void;
+  /** Closes the pager text; false when none is shown. */
+  closePage(): boolean;
   /** Gives the terminal to another program (an editor, a viewer) while `work` runs. */
   handOver<T>(work: () => Promise<T>): Promise<T>;
 

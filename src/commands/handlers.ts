@@ -3,7 +3,7 @@
  * (which never throws) and to the UI through the controller; whatever fails
  * becomes one sentence in the status line.
  */
-import type { ActionResults, ActionType, DispatchResult } from '../core/engine/actions.js';
+import type { ActionResults, ActionType } from '../core/engine/actions.js';
 import { toTmailError } from '../core/errors.js';
 import { roleOfFolder } from '../core/folder-role.js';
 import {
@@ -17,20 +17,14 @@ import {
 import { commandLineCompleter, runCommandLine } from './command-line.js';
 import { directoryCompleter, expandHome, folderCompleter } from './completion.js';
 import type { CommandContext, ComposeKind, ComposerApi, Motion } from './context.js';
+import { MESSAGE_FILE_HANDLERS } from './message-file.js';
+import { reported } from './report.js';
 import { goUnread, tagAll, tagPattern, untagAll } from './moving.js';
 import { formatSearch, parseSearchInput } from './search-query.js';
 
 export type CommandHandler = (ctx: CommandContext) => Promise<void> | void;
 
-/** Reports a failed dispatch in the status line; true when it succeeded. */
-export function reported<T>(
-  ctx: CommandContext,
-  result: DispatchResult<T>,
-): result is { ok: true; value: T } {
-  if (result.ok) return true;
-  if (!result.cancelled) ctx.ui.notify('error', result.error.userMessage);
-  return false;
-}
+export { reported };
 
 function plural(count: number, noun: string): string {
   return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
@@ -257,9 +251,10 @@ async function saveAllAttachments(ctx: CommandContext): Promise<void> {
 }
 
 /**
- * Opens the selected attachment: an attached message in the reader, anything
- * else with its mailcap entry or the desktop's program (a terminal program gets
- * the terminal until it ends).
+ * Opens the selected attachment: an attached message in the reader, text that
+ * no mailcap entry claims in tmail's own pager, anything else with its mailcap
+ * entry or the desktop's program (a terminal program gets the terminal until
+ * it ends).
  */
 async function openAttachment(ctx: CommandContext): Promise<void> {
   const uid = ctx.ui.openUid();
@@ -273,7 +268,11 @@ async function openAttachment(ctx: CommandContext): Promise<void> {
   }
   const result = await ctx.engine.dispatch({ type: 'open-attachment', uid, attachmentId });
   if (!reported(ctx, result)) return;
-  const { needsTerminal, run } = result.value;
+  const { needsTerminal, run, text } = result.value;
+  if (text !== undefined) {
+    ctx.ui.showPage(uid, attachment.filename || `Attachment ${attachment.id}`, text);
+    return;
+  }
   try {
     await (needsTerminal ? ctx.ui.handOver(run) : run());
   } catch (error) {
@@ -520,7 +519,7 @@ export const HANDLERS: Record<string, CommandHandler> = {
     if (!ctx.ui.openAdjacent(-1)) ctx.ui.notify('info', 'This is the first message.');
   },
   'message.close': (ctx) => {
-    if (!ctx.ui.closeAttachedMessage()) ctx.ui.closeMessage();
+    if (!ctx.ui.closePage() && !ctx.ui.closeAttachedMessage()) ctx.ui.closeMessage();
   },
 
   'attachments.next': (ctx) => ctx.ui.moveAttachment(1),
@@ -535,6 +534,8 @@ export const HANDLERS: Record<string, CommandHandler> = {
   'help.page-down': scrollHelp('page-down'),
   'help.page-up': scrollHelp('page-up'),
   'help.close': (ctx) => ctx.ui.closeHelp(),
+
+  ...MESSAGE_FILE_HANDLERS,
 
   'compose.send': review('send'),
   'compose.edit': review('edit'),

@@ -171,6 +171,11 @@ export interface MessageView {
   blocks: BodyBlock[];
   /** Links found in an HTML body, numbered in the text as `[n]`. */
   links: string[];
+  /**
+   * The text each anchor of `links` showed (same order; '' when none): the
+   * reader warns when it names another address than the target.
+   */
+  linkLabels?: string[];
   attachments: Attachment[];
   /** Short notes about content that could not be decoded, shown under the body. */
   notes: string[];

@@ -126,6 +126,9 @@ export const COMMANDS: readonly CommandInfo[] = [
     ['mail.archive', 'Archive the message'],
     ['mail.attachments', 'List the attachments to save them'],
     ['mail.headers', 'Show all header lines, or the short form again'],
+    ['mail.pipe', 'Pipe the message (or the tagged ones) to a shell command (:pipe)'],
+    ['mail.save', 'Save the message (or the tagged ones) to a file or mbox (:save)'],
+    ['mail.raw', 'Show the raw source of the message (:raw)'],
   ]),
   ...group(
     ['message'],
@@ -143,6 +146,8 @@ export const COMMANDS: readonly CommandInfo[] = [
       ['message.find-prev', 'Go to the previous match'],
       ['message.next', 'Open the next message'],
       ['message.prev', 'Open the previous message'],
+      ['message.links', 'List the links of the message (:links)'],
+      ['message.open-link', 'Open a link by its number with $BROWSER (:open-link)'],
       ['message.close', 'Back to the list'],
     ],
   ),

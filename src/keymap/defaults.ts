@@ -64,6 +64,9 @@ export const DEFAULT_BINDINGS: BindingTable = {
     ['a', 'mail.archive'],
     ['v', 'mail.attachments'],
     ['h', 'mail.headers'],
+    ['|', 'mail.pipe'],
+    ['S', 'mail.save'],
+    ['E', 'mail.raw'],
   ],
   message: [
     ['j', 'message.down'],
@@ -106,6 +109,11 @@ export const DEFAULT_BINDINGS: BindingTable = {
     ['a', 'mail.archive'],
     ['v', 'mail.attachments'],
     ['h', 'mail.headers'],
+    ['|', 'mail.pipe'],
+    ['S', 'mail.save'],
+    ['E', 'mail.raw'],
+    ['o', 'message.open-link'],
+    ['O', 'message.links'],
   ],
   attachments: [
     ['j', 'attachments.next'],

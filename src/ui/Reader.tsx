@@ -14,6 +14,7 @@ import {
 } from '../core/text/index.js';
 import type { MessageView } from '../core/types.js';
 import {
+  cachedPageLines,
   cachedReaderLines,
   findMatches,
   type FindMatch,
@@ -155,20 +156,26 @@ export const Reader = memo(function Reader(props: ReaderProps) {
   const { pane, reading, width, height } = props;
   const view = reading && reading.uid === pane.uid ? reading.view : null;
   const error = reading && reading.uid === pane.uid ? reading.error : null;
-  const subject = sanitizeLine(view?.subject ?? props.subject).trim() || '(no subject)';
+  const page = pane.page ?? null;
+  const subject = page
+    ? sanitizeLine(page.title)
+    : sanitizeLine(view?.subject ?? props.subject).trim() || '(no subject)';
   let body;
   let right = props.position ? ` ${props.position} ` : ' ';
-  if (!view) {
+  if (!view && !page) {
     body = (
       <Text {...(error ? styles.error : styles.dim)}>
         {truncateToWidth(error ? ` ${sanitizeLine(error)}` : ' Loading the message…', width)}
       </Text>
     );
-  } else if (props.showAttachments) {
+  } else if (props.showAttachments && view) {
     right = ` ${view.attachments.length} attached ${right.trim()} `;
     body = <Attachments view={view} selected={pane.attachment} width={width} height={height} />;
   } else {
-    const lines = cachedReaderLines(view, readerTextWidth({ mainWidth: width }), pane.allHeaders);
+    const textWidth = readerTextWidth({ mainWidth: width });
+    const lines = page
+      ? cachedPageLines(page.text, textWidth)
+      : cachedReaderLines(view!, textWidth, pane.allHeaders);
     const matches = pane.find ? findMatches(lines, pane.find) : [];
     const current = pane.match >= 0 ? (matches[pane.match] ?? null) : null;
     const shown = lines.slice(pane.scroll, pane.scroll + height);

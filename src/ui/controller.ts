@@ -31,6 +31,7 @@ import {
   promptValue,
 } from './prompt-state.js';
 import {
+  cachedPageLines,
   cachedReaderLines,
   findMatches,
   nextMatchIndex,
@@ -346,6 +347,28 @@ export class Controller implements UiController {
     return true;
   }
 
+  showPage(uid: number, title: string, text: string): void {
+    const back = this.store.ui.screen;
+    if (this.openUid() !== uid) this.openMessage(uid);
+    this.store.dispatch({
+      type: 'show-page',
+      title,
+      text,
+      back: back === 'attachments' || back === 'message' ? back : 'list',
+    });
+  }
+
+  closePage(): boolean {
+    const page = this.store.ui.message?.page;
+    if (!page) return false;
+    if (page.back === 'list') {
+      this.closeMessage();
+      return true;
+    }
+    this.store.dispatch({ type: 'close-page' });
+    return true;
+  }
+
   closeMessage(): void {
     this.readAbort?.abort();
     this.store.dispatch({ type: 'close-message' });
@@ -355,6 +378,7 @@ export class Controller implements UiController {
   private lines(): RenderedLine[] {
     const view = this.openMessageView();
     const pane = this.store.ui.message;
+    if (pane?.page) return cachedPageLines(pane.page.text, readerTextWidth(this.store.metrics));
     if (!view || !pane) return [];
     return cachedReaderLines(view, readerTextWidth(this.store.metrics), pane.allHeaders);
   }
@@ -382,7 +406,10 @@ export class Controller implements UiController {
     const max = this.maxScroll();
     const scroll = Math.max(0, Math.min(max, pane.scroll + delta[motion]));
     if (scroll === pane.scroll && (motion === 'page-down' || motion === 'next') && max >= 0) {
-      this.notify('info', 'End of the message; J opens the next one.');
+      this.notify(
+        'info',
+        pane.page ? 'End of the text; q goes back.' : 'End of the message; J opens the next one.',
+      );
     }
     this.store.dispatch({ type: 'message-scroll', scroll });
   }

@@ -6,6 +6,7 @@ import {
   cellWidth,
   renderMessage,
   sanitizeLine,
+  sanitizeText,
   wrapText,
   type RenderedLine,
 } from '../core/text/index.js';
@@ -99,5 +100,24 @@ export function cachedReaderLines(
     return linesCache.lines;
   const lines = readerLines(view, { width, allHeaders });
   linesCache = { view, width, all: allHeaders, lines };
+  return lines;
+}
+
+let pageCache: { text: string; width: number; lines: RenderedLine[] } | null = null;
+
+/**
+ * Pager text (raw source, a list of links, a text attachment) as lines of at
+ * most `width` cells: sanitised first, so an escape sequence in it shows as
+ * `␛[…` and is never obeyed. Computed once per text and width.
+ */
+export function cachedPageLines(text: string, width: number): RenderedLine[] {
+  const w = Math.max(10, width);
+  if (pageCache && pageCache.text === text && pageCache.width === w) return pageCache.lines;
+  const lines: RenderedLine[] = wrapText(sanitizeText(text), w).map((line) => ({
+    kind: line === '' ? 'blank' : 'text',
+    text: line,
+    depth: 0,
+  }));
+  pageCache = { text, width: w, lines };
   return lines;
 }

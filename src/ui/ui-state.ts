@@ -7,6 +7,17 @@
 import type { Layout, Screen } from '../commands/index.js';
 import type { Notice } from '../core/store/state.js';
 
+/** Text shown in the reader's pager over the message (raw source, links, a text attachment). */
+export interface Page {
+  title: string;
+  /** Not sanitised: the reader sanitises what it shows. */
+  text: string;
+  /** The screen closing the page returns to (`list` closes the message too). */
+  back: Screen;
+  /** The message's scroll position to return to. */
+  scrollBack: number;
+}
+
 export interface MessagePane {
   uid: number;
   allHeaders: boolean;
@@ -17,6 +28,8 @@ export interface MessagePane {
   match: number;
   /** Selected attachment in the attachments view. */
   attachment: number;
+  /** Pager text shown instead of the message, if any. */
+  page?: Page | null;
 }
 
 export interface UiState {
@@ -64,6 +77,8 @@ export type UiAction =
   | { type: 'select-attachment'; index: number }
   /** Another message shows in the open pane (an attached one, or its enclosing one again). */
   | { type: 'swap-message'; screen: 'message' | 'attachments'; attachment?: number }
+  | { type: 'show-page'; title: string; text: string; back: Screen }
+  | { type: 'close-page' }
   | { type: 'show-help' }
   | { type: 'close-help' }
   | { type: 'help-scroll'; scroll: number }
@@ -85,7 +100,11 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
     case 'open-message': {
       const same = state.message?.uid === action.uid ? state.message : null;
       const message: MessagePane = same
-        ? { ...same, allHeaders: action.then === 'headers' ? !same.allHeaders : same.allHeaders }
+        ? {
+            ...same,
+            page: null,
+            allHeaders: action.then === 'headers' ? !same.allHeaders : same.allHeaders,
+          }
         : {
             uid: action.uid,
             allHeaders: action.then === 'headers',
@@ -121,8 +140,41 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
       if (!state.message) return state;
       return {
         ...state,
-        message: { ...state.message, allHeaders: !state.message.allHeaders, scroll: 0, match: -1 },
+        message: {
+          ...state.message,
+          allHeaders: !state.message.allHeaders,
+          scroll: 0,
+          match: -1,
+          page: null,
+        },
       };
+    case 'show-page': {
+      if (!state.message) return state;
+      const { title, text, back } = action;
+      const scrollBack = state.message.page ? state.message.page.scrollBack : state.message.scroll;
+      const from = state.message.page ? state.message.page.back : back;
+      return {
+        ...state,
+        screen: 'message',
+        message: {
+          ...state.message,
+          page: { title, text, back: from, scrollBack },
+          scroll: 0,
+          find: null,
+          match: -1,
+        },
+      };
+    }
+    case 'close-page': {
+      const page = state.message?.page;
+      if (!state.message || !page) return state;
+      if (page.back === 'list') return { ...state, message: null, screen: 'list' };
+      return {
+        ...state,
+        screen: page.back === 'attachments' ? 'attachments' : 'message',
+        message: { ...state.message, page: null, scroll: page.scrollBack, find: null, match: -1 },
+      };
+    }
     case 'show-attachments':
       if (!state.message) return state;
       return { ...state, screen: 'attachments' };
@@ -138,6 +190,7 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
         screen: action.screen,
         message: {
           ...state.message,
+          page: null,
           allHeaders: false,
           scroll: 0,
           find: null,

@@ -110,6 +110,11 @@ export interface ActionResults {
     needsTerminal: boolean;
     /** Starts the program; resolves when it has been started (or, for terminal programs, ended). */
     run(): Promise<void>;
+    /**
+     * Set for text no mailcap entry claims: show it in tmail's own pager
+     * instead (not sanitised yet); `run` then does nothing.
+     */
+    text?: string;
   };
   'read-attached': MessageView;
   append: number | undefined;

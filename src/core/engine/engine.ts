@@ -1827,7 +1827,7 @@ export class MailEngine {
     attachmentId: string,
     signal?: AbortSignal,
   ): Promise<ActionResults['open-attachment']> {
-    const [{ chooseOpener, runOpener }, { writePrivateTempFile }] = await Promise.all([
+    const [{ chooseOpener, runOpener, pagerText }, { writePrivateTempFile }] = await Promise.all([
       loadMime(),
       loadSave(),
     ]);
@@ -1841,6 +1841,8 @@ export class MailEngine {
     );
     this.tempFiles.push(file.cleanup);
     const choice = chooseOpener(file.contentType, file.path);
+    const text = await pagerText(file.contentType, file.path, choice);
+    if (text !== null) return { path: file.path, needsTerminal: false, text, run: async () => {} };
     if (!choice) {
       throw new TmailError(
         'FILE_ERROR',

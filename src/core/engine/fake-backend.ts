@@ -32,6 +32,8 @@ export interface FakeMessageSpec {
   cc?: Array<{ name?: string; address: string }>;
   date?: Date;
   text?: string;
+  /** The body is this HTML (text/html) instead of `text`. */
+  html?: string;
   flags?: Flag[];
   messageId?: string;
   inReplyTo?: string;
@@ -72,7 +74,8 @@ function buildMessage(uid: number, spec: FakeMessageSpec): FakeMessage {
   const to = spec.to ?? [{ address: 'me@example.test' }];
   const subject = spec.subject ?? `Message ${uid}`;
   const messageId = spec.messageId ?? `<fake-${uid}@example.test>`;
-  const text = spec.text ?? `Body of message ${uid}.\n`;
+  const text = spec.html ?? spec.text ?? `Body of message ${uid}.\n`;
+  const textType = spec.html === undefined ? 'text/plain' : 'text/html';
   const lines = [
     `From: ${address(from)}`,
     `To: ${to.map(address).join(', ')}`,
@@ -89,7 +92,7 @@ function buildMessage(uid: number, spec: FakeMessageSpec): FakeMessage {
   let structure: BodyPart;
   const textPart = (part: string): BodyPart => ({
     part,
-    type: 'text/plain',
+    type: textType,
     parameters: { charset: 'utf-8' },
     encoding: 'base64',
     size: Buffer.byteLength(text),
@@ -100,7 +103,7 @@ function buildMessage(uid: number, spec: FakeMessageSpec): FakeMessage {
   });
   const encodedText = Buffer.from(text).toString('base64');
   if (!spec.attachments?.length) {
-    lines.push('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64');
+    lines.push(`Content-Type: ${textType}; charset=utf-8`, 'Content-Transfer-Encoding: base64');
     body = encodedText;
     structure = textPart('1');
     parts.set('1', Buffer.from(encodedText));
@@ -108,7 +111,7 @@ function buildMessage(uid: number, spec: FakeMessageSpec): FakeMessage {
     const boundary = `fake-${uid}`;
     lines.push(`Content-Type: multipart/mixed; boundary="${boundary}"`);
     const chunks = [
-      `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${encodedText}\r\n`,
+      `--${boundary}\r\nContent-Type: ${textType}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${encodedText}\r\n`,
     ];
     parts.set('1', Buffer.from(encodedText));
     const children = [textPart('1')];

@@ -5,12 +5,15 @@
  * renderer wraps to the terminal) and not sanitised (the renderer does that).
  */
 import { compile, type FormatCallback } from 'html-to-text';
+import { looksLikeAddress } from '../text/links.js';
 
 /** The text of an HTML body and the links found in it. */
 export interface HtmlText {
   text: string;
   /** Link targets in footnote order: `[1]` in the text is `links[0]`. */
   links: string[];
+  /** The text shown for each link (the first anchor's, or one that reads like an address). */
+  labels: string[];
   /** Why the text is incomplete, if it is. */
   notes: string[];
 }
@@ -22,6 +25,7 @@ const MAX_NESTING = 400;
 
 interface LinkState {
   links: string[];
+  labels: string[];
   numbers: Map<string, number>;
   /** Footnote number of links[0]. */
   first: number;
@@ -33,15 +37,39 @@ function usefulLink(href: string): boolean {
   return /^(?:https?|mailto|ftp|tel|sms|xmpp|sips?):/i.test(href);
 }
 
+interface TextNode {
+  type?: string;
+  data?: string;
+  children?: TextNode[];
+}
+
+/** The text inside an element, as the anchor shows it (whitespace collapsed, capped). */
+function shownText(nodes: readonly TextNode[] | undefined, depth = 0): string {
+  if (!nodes || depth > 50) return '';
+  let out = '';
+  for (const node of nodes) {
+    if (node.type === 'text') out += node.data ?? '';
+    else if (node.children) out += shownText(node.children, depth + 1);
+    if (out.length > 500) break;
+  }
+  return depth ? out : out.replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
 const footnoteAnchor: FormatCallback = (elem, walk, builder) => {
   const href = String((elem.attribs as Record<string, string> | undefined)?.href ?? '').trim();
   walk(elem.children, builder);
   if (!current || !usefulLink(href)) return;
+  const label = shownText(elem.children as TextNode[] | undefined);
   let number = current.numbers.get(href);
   if (number === undefined) {
     current.links.push(href);
+    current.labels.push(label);
     number = current.first + current.links.length - 1;
     current.numbers.set(href, number);
+  } else if (looksLikeAddress(label)) {
+    // Another anchor to the same place whose text reads like an address: keep it, so a
+    // misleading one is not hidden behind an innocent "click here".
+    current.labels[number - current.first] = label;
   }
   builder.addInline(`[${number}]`, { noWordTransform: true });
 };
@@ -141,7 +169,7 @@ export function htmlToReadableText(html: string, firstLink = 1): HtmlText {
     input = input.slice(0, MAX_HTML_LENGTH);
     notes.push('The HTML part is very long; only its first 4 MB are shown.');
   }
-  const state: LinkState = { links: [], numbers: new Map(), first: firstLink };
+  const state: LinkState = { links: [], labels: [], numbers: new Map(), first: firstLink };
   let text: string;
   if (nestingDepth(input) > MAX_NESTING) {
     text = stripTags(input);
@@ -157,7 +185,7 @@ export function htmlToReadableText(html: string, firstLink = 1): HtmlText {
       current = null;
     }
   }
-  return { text: tidy(text), links: state.links, notes };
+  return { text: tidy(text), links: state.links, labels: state.labels, notes };
 }
 
 /** Trailing blanks off every line, at most two blank lines in a row, no blank start or end. */

@@ -54,6 +54,7 @@ export {
   type OpenerChoice,
   type OpenerOptions,
 } from './opener.js';
+export { looksLikeText, pagerText, PAGER_MAX_BYTES } from './pager-text.js';
 export {
   renderMessage,
   renderMessageText,

@@ -252,6 +252,7 @@ async function buildView(
   const notices: BodyBlock[] = [];
   const body: BodyBlock[] = [];
   const links: string[] = [];
+  const linkLabels: string[] = [];
   const extra: Attachment[] = [];
   let shownParts = 0;
 
@@ -272,6 +273,7 @@ async function buildView(
     if (decodedPart.kind === 'html') {
       const html = htmlToReadableText(text, links.length + 1);
       links.push(...html.links);
+      linkLabels.push(...html.labels);
       notes.push(...html.notes);
       text = html.text;
     }
@@ -305,6 +307,7 @@ async function buildView(
       .join('\n'),
     blocks,
     links,
+    linkLabels,
     attachments: [...attachments, ...extra],
     notes: [...new Set(notes)],
     headers: decoded.headers,

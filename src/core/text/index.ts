@@ -31,3 +31,5 @@ export {
   type RenderedLine,
   type RenderedLineKind,
 } from './render-message.js';
+export { isMisleading, messageLinks, unopenableReason, type MessageLink } from './links.js';
+export { linkLine } from './render-message.js';

@@ -9,6 +9,7 @@
  */
 import type { Address, BodyBlock, MessageView } from '../types.js';
 import { formatAddressList, formatDateTime, formatSize } from './format.js';
+import { isMisleading, messageLinks, numberTextUrls, type MessageLink } from './links.js';
 import { sanitizeLine, sanitizeText } from './sanitize.js';
 import { cellWidth, truncateToWidth, wrapText } from './width.js';
 
@@ -67,19 +68,20 @@ export function renderMessage(view: MessageView, options: RenderMessageOptions):
     blank();
   }
 
+  const links = messageLinks(view);
   let previous: BodyBlock['kind'] | null = null;
   for (const block of view.blocks) {
     // Notices (calendar summaries, uuencoded files) stand apart from the text around them.
     if (previous !== null && (block.kind === 'notice') !== (previous === 'notice')) blank();
-    renderBlock(block, width, options.tabWidth, push);
+    renderBlock(block, width, options.tabWidth, push, links);
     previous = block.kind;
   }
 
-  if (view.links.length) {
+  if (links.length) {
     blank();
     push('section', 'Links:');
-    view.links.forEach((link, index) => {
-      for (const line of labelled(`[${index + 1}]`, sanitizeLine(link), width, ' ')) {
+    links.forEach((link, index) => {
+      for (const line of labelled(`[${index + 1}]`, linkLine(link), width, ' ')) {
         push('link', line);
       }
     });
@@ -165,6 +167,15 @@ function attachmentLine(
   return truncateToWidth(prefix + truncateToWidth(name, room) + suffix, width);
 }
 
+/**
+ * A link as the list shows it: its target, and for a link whose text names
+ * another address, that text too, so the difference is in plain sight.
+ */
+export function linkLine(link: MessageLink): string {
+  const target = sanitizeLine(link.url);
+  return isMisleading(link) ? `${target} (its text reads "${sanitizeLine(link.label)}")` : target;
+}
+
 /** `label value` wrapped with a hanging indent under the value. */
 function labelled(label: string, value: string, width: number, gap = ' '): string[] {
   const head = label + gap;
@@ -179,8 +190,10 @@ function renderBlock(
   width: number,
   tabWidth: number | undefined,
   push: (kind: RenderedLineKind, text: string, depth?: number) => void,
+  links: readonly MessageLink[],
 ): void {
-  const text = sanitizeText(block.text, { tabWidth });
+  const numbered = block.kind === 'notice' ? block.text : numberTextUrls(block.text, links);
+  const text = sanitizeText(numbered, { tabWidth });
   if (block.kind === 'quote') {
     for (const line of text.split('\n')) {
       // Continuation lines of a long quoted line keep its `> ` prefix.
