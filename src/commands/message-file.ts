@@ -5,6 +5,7 @@
  * any, in the order they arrived (lowest UID first, so a patch series reaches
  * `git am` in order).
  */
+import { plural } from '../core/engine/outcome.js';
 import { mboxrd, saveTarget, writeMessages } from '../core/message-file.js';
 import { openUrl, urlOpener } from '../core/open-url.js';
 import { describePipeResult, pipeToCommand } from '../core/pipe-command.js';
@@ -23,10 +24,6 @@ import { reported } from './report.js';
 
 /** The raw view shows at most this much of a message; `:save` writes it all. */
 export const RAW_VIEW_MAX_BYTES = 4 * 1024 * 1024;
-
-function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 /** The messages pipe and save act on, oldest first. */
 function fileTargets(ctx: CommandContext): number[] {
