@@ -43,6 +43,8 @@ export interface FaultProxy {
   thaw(): void;
   /** Connections accepted so far. */
   readonly connections: number;
+  /** Every line the clients sent so far, oldest first (without CRLF): what a test counts commands by. */
+  readonly sent: string[];
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   let firedPromise: Promise<void> = Promise.resolve();
   let frozen = false;
   let accepted = 0;
+  const sent: string[] = [];
   const pairs = new Set<Pair>();
 
   const strike = (pair: Pair, fault: Fault): void => {
@@ -103,6 +106,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         const chunk = clientBuf.subarray(0, nl + 1);
         clientBuf = clientBuf.subarray(nl + 1);
         const line = chunk.toString('latin1').replace(/\r?\n$/, '');
+        sent.push(line);
         if (rule && !pending && rule.match.test(line)) {
           const armed = rule;
           rule = null;
@@ -190,6 +194,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     get connections() {
       return accepted;
     },
+    sent,
     async close() {
       for (const pair of pairs) {
         pair.dead = true;

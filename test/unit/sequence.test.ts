@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   compressUids,
   expandSequenceSet,
+  intersectSorted,
+  lowerBound,
   MAX_EXPANDED,
+  missingFrom,
   sequenceSetSize,
 } from '../../src/core/imap/sequence.js';
 
@@ -43,5 +46,25 @@ describe('UID sets', () => {
     expect(() => expandSequenceSet('1:4294967295')).toThrow(/at most/);
     expect(() => expandSequenceSet(`1:${MAX_EXPANDED + 1}`, { max: 10 ** 10 })).toThrow(/at most/);
     expect(expandSequenceSet('1:3', { max: 3 })).toEqual([1, 2, 3]);
+  });
+});
+
+describe('comparing ascending UID lists', () => {
+  it('finds the known UIDs a list lacks in one pass', () => {
+    expect(missingFrom([1, 2, 5, 7, 9], [2, 3, 7, 8])).toEqual([1, 5, 9]);
+    expect(missingFrom([1, 2], [])).toEqual([1, 2]);
+    expect(missingFrom([], [1, 2])).toEqual([]);
+  });
+
+  it('keeps the reported UIDs that are known', () => {
+    expect(intersectSorted([2, 4, 6, 8], [1, 4, 5, 8, 9])).toEqual([4, 8]);
+    expect(intersectSorted([], [1])).toEqual([]);
+  });
+
+  it('finds where a value would go', () => {
+    expect(lowerBound([10, 20, 30], 20)).toBe(1);
+    expect(lowerBound([10, 20, 30], 21)).toBe(2);
+    expect(lowerBound([10, 20, 30], 31)).toBe(3);
+    expect(lowerBound([], 1)).toBe(0);
   });
 });

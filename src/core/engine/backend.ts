@@ -41,6 +41,67 @@ export interface FolderStatus {
   permanentFlags: string[];
 }
 
+/**
+ * What a caller (the local cache) knew of a folder when it was last in step
+ * with the server: `uidValidity`, `highestModseq`, `uidNext` and `exists` as of
+ * one moment, and the UIDs it holds rows for.
+ */
+export interface KnownFolderState {
+  uidValidity: string;
+  /** HIGHESTMODSEQ then, when the server had CONDSTORE; without it only the UID list can tell. */
+  highestModseq?: string;
+  /** UIDNEXT then; where the server did not say (Courier), one past the highest UID known. */
+  uidNext: number;
+  /** Number of messages then (EXISTS). */
+  exists: number;
+  /** UIDs the caller holds, ascending; the gone ones among them come back as `vanished`. */
+  uids: readonly number[];
+  /**
+   * The rows on screen: on a server without CONDSTORE nothing tells which
+   * flags changed, so only these get their flags read.
+   */
+  visible: readonly number[];
+}
+
+/**
+ * How a folder was brought up to date:
+ * - `qresync`: one SELECT with QRESYNC (RFC 7162); the server sent the changed
+ *   flags and the VANISHED UIDs in its answer, no UID list was read;
+ * - `condstore`: SELECT, then `UID FETCH 1:* (FLAGS) (CHANGEDSINCE m)` for the
+ *   changed flags; removals are found by counting (EXISTS then and now, and the
+ *   new messages the FETCH named) and only when some went is a UID SEARCH of
+ *   the old UID range read (a compact ESEARCH answer on most servers);
+ * - `uids`: the UID list is read and compared, and flags are fetched for the
+ *   visible rows only.
+ */
+export type ResyncMethod = 'qresync' | 'condstore' | 'uids';
+
+/** What `resync` found; the folder is selected afterwards either way. */
+export type FolderResync =
+  | {
+      /** UIDVALIDITY differs: every UID the caller holds names another message now; drop them all. */
+      uidValidityChanged: true;
+      status: FolderStatus;
+    }
+  | {
+      uidValidityChanged: false;
+      status: FolderStatus;
+      method: ResyncMethod;
+      /**
+       * Current flags (and MODSEQ) of messages that changed since: with
+       * `qresync` and `condstore` every one whose MODSEQ passed the known
+       * HIGHESTMODSEQ (new messages among them); with `uids` the visible rows
+       * still there, changed or not.
+       */
+      changed: Map<number, { flags: Flag[]; modseq?: string }>;
+      /** UIDs among `known.uids` the server no longer holds, ascending. */
+      vanished: number[];
+      /** UIDs from `known.uidNext` up the server holds now, ascending. */
+      added: number[];
+      /** The folder's whole UID list, ascending, when the method read it (`uids`). */
+      uids?: number[];
+    };
+
 /** A thread node from THREAD=REFERENCES (or client-side threading). */
 export interface ThreadNode {
   uid: number;
@@ -94,6 +155,11 @@ export interface MailBackend {
 
   /** Selects a folder read-write. Selecting another folder never expunges the current one. */
   select(path: string): Promise<FolderStatus>;
+  /**
+   * Selects a folder and tells what changed since `known` as cheaply as the
+   * server allows (see ResyncMethod).
+   */
+  resync(path: string, known: KnownFolderState): Promise<FolderResync>;
   /** The folder currently selected, if any. */
   readonly selected: string | null;
 

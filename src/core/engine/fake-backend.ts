@@ -17,7 +17,9 @@ import type {
 import type {
   BackendEvent,
   EnvelopeTarget,
+  FolderResync,
   FolderStatus,
+  KnownFolderState,
   MailBackend,
   MessageSkeleton,
   ThreadNode,
@@ -415,6 +417,25 @@ export class FakeBackend implements MailBackend {
       uidNext: folder.uidNext,
       exists: folder.messages.length,
       permanentFlags: ['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '\\*'],
+    };
+  }
+
+  /** The fake server has no MODSEQ: it re-syncs as a server without CONDSTORE would. */
+  async resync(path: string, known: KnownFolderState): Promise<FolderResync> {
+    const status = await this.select(path);
+    if (status.uidValidity !== known.uidValidity) return { uidValidityChanged: true, status };
+    const uids = await this.searchUids();
+    const present = new Set(uids);
+    const visible = known.visible.filter((uid) => present.has(uid));
+    const flags = visible.length ? await this.fetchFlags(visible) : new Map<number, Flag[]>();
+    return {
+      uidValidityChanged: false,
+      status,
+      method: 'uids',
+      changed: new Map([...flags].map(([uid, f]) => [uid, { flags: f }])),
+      vanished: known.uids.filter((uid) => !present.has(uid)),
+      added: uids.filter((uid) => uid >= known.uidNext),
+      uids,
     };
   }
 

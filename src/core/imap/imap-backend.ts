@@ -12,7 +12,9 @@ import type { AccountConfig, Credentials } from '../config/types.js';
 import type {
   BackendEvent,
   EnvelopeTarget,
+  FolderResync,
   FolderStatus,
+  KnownFolderState,
   MailBackend,
   MessageSkeleton,
   ThreadNode,
@@ -28,7 +30,15 @@ import { libraryLogger } from '../log.js';
 import type { BodyPart, Envelope, Flag, Mailbox, SearchQuery, SortOrder } from '../types.js';
 import { connectImap, imapEndpoint, serverTimeoutMs, translateImapError } from './connect.js';
 import { ConnectionLoss, isNoConnection } from './connection-loss.js';
-import { compressUids, expandSequenceSet, MAX_EXPANDED, type ExpandOptions } from './sequence.js';
+import {
+  compressUids,
+  expandSequenceSet,
+  intersectSorted,
+  lowerBound,
+  MAX_EXPANDED,
+  missingFrom,
+  type ExpandOptions,
+} from './sequence.js';
 import { toBodyPart, toEnvelope, toFlags, toMailbox } from './translate.js';
 
 /** How long the connection stays quiet before IDLE starts (imapflow's default of 15 s makes new mail late). */
@@ -154,6 +164,12 @@ export class ImapBackend implements MailBackend {
   private client: ImapFlow | null = null;
   private readonly listeners = new Set<(event: BackendEvent) => void>();
   private lastCommandError: { status?: string; text?: string } | null = null;
+  /**
+   * While a re-sync SELECT runs, the server's pushes are its answer (QRESYNC
+   * sends changed flags as FETCH and removals as VANISHED): they are kept
+   * here for resync() instead of reaching the listeners.
+   */
+  private captured: BackendEvent[] | null = null;
   private closedByUs = false;
   /** Every wait on the server ends after this long (the account's timeout setting). */
   private readonly timeoutMs: number;
@@ -195,7 +211,17 @@ export class ImapBackend implements MailBackend {
   }
 
   private emit(event: BackendEvent): void {
+    if (this.captured && event.type !== 'closed') {
+      this.captured.push(event);
+      return;
+    }
     for (const listener of this.listeners) listener(event);
+  }
+
+  /** Extensions the session has ENABLEd (imapflow asks for CONDSTORE and QRESYNC where offered). */
+  private enabled(extension: string): boolean {
+    const enabled = (this.client as unknown as { enabled?: Set<string> } | null)?.enabled;
+    return Boolean(enabled?.has(extension));
   }
 
   onEvent(listener: (event: BackendEvent) => void): () => void {
@@ -390,14 +416,123 @@ export class ImapBackend implements MailBackend {
   async select(path: string): Promise<FolderStatus> {
     // mailboxOpen issues SELECT directly; it never sends CLOSE, which would expunge.
     const mailbox = await this.call(`open the folder ${path}`, (c) => c.mailboxOpen(path));
+    return toFolderStatus(mailbox);
+  }
+
+  async resync(path: string, known: KnownFolderState): Promise<FolderResync> {
+    const qresync = this.enabled('QRESYNC') && known.highestModseq !== undefined;
+    let mailbox: Awaited<ReturnType<ImapFlow['mailboxOpen']>>;
+    let pushed: BackendEvent[] = [];
+    if (qresync) {
+      // SELECT path (QRESYNC (uidvalidity modseq)): changed flags come as FETCH
+      // and removals as VANISHED (EARLIER) before the tagged OK. imapflow sends
+      // no known-uids, so the server names every UID removed since that
+      // MODSEQ; the ones the caller never held are dropped below.
+      this.captured = [];
+      try {
+        mailbox = await this.call(`open the folder ${path}`, (c) =>
+          c.mailboxOpen(path, {
+            uidValidity: known.uidValidity,
+            changedSince: known.highestModseq,
+          }),
+        );
+      } finally {
+        pushed = this.captured ?? [];
+        this.captured = null;
+      }
+      // Pushes about another folder (the one selected before) still go to the listeners.
+      const mine = pushed.filter((event) => event.type !== 'closed' && event.path === mailbox.path);
+      if (mine.length < pushed.length) {
+        const kept = new Set(mine);
+        for (const event of pushed) if (!kept.has(event)) this.emit(event);
+      }
+      pushed = mine;
+    } else {
+      mailbox = await this.call(`open the folder ${path}`, (c) => c.mailboxOpen(path));
+    }
+    const status = toFolderStatus(mailbox);
+    if (status.uidValidity !== known.uidValidity) return { uidValidityChanged: true, status };
+    const modseqs =
+      known.highestModseq !== undefined &&
+      status.highestModseq !== undefined &&
+      !(mailbox as { noModseq?: boolean }).noModseq;
+    if (qresync && modseqs && (mailbox as { qresync?: boolean }).qresync) {
+      const changed = new Map<number, { flags: Flag[]; modseq?: string }>();
+      const gone: number[] = [];
+      for (const event of pushed) {
+        if (event.type === 'flags' && event.uid !== undefined)
+          changed.set(event.uid, { flags: event.flags, modseq: event.modseq });
+        else if (event.type === 'expunge' && event.uid !== undefined) gone.push(event.uid);
+      }
+      return {
+        uidValidityChanged: false,
+        status,
+        method: 'qresync',
+        changed,
+        vanished: intersectSorted(
+          known.uids,
+          [...new Set(gone)].sort((a, b) => a - b),
+        ),
+        added: [...changed.keys()].filter((uid) => uid >= known.uidNext).sort((a, b) => a - b),
+      };
+    }
+    if (modseqs && this.enabled('CONDSTORE')) return this.resyncByModseq(status, known);
+    return this.resyncByUids(status, known);
+  }
+
+  /** CONDSTORE without QRESYNC: changed flags by CHANGEDSINCE, removals by counting first. */
+  private async resyncByModseq(
+    status: FolderStatus,
+    known: KnownFolderState,
+  ): Promise<FolderResync> {
+    const changed = new Map<number, { flags: Flag[]; modseq?: string }>();
+    // An unchanged HIGHESTMODSEQ means no flag changed and nothing arrived; a
+    // removal may not raise it without QRESYNC (RFC 7162 §3.1), so count anyway.
+    if (status.highestModseq !== known.highestModseq && status.exists > 0) {
+      const messages = await this.call('fetch changed flags', (c) =>
+        c.fetchAll(
+          '1:*',
+          { uid: true, flags: true },
+          { uid: true, changedSince: BigInt(known.highestModseq!) },
+        ),
+      );
+      for (const message of messages) {
+        changed.set(message.uid, {
+          flags: toFlags(message.flags),
+          modseq: message.modseq === undefined ? undefined : String(message.modseq),
+        });
+      }
+    }
+    // Every message that arrived since has a higher MODSEQ, so the FETCH named them all.
+    const added = [...changed.keys()].filter((uid) => uid >= known.uidNext).sort((a, b) => a - b);
+    const removed = known.exists - (status.exists - added.length);
+    let vanished: number[] = [];
+    if (removed !== 0 && known.uids.length && known.uidNext > 1) {
+      const present = await this.searchOnce(undefined, `1:${known.uidNext - 1}`);
+      vanished = missingFrom(known.uids, present);
+    }
+    return { uidValidityChanged: false, status, method: 'condstore', changed, vanished, added };
+  }
+
+  /** Neither CONDSTORE nor QRESYNC: compare the UID list; flags of the visible rows only. */
+  private async resyncByUids(status: FolderStatus, known: KnownFolderState): Promise<FolderResync> {
+    const uids = status.exists > 0 ? await this.searchOnce(undefined) : [];
+    const vanished = missingFrom(known.uids, uids);
+    const present = new Set(uids);
+    const visible = known.visible.filter((uid) => present.has(uid));
+    const changed = new Map<number, { flags: Flag[]; modseq?: string }>();
+    if (visible.length) {
+      for (const [uid, state] of await this.fetchFlagState(visible)) changed.set(uid, state);
+    }
+    const from = lowerBound(uids, known.uidNext);
     return {
-      path: mailbox.path,
-      uidValidity: String(mailbox.uidValidity),
-      uidNext: mailbox.uidNext,
-      exists: mailbox.exists,
-      highestModseq:
-        mailbox.highestModseq === undefined ? undefined : String(mailbox.highestModseq),
-      permanentFlags: [...(mailbox.permanentFlags ?? [])],
+      uidValidityChanged: false,
+      status,
+      method: 'uids',
+      changed,
+      vanished,
+      added: uids.slice(from),
+      uids,
     };
   }
 
@@ -841,6 +976,18 @@ export class ImapBackend implements MailBackend {
   async poll(): Promise<void> {
     await this.call('check for new mail', (c) => c.noop().then(() => true));
   }
+}
+
+/** What SELECT told, in the engine's terms. */
+function toFolderStatus(mailbox: Awaited<ReturnType<ImapFlow['mailboxOpen']>>): FolderStatus {
+  return {
+    path: mailbox.path,
+    uidValidity: String(mailbox.uidValidity),
+    uidNext: mailbox.uidNext,
+    exists: mailbox.exists,
+    highestModseq: mailbox.highestModseq === undefined ? undefined : String(mailbox.highestModseq),
+    permanentFlags: [...(mailbox.permanentFlags ?? [])],
+  };
 }
 
 /**

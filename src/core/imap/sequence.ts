@@ -1,7 +1,7 @@
 /**
  * IMAP sequence sets (RFC 3501 §9 `sequence-set`): compressing UID lists into
  * ranges so that one UID STORE can cover thousands of messages, and expanding
- * the compact sets that ESEARCH returns.
+ * the compact sets that ESEARCH returns; and comparing ascending UID lists.
  */
 import { TmailError } from '../errors.js';
 
@@ -100,4 +100,32 @@ export function expandSequenceSet(set: string, options: ExpandOptions = {}): num
     else for (let n = a; n >= b; n--) out.push(n);
   }
   return out;
+}
+
+/** Index of the first element of the ascending `list` that is at least `value`. */
+export function lowerBound(list: readonly number[], value: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (list[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The elements of the ascending `known` that the ascending `present` lacks (one pass over both). */
+export function missingFrom(known: readonly number[], present: readonly number[]): number[] {
+  const out: number[] = [];
+  let j = 0;
+  for (const uid of known) {
+    while (j < present.length && present[j]! < uid) j++;
+    if (present[j] !== uid) out.push(uid);
+  }
+  return out;
+}
+
+/** The elements of the ascending `few` that the ascending `many` holds too (a search per element). */
+export function intersectSorted(many: readonly number[], few: readonly number[]): number[] {
+  return few.filter((uid) => many[lowerBound(many, uid)] === uid);
 }
