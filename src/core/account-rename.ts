@@ -6,13 +6,16 @@
  * - the password in the system keychain (service `tmail`, entry NAME) and an
  *   OAuth2 refresh token (entry `oauth2:NAME`, or the sign-in file);
  * - the offline flag queue, `stateDir()/pending/NAME.json`;
- * - messages waiting in the outbox and local drafts, which name their account.
+ * - messages waiting in the outbox and local drafts, which name their account;
+ * - the local cache, `$XDG_CACHE_HOME/tmail/mail/NAME.sqlite3` (and its -wal and -shm),
+ *   so the renamed account does not fetch everything again.
  *
  * Secrets are copied under the new name before the dotfile changes and the
  * old entries removed only after it did, so a failure part-way leaves the
  * account working under one name or the other, never without its password.
  */
 import { existsSync, renameSync } from 'node:fs';
+import { removeStoreFiles, storeFile, storeFiles } from './cache/index.js';
 import {
   accountNameIssue,
   getAccount,
@@ -51,6 +54,8 @@ export interface RenameReport {
   outboxBusy: number;
   /** Local drafts now of the new name. */
   drafts: number;
+  /** The local cache moved to the new name. */
+  cache: boolean;
   /** Old secret entries that could not be removed (one sentence each). */
   leftBehind: string[];
 }
@@ -83,6 +88,7 @@ export async function renameAccountEverywhere(from: string, to: string): Promise
     outbox: 0,
     outboxBusy: 0,
     drafts: 0,
+    cache: false,
     leftBehind: [],
   };
 
@@ -163,5 +169,28 @@ export async function renameAccountEverywhere(from: string, to: string): Promise
     await saveLocalDraft({ ...draft, account: to });
     report.drafts++;
   }
+  report.cache = moveCache(from, to);
   return report;
+}
+
+/**
+ * Moves the cache's files to the new name; a leftover cache of an earlier account of that
+ * name goes first (it holds another account's mail). A cache that cannot move is dropped:
+ * it only holds what the server has, and fills again.
+ */
+function moveCache(from: string, to: string): boolean {
+  const source = storeFiles(storeFile(from));
+  if (!existsSync(source[0]!)) return false;
+  const target = storeFiles(storeFile(to));
+  removeStoreFiles(target[0]!);
+  try {
+    source.forEach((file, i) => {
+      if (existsSync(file)) renameSync(file, target[i]!);
+    });
+    return true;
+  } catch {
+    removeStoreFiles(source[0]!);
+    removeStoreFiles(target[0]!);
+    return false;
+  }
 }

@@ -38,6 +38,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tmail-rename-'));
   process.env.TMAIL_CONFIG_DIR = join(dir, 'config');
   process.env.TMAIL_STATE_DIR = join(dir, 'state');
+  process.env.TMAIL_CACHE_DIR = join(dir, 'cache');
   process.env.TMAIL_LOG_FILE = join(dir, 'tmail.log');
   keytar = memoryKeytar();
   configureKeychain({ loader: async () => keytar });
@@ -119,6 +120,9 @@ describe('tmail account rename', () => {
       subject: 'other',
     });
     await saveLocalDraft({ ...newDraft(account, { id: 'draft1' }), subject: 'Plans' });
+    mkdirSync(join(dir, 'cache', 'mail'), { recursive: true });
+    writeFileSync(join(dir, 'cache', 'mail', 'work.sqlite3'), 'db');
+    writeFileSync(join(dir, 'cache', 'mail', 'work.sqlite3-wal'), 'wal');
 
     const result = await tmail(['rename', 'work', 'job']);
     expect(result.stderr).toBe('');
@@ -140,6 +144,9 @@ describe('tmail account rename', () => {
     expect((await outbox.list('home')).length).toBe(1);
     expect((await listLocalDrafts('job')).map((d) => d.subject)).toEqual(['Plans']);
     expect(await listLocalDrafts('work')).toEqual([]);
+    expect(readFileSync(join(dir, 'cache', 'mail', 'job.sqlite3'), 'utf8')).toBe('db');
+    expect(readFileSync(join(dir, 'cache', 'mail', 'job.sqlite3-wal'), 'utf8')).toBe('wal');
+    expect(existsSync(join(dir, 'cache', 'mail', 'work.sqlite3'))).toBe(false);
   });
 
   it('prints what moved as JSON, and leaves the default alone when it was another account', async () => {
@@ -153,6 +160,7 @@ describe('tmail account rename', () => {
       offlineQueue: false,
       outbox: 0,
       drafts: 0,
+      cache: false,
       leftBehind: [],
     });
     expect(dotfile().defaultAccount).toBe('work');
