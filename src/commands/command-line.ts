@@ -6,6 +6,7 @@
  */
 import { COMMANDS } from '../keymap/index.js';
 import { DELETED, FLAGGED, SEEN, type SortKey } from '../core/types.js';
+import { completeAccount, foldAccount, showAccount } from './accounts.js';
 import { completeFolder, pathCompleter } from './completion.js';
 import { nearestName } from './nearest.js';
 import { goUnread, tagAll, tagPattern, untagAll } from './moving.js';
@@ -27,8 +28,8 @@ interface LineCommand {
   names: string[];
   usage: string;
   summary: string;
-  /** Completes the last argument: folder names, file paths (the whole rest), or fixed words. */
-  complete?: 'folder' | 'path' | readonly string[];
+  /** Completes the last argument: folder names, account names, file paths (the whole rest), or fixed words. */
+  complete?: 'folder' | 'account' | 'path' | readonly string[];
   run(ctx: CommandContext, args: string[], rest: string): Promise<void> | void;
 }
 
@@ -73,6 +74,20 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
       const path = needFolder(ctx, args, ':folder NAME');
       if (path) await openFolder(ctx, path, { search: null });
     },
+  },
+  {
+    names: ['account', 'acc'],
+    usage: ':account NAME',
+    summary: 'Show another account (Tab completes names; its connection opens the first time)',
+    complete: 'account',
+    run: (ctx, _args, rest) => showAccount(ctx, rest),
+  },
+  {
+    names: ['fold-account'],
+    usage: ':fold-account [NAME]',
+    summary: "Fold or unfold an account's folders in the sidebar (the shown one by default)",
+    complete: 'account',
+    run: (ctx, _args, rest) => foldAccount(ctx, rest),
   },
   {
     names: ['sort'],
@@ -424,6 +439,10 @@ export function commandLineCompleter(ctx: CommandContext): Completer {
       return completeFolder(rest.replace(/^"/, ''), ctx.engine.state.folders).map((path) =>
         /\s/.test(path) ? `${head}"${path}"` : `${head}${path}`,
       );
+    }
+    if (command.complete === 'account') {
+      const names = ctx.accounts?.names() ?? [ctx.engine.account.name];
+      return completeAccount(rest, names).map((n) => `${head}${n}`);
     }
     const words = splitWords(rest);
     const last = rest.endsWith(' ') || !words.length ? '' : words.pop()!;

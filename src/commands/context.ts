@@ -151,6 +151,18 @@ export interface ComposerApi {
   bounce(to?: string): Promise<void>;
 }
 
+/** The accounts of the session, as commands see them (one engine each, see core/engine-registry). */
+export interface AccountsApi {
+  /** Account names, in the dotfile's order. */
+  names(): string[];
+  /** The account shown now. */
+  shown(): string;
+  /** Shows another account: its connection opens the first time, and its INBOX when no folder is open. */
+  show(name: string): void;
+  /** Folds or unfolds an account's folders in the sidebar; unfolding opens its connection. */
+  toggleFold(name: string): void;
+}
+
 /** Everything a handler receives. */
 export interface CommandContext {
   engine: EngineApi;
@@ -167,4 +179,6 @@ export interface CommandContext {
    * Absent where signing in is not wired in.
    */
   signIn?: (account: AccountConfig, options: { device: boolean }) => Promise<void>;
+  /** Every account of the dotfile; absent where one engine is all there is (tests, the CLI). */
+  accounts?: AccountsApi;
 }

@@ -14,6 +14,7 @@ import {
   type SearchQuery,
   type SortOrder,
 } from '../core/types.js';
+import { adjacentAccount, foldAccount, showAccount } from './accounts.js';
 import { commandLineCompleter, runCommandLine } from './command-line.js';
 import { directoryCompleter, expandHome, folderCompleter } from './completion.js';
 import type { CommandContext, ComposeKind, ComposerApi, Motion } from './context.js';
@@ -477,6 +478,11 @@ export const HANDLERS: Record<string, CommandHandler> = {
     const path = ctx.engine.state.view?.path;
     if (path) ctx.ui.toggleFold(path);
   },
+
+  'account.next': (ctx) => adjacentAccount(ctx, 1),
+  'account.prev': (ctx) => adjacentAccount(ctx, -1),
+  'account.choose': (ctx) => showAccount(ctx),
+  'account.fold': (ctx) => foldAccount(ctx),
 
   'mail.next-unread': (ctx) => goUnread(ctx, 1),
   'mail.prev-unread': (ctx) => goUnread(ctx, -1),

@@ -1,9 +1,11 @@
 /**
  * Opening an account for either face: the config, the account, its
- * credentials and an engine on the IMAP backend.
+ * credentials and an engine on the IMAP backend; for the reader, every
+ * account of the dotfile in a registry, each opened when first shown.
  */
 import { getAccount, loadConfig } from './config/index.js';
 import type { AccountConfig, TmailConfig } from './config/types.js';
+import { EngineRegistry } from './engine-registry.js';
 import { MailEngine } from './engine/engine.js';
 import { ImapBackend } from './imap/imap-backend.js';
 import { resolveCredentials, type ResolveOptions } from './secrets/index.js';
@@ -43,3 +45,25 @@ export function openSession(options: SessionOptions = {}): Session {
   const account = getAccount(config, options.account);
   return { config, account, engine: createEngine(account, options) };
 }
+
+/**
+ * Every account of the dotfile for the reader, the session's account shown
+ * first with its engine (already started by the caller). The others get an
+ * engine, started with retries, only when first shown or unfolded.
+ */
+export function openRegistry(
+  session: Session,
+  options: Omit<SessionOptions, 'account'> = {},
+): EngineRegistry {
+  return new EngineRegistry({
+    accounts: Object.values(session.config.accounts),
+    firstEngine: session.engine,
+    open: (account) => {
+      const engine = createEngine(account, options);
+      void engine.start({ retry: true });
+      return engine;
+    },
+  });
+}
+
+export { openWhenOnline } from './engine-registry.js';

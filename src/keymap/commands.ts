@@ -106,6 +106,15 @@ export const COMMANDS: readonly CommandInfo[] = [
       ['folder.fold', 'Fold or unfold the subfolders of the open folder'],
     ],
   ),
+  ...group(
+    ['list'],
+    [
+      ['account.next', 'Show the next account (:account NAME shows one by name)'],
+      ['account.prev', 'Show the previous account'],
+      ['account.choose', 'Show an account by name (Tab completes)'],
+      ['account.fold', "Fold or unfold the shown account's folders in the sidebar"],
+    ],
+  ),
   ...group(LIST_AND_MESSAGE, [
     ['mail.next-unread', 'Go to the next unread message, in the whole folder (:next-unread)'],
     ['mail.prev-unread', 'Go to the previous unread message (:prev-unread)'],

@@ -49,6 +49,11 @@ export const DEFAULT_BINDINGS: BindingTable = {
     ['/', 'folder.search'],
     ['$', 'folder.expunge'],
     ['-', 'folder.fold'],
+    // aerc's keys between account tabs.
+    ['<C-n>', 'account.next'],
+    ['<C-p>', 'account.prev'],
+    ['A', 'account.choose'],
+    ['_', 'account.fold'],
     ['r', 'mail.reply'],
     ['R', 'mail.reply-all'],
     ['L', 'mail.reply-list'],

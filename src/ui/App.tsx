@@ -6,7 +6,7 @@
  */
 import { Box, useStdin } from 'ink';
 import { useEffect, useLayoutEffect, useMemo, useSyncExternalStore } from 'react';
-import type { MailEngine } from '../core/engine/engine.js';
+import type { AccountsSnapshot, EngineRegistry, ShownEngine } from '../core/engine-registry.js';
 import { tokensFromRawInput, type Keymap } from '../keymap/index.js';
 import type { BenchMarks } from './bench-marks.js';
 import type { StoreView } from './batched-store.js';
@@ -51,9 +51,14 @@ export function createInputSwitch(): InputSwitch {
 
 /** Everything the App renders from, made once by start-app. */
 export interface Runtime {
-  engine: MailEngine;
-  /** The engine's store with notifications batched per event-loop turn, for rendering. */
+  /** The engine of the account shown. */
+  engine: ShownEngine;
+  /** Every account of the session, one engine each. */
+  registry: EngineRegistry;
+  /** The shown engine's store with notifications batched per event-loop turn, for rendering. */
   mail: StoreView;
+  /** Every account's state (the sidebar's account lines), batched the same way. */
+  accounts: StoreView<AccountsSnapshot>;
   store: UiStore;
   controller: Controller;
   dispatcher: KeyDispatcher;
@@ -95,6 +100,7 @@ export function App({ runtime }: { runtime: Runtime }) {
   const { engine, store, controller } = runtime;
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const mail = useSyncExternalStore(runtime.mail.subscribe, runtime.mail.getSnapshot);
+  const accounts = useSyncExternalStore(runtime.accounts.subscribe, runtime.accounts.getSnapshot);
   const { ui, cursor, size } = snapshot;
   const metrics = useMemo(
     () =>
@@ -141,6 +147,9 @@ export function App({ runtime }: { runtime: Runtime }) {
           width={metrics.sidebarWidth}
           height={metrics.mainHeight}
           folded={ui.folded}
+          accounts={runtime.registry.several ? accounts : undefined}
+          engineOf={runtime.registry.several ? runtime.registry.opened : undefined}
+          unfoldedAccounts={ui.unfoldedAccounts}
         />
       ) : null}
       <Box flexDirection="column" width={metrics.mainWidth} height={metrics.mainHeight}>

@@ -5,11 +5,15 @@
  * cost a frame apiece and, at start-up, hold up the connection's own work.
  * Snapshots are still read live, so nothing shown is ever stale.
  */
-import type { MailStore } from '../core/store/store.js';
+import type { MailState } from '../core/store/state.js';
 
-export type StoreView = Pick<MailStore, 'getSnapshot' | 'subscribe'>;
+/** A store as useSyncExternalStore reads it. */
+export interface StoreView<T = MailState> {
+  getSnapshot(): T;
+  subscribe(listener: () => void): () => void;
+}
 
-export function batchedStore(store: MailStore): StoreView {
+export function batchedStore<T>(store: StoreView<T>): StoreView<T> {
   const listeners = new Set<() => void>();
   let scheduled = false;
   let unsubscribe: (() => void) | null = null;
@@ -23,7 +27,7 @@ export function batchedStore(store: MailStore): StoreView {
     setImmediate(flush);
   };
   return {
-    getSnapshot: store.getSnapshot,
+    getSnapshot: () => store.getSnapshot(),
     subscribe(listener) {
       listeners.add(listener);
       unsubscribe ??= store.subscribe(onChange);

@@ -7,13 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import type { AddressBook } from '../core/addressbook/index.js';
 import type { AccountConfig, TmailConfig } from '../core/config/types.js';
-import type { MailEngine } from '../core/engine/engine.js';
+import type { EngineRegistry } from '../core/engine-registry.js';
 import { fileError } from '../core/fs-errors.js';
 import type { ComposeServices } from './composer.js';
 
 export interface ComposeServiceOptions {
-  engine: MailEngine;
-  account: AccountConfig;
+  /**
+   * The session's accounts. A message goes out through the account it was
+   * written in (its SMTP server, its Sent folder, its outbox entries), whichever
+   * account is shown when it is sent.
+   */
+  registry: EngineRegistry;
   /** The whole dotfile, for its top-level addressBookCommand. */
   config?: TmailConfig;
   /** Asks for the SMTP password of `prompt` accounts. */
@@ -49,16 +53,37 @@ export async function createComposeServices(
 ): Promise<ComposeServices & { stop(): void }> {
   const [
     { Sending },
-    { saveLocalDraft, deleteLocalDraft, editingDir },
+    { Outbox, saveLocalDraft, deleteLocalDraft, editingDir },
     { editDraft, editorCommand },
+    { AddressBook },
   ] = await Promise.all([
     import('../core/sending.js'),
     import('../core/outbox/index.js'),
     import('../core/compose/index.js'),
+    import('../core/addressbook/index.js'),
   ]);
-  const extras = lightComposeServices(options);
-  const sending = new Sending(options.engine, options.account, { prompt: options.prompt });
-  sending.startAutoRetry();
+  const { registry } = options;
+  const extras = lightComposeServices({
+    account: () => registry.shown.account,
+    config: options.config,
+    home: options.home,
+  });
+  // One Sending per account, over that account's engine, each retrying its own outbox
+  // entries; an account opened later gets its own when it opens.
+  const shared = { outbox: new Outbox(), addressBook: new AddressBook(), prompt: options.prompt };
+  const sendings = new Map<string, InstanceType<typeof Sending>>();
+  const sendingOf = (name: string) => {
+    let sending = sendings.get(name);
+    if (!sending) {
+      const engine = registry.engine(name);
+      sending = new Sending(engine, engine.account, shared);
+      sending.startAutoRetry();
+      sendings.set(name, sending);
+    }
+    return sending;
+  };
+  for (const engine of registry.openedEngines()) sendingOf(engine.account.name);
+  const stopFollowing = registry.onOpened((engine) => sendingOf(engine.account.name));
   return {
     edit: async (draft) => {
       // A full or read-only state folder fails here, before any editor runs: say that,
@@ -76,14 +101,21 @@ export async function createComposeServices(
         throw fileError(error, 'The message could not be written out for the editor', tmpDir);
       }
     },
-    send: (draft) => sending.send(draft),
-    postpone: (draft) => sending.postpone(draft),
-    pending: async () => (await sending.pending()).length,
+    send: (draft) => sendingOf(draft.account).send(draft),
+    postpone: (draft) => sendingOf(draft.account).postpone(draft),
+    pending: async () => {
+      const counts = await Promise.all([...sendings.values()].map((s) => s.pending()));
+      return counts.reduce((sum, entries) => sum + entries.length, 0);
+    },
     save: (draft) => saveLocalDraft(draft),
     discard: (id) => deleteLocalDraft(id),
-    bounce: (source, to) => sending.bounce(source, to),
+    // A bounce is of a message of the account shown, and goes out through it.
+    bounce: (source, to) => sendingOf(registry.shownAccount).bounce(source, to),
     ...extras,
-    stop: () => sending.stop(),
+    stop: () => {
+      stopFollowing();
+      for (const sending of sendings.values()) sending.stop();
+    },
   };
 }
 
@@ -93,7 +125,10 @@ export async function createComposeServices(
  * not wait for nodemailer.
  */
 export function lightComposeServices(
-  options: Pick<ComposeServiceOptions, 'account' | 'config' | 'home'>,
+  options: Pick<ComposeServiceOptions, 'config' | 'home'> & {
+    /** The account shown (whose address book command and signatures apply). */
+    account: () => AccountConfig;
+  },
 ): Required<Pick<ComposeServices, 'addresses' | 'signature'>> {
   let book: AddressBook | undefined;
   return {
@@ -102,12 +137,14 @@ export function lightComposeServices(
       book ??= new addressbook.AddressBook();
       return addressbook.queryAddresses(text, {
         book,
-        command: addressbook.addressCommandFor(options.account, options.config),
+        command: addressbook.addressCommandFor(options.account(), options.config),
       });
     },
     signature: async (identity) => {
       const { loadSignature, signatureSourceOf } = await import('../core/compose/index.js');
-      return loadSignature(signatureSourceOf(options.account, identity), { home: options.home });
+      return loadSignature(signatureSourceOf(options.account(), identity), {
+        home: options.home,
+      });
     },
   };
 }

@@ -42,7 +42,7 @@ import {
   type EditResult,
   type MessageRef,
 } from '../core/compose/index.js';
-import type { ComposePrompt, Identity } from '../core/config/types.js';
+import type { AccountConfig, ComposePrompt, Identity } from '../core/config/types.js';
 import type { Address, MessageView } from '../core/types.js';
 import type { Controller } from './controller.js';
 import type { UiStore } from './ui-store.js';
@@ -92,7 +92,13 @@ export interface ComposeSettings {
 }
 
 export interface ComposerOptions {
+  /** The engine of the account shown: replies and forwards start from its messages. */
   engine: EngineApi;
+  /**
+   * An account by name. A message belongs to the account it was started in
+   * (its `account`), which need not be the one shown when it is sent.
+   */
+  accountOf?: (name: string) => AccountConfig | undefined;
   store: UiStore;
   controller: Controller;
   services: ComposeServices;
@@ -171,6 +177,11 @@ export class Composer implements ComposerApi {
     return yes ? latest : null;
   }
 
+  /** The account the message is written in. */
+  private accountOf(draft: Draft): AccountConfig {
+    return this.options.accountOf?.(draft.account) ?? this.options.engine.account;
+  }
+
   private get ui(): Controller {
     return this.options.controller;
   }
@@ -192,7 +203,7 @@ export class Composer implements ComposerApi {
     await this.options.services.save(draft).catch((error: { userMessage?: string }) => {
       this.ui.notify('error', error.userMessage ?? 'The draft could not be saved.');
     });
-    const foreign = fromProblem(this.options.engine.account, draft.from);
+    const foreign = fromProblem(this.accountOf(draft), draft.from);
     this.options.store.set({
       compose: {
         draft,
@@ -342,7 +353,7 @@ export class Composer implements ComposerApi {
   async send(): Promise<void> {
     const draft = this.draft();
     if (!draft) return;
-    const foreign = fromProblem(this.options.engine.account, draft.from);
+    const foreign = fromProblem(this.accountOf(draft), draft.from);
     const problems = [...draftProblems(draft), ...(foreign ? [foreign] : [])];
     if (problems.length) {
       this.ui.notify('error', problems[0]!);
@@ -556,7 +567,7 @@ export class Composer implements ComposerApi {
       this.ui.notify('error', 'No message is being written; :from changes the From of one.');
       return;
     }
-    const account = this.options.engine.account;
+    const account = this.accountOf(draft);
     let answer = address;
     if (answer === undefined) {
       const choices = accountIdentities(account).map((i) =>

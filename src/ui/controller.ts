@@ -15,11 +15,12 @@ import {
   type UiController,
 } from '../commands/index.js';
 import type { ActionType, EngineAction } from '../core/engine/actions.js';
+import { openWhenOnline, type EngineRegistry } from '../core/engine-registry.js';
 import type { MailStore } from '../core/store/store.js';
 import type { FolderView } from '../core/store/state.js';
 import type { Attachment, MessageView } from '../core/types.js';
 import { isPrintableKey, type KeyContext, type Keymap, type KeyToken } from '../keymap/index.js';
-import { adjacentFolderPath, folderTree } from './folder-tree.js';
+import { adjacentFolderPath, folderTree, foldKey } from './folder-tree.js';
 import { cachedHelpLines, type HelpLine } from './help-lines.js';
 import { readerTextWidth } from './layout.js';
 import { cursorToUid, INITIAL_CURSOR, moveCursor, scrollIntoView, syncCursor } from './list-nav.js';
@@ -40,7 +41,10 @@ import {
 import type { UiStore } from './ui-store.js';
 
 export interface ControllerOptions {
-  engine: EngineApi & { store: MailStore };
+  /** The engine of the account shown (with several accounts, the registry's `shown`). */
+  engine: EngineApi & { store: Pick<MailStore, 'getSnapshot' | 'subscribe'> };
+  /** The session's accounts, one engine each; absent where one engine is all there is. */
+  registry?: EngineRegistry;
   store: UiStore;
   keymap: Keymap;
   /** Leaves the TUI. */
@@ -112,9 +116,9 @@ const READ_CACHE = 30;
 /** Work shorter than this shows no spinner. */
 const BUSY_DELAY_MS = 200;
 
-function viewKey(view: FolderView | null): string {
+function viewKey(account: string, view: FolderView | null): string {
   if (!view) return '';
-  return `${view.path}\u0000${view.uidValidity}\u0000${JSON.stringify(view.search)}`;
+  return `${account}\u0000${view.path}\u0000${view.uidValidity}\u0000${JSON.stringify(view.search)}`;
 }
 
 function maxUid(uids: readonly number[]): number {
@@ -153,6 +157,15 @@ export class Controller implements UiController {
       pendingSends: options.pendingSends,
       home: options.home,
     };
+    const registry = options.registry;
+    if (registry) {
+      this.context.accounts = {
+        names: () => registry.accounts.map((a) => a.name),
+        shown: () => registry.shownAccount,
+        show: (name) => this.showAccount(registry, name),
+        toggleFold: (name) => this.toggleAccountFold(registry, name),
+      };
+    }
     this.unsubscribe = this.engine.store.subscribe(() => this.followMail());
     this.followMail();
   }
@@ -169,7 +182,7 @@ export class Controller implements UiController {
     const view = this.engine.state.view;
     if (view === this.lastView) return;
     this.lastView = view;
-    const key = viewKey(view);
+    const key = viewKey(this.engine.state.account, view);
     let cursor = this.store.getSnapshot().cursor;
     if (key !== this.key) {
       const folderChanged = this.key !== '';
@@ -557,18 +570,45 @@ export class Controller implements UiController {
     this.store.dispatch({ type: 'sidebar', visible });
   }
 
+  /** The account folds are kept under: the shown one when there are several, else none. */
+  private foldAccount(): string | null {
+    return this.options.registry?.several ? this.engine.state.account : null;
+  }
+
   toggleFold(path: string): void {
     const hasChildren = this.engine.state.folders.some((f) => f.parentPath === path);
     if (!hasChildren) {
       this.notify('info', `${path} has no subfolders.`);
       return;
     }
-    this.store.dispatch({ type: 'toggle-fold', path });
+    this.store.dispatch({ type: 'toggle-fold', path: foldKey(this.foldAccount(), path) });
   }
 
   adjacentFolder(step: 1 | -1): string | null {
-    const rows = folderTree(this.engine.state.folders, this.store.ui.folded);
+    const rows = folderTree(this.engine.state.folders, this.store.ui.folded, this.foldAccount());
     return adjacentFolderPath(rows, this.engine.state.view?.path ?? null, step);
+  }
+
+  // ------------------------------------------------------------ accounts
+
+  /**
+   * Shows another account: its engine is made and connects the first time
+   * (the first screen never waited for it), its folders unfold in the
+   * sidebar, and its INBOX opens once it is online unless a folder of it is
+   * open already. The list follows through the shown engine's store.
+   */
+  private showAccount(registry: EngineRegistry, name: string): void {
+    const engine = registry.show(name);
+    this.store.dispatch({ type: 'fold-account', name, folded: false });
+    if (!engine.state.view && !engine.state.opening)
+      openWhenOnline(engine, 'INBOX', this.listHeight(), (m) => this.notify('error', m));
+  }
+
+  /** Folds or unfolds an account in the sidebar; unfolding opens its connection. */
+  private toggleAccountFold(registry: EngineRegistry, name: string): void {
+    const unfolding = !this.store.ui.unfoldedAccounts.has(name);
+    this.store.dispatch({ type: 'fold-account', name, folded: 'toggle' });
+    if (unfolding) registry.engine(name);
   }
 
   // ------------------------------------------------------------ prompts

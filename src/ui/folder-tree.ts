@@ -12,8 +12,20 @@ export interface FolderRow {
   folded: boolean;
 }
 
-/** The visible rows of the tree. */
-export function folderTree(folders: readonly Mailbox[], folded: ReadonlySet<string>): FolderRow[] {
+/**
+ * The key a folder's fold is kept under: its path, or with several accounts
+ * the account and the path (every account has its own INBOX).
+ */
+export function foldKey(account: string | null, path: string): string {
+  return account === null ? path : `${account}\u0000${path}`;
+}
+
+/** The visible rows of the tree (`account` as for foldKey). */
+export function folderTree(
+  folders: readonly Mailbox[],
+  folded: ReadonlySet<string>,
+  account: string | null = null,
+): FolderRow[] {
   const paths = new Set(folders.map((f) => f.path));
   const children = new Map<string, Mailbox[]>();
   const roots: Mailbox[] = [];
@@ -29,7 +41,7 @@ export function folderTree(folders: readonly Mailbox[], folded: ReadonlySet<stri
   const rows: FolderRow[] = [];
   const visit = (folder: Mailbox, depth: number) => {
     const kids = children.get(folder.path) ?? [];
-    const isFolded = folded.has(folder.path);
+    const isFolded = folded.has(foldKey(account, folder.path));
     rows.push({ folder, depth, hasChildren: kids.length > 0, folded: isFolded });
     if (isFolded) return;
     for (const kid of kids) visit(kid, depth + 1);

@@ -53,44 +53,6 @@ class PasswordBroker {
 }
 
 /**
- * Opens the first folder as soon as the connection is up. Dispatched from the
- * `online` event itself, the open goes ahead of the folder list in the
- * engine's queue, so the list reaches the screen first.
- */
-function openWhenOnline(
-  engine: MailEngine,
-  folder: string,
-  rows: number,
-  onError: (message: string) => void,
-): void {
-  let done = false;
-  const open = (path: string) => {
-    void engine.dispatch({ type: 'open-folder', path, rows }).then((result) => {
-      if (result.ok || result.cancelled) return;
-      if (result.error.code === 'OFFLINE' || result.error.code === 'CONNECTION_LOST') {
-        done = false;
-        return;
-      }
-      if (path !== 'INBOX') {
-        onError(`${result.error.userMessage.replace(/\.$/, '')}; showing INBOX instead.`);
-        open('INBOX');
-      } else {
-        onError(result.error.userMessage);
-      }
-    });
-  };
-  const check = () => {
-    if (done) return;
-    const state = engine.state;
-    if (state.connection.status !== 'online' || state.view || state.opening) return;
-    done = true;
-    open(folder);
-  };
-  engine.store.subscribe(check);
-  check();
-}
-
-/**
  * Resolves when there is something worth a first frame: rows of the list, an
  * empty folder, a failure to show, or a password to ask for; or after
  * `limitMs`. Frames drawn before that only show "Connecting" and would take
@@ -190,7 +152,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
       prompt: passwords.prompt,
     });
   })().catch(() => {});
-  const { openSession } = await import('../core/session.js');
+  const { openSession, openRegistry, openWhenOnline } = await import('../core/session.js');
   let session: ReturnType<typeof openSession>;
   try {
     session = openSession({ account: options.account, prompt: passwords.prompt });
@@ -200,6 +162,8 @@ export async function runTui(options: TuiOptions): Promise<number> {
     session = openSession({ prompt: passwords.prompt });
   }
   const { engine, config, account } = session;
+  // Every account of the dotfile; the others connect only when first shown.
+  const registry = openRegistry(session, { prompt: passwords.prompt });
   const startupNotices: string[] = [];
   let notify: (message: string) => void = (message) => startupNotices.push(message);
   void engine.start({ retry: true });
@@ -263,8 +227,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const loadComposeServices = async () => {
     const { createComposeServices } = await import('./compose-services.js');
     return createComposeServices({
-      engine,
-      account,
+      registry,
       config,
       prompt: passwords.prompt,
       handOver: (work) => handOver(work),
@@ -272,7 +235,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   };
   const light = async () =>
     (await import('./compose-services.js')).lightComposeServices({
-      account,
+      account: () => registry.shown.account,
       config,
       home: homedir(),
     });
@@ -296,7 +259,8 @@ export async function runTui(options: TuiOptions): Promise<number> {
     addresses: async (text) => (await light()).addresses(text),
     signature: async (identity) => (await light()).signature(identity),
     // The drafts store alone: no sending code for a look at the disk.
-    kept: async () => (await import('../core/outbox/drafts.js')).recoverLocalDrafts(account.name),
+    kept: async () =>
+      (await import('../core/outbox/drafts.js')).recoverLocalDrafts(registry.shownAccount),
   };
   /** Hands the terminal to another program (the editor) and takes it back after. */
   const handOver = async <T,>(work: () => Promise<T>): Promise<T> => {
@@ -315,7 +279,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
     }
   };
   const started = startApp({
-    engine,
+    registry,
     config,
     compose,
     stdout: gatedStdout(process.stdout, () => screen.isActive),
@@ -366,7 +330,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   controller.dispose();
   started.runtime.dispatcher.dispose();
   // A server that does not answer must not keep the terminal hostage.
-  await Promise.race([engine.close(), new Promise((r) => setTimeout(r, 1500).unref())]);
+  await Promise.race([registry.close(), new Promise((r) => setTimeout(r, 1500).unref())]);
   screen.leave();
   unguard();
   // Whatever socket or timer is left, quit now that the terminal is back.

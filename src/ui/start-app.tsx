@@ -7,6 +7,7 @@
 import { render, type Instance } from 'ink';
 import type { TmailConfig } from '../core/config/types.js';
 import type { CommandContext } from '../commands/context.js';
+import { EngineRegistry } from '../core/engine-registry.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createLogger } from '../core/log.js';
 import { buildKeymap } from '../keymap/index.js';
@@ -22,7 +23,10 @@ import { followTerminalSize, UiStore } from './ui-store.js';
 const log = createLogger('tui');
 
 export interface StartAppOptions {
-  engine: MailEngine;
+  /** The one account's engine; or `registry` for every account of the dotfile. */
+  engine?: MailEngine;
+  /** Every account, one engine each (the one shown first already started). */
+  registry?: EngineRegistry;
   config: Pick<TmailConfig, 'keys' | 'ui' | 'compose'>;
   /** The user chose to quit. */
   exit: () => void;
@@ -55,10 +59,17 @@ export interface StartedApp {
 export function createRuntime(options: StartAppOptions): Runtime {
   const ui = options.config.ui ?? {};
   const { keymap, errors } = buildKeymap(options.config.keys);
-  const store = new UiStore({ layout: ui.layout, sidebar: ui.sidebar });
+  const registry = options.registry ?? singleRegistry(options.engine);
+  const engine = registry.shown;
+  const store = new UiStore({
+    layout: ui.layout,
+    sidebar: ui.sidebar,
+    account: registry.shownAccount,
+  });
   const input: InputSwitch = createInputSwitch();
   const controller = new Controller({
-    engine: options.engine,
+    engine,
+    registry,
     store,
     keymap,
     exit: options.exit,
@@ -70,7 +81,8 @@ export function createRuntime(options: StartAppOptions): Runtime {
   controller.context.signIn = options.signIn;
   if (options.compose) {
     const composer = new Composer({
-      engine: options.engine,
+      engine,
+      accountOf: (name) => registry.accounts.find((a) => a.name === name),
       store,
       controller,
       services: options.compose,
@@ -100,8 +112,10 @@ export function createRuntime(options: StartAppOptions): Runtime {
     controller.notify('error', `${notices[0]}${more}`);
   }
   return {
-    engine: options.engine,
-    mail: batchedStore(options.engine.store),
+    engine,
+    registry,
+    mail: batchedStore(engine.store),
+    accounts: batchedStore(registry),
     store,
     controller,
     dispatcher,
@@ -112,6 +126,16 @@ export function createRuntime(options: StartAppOptions): Runtime {
     input,
     bench: options.bench ?? null,
   };
+}
+
+/** A session of one account: its engine in a registry of one. */
+function singleRegistry(engine: MailEngine | undefined): EngineRegistry {
+  if (!engine) throw new Error('startApp needs an engine or a registry');
+  return new EngineRegistry({
+    accounts: [engine.account],
+    firstEngine: engine,
+    open: () => engine,
+  });
 }
 
 /** Renders the TUI; the caller owns the terminal (alternate screen, raw mode on exit). */

@@ -39,6 +39,11 @@ export interface UiState {
   layout: Layout;
   sidebar: boolean;
   folded: ReadonlySet<string>;
+  /**
+   * With several accounts: those whose folders the sidebar shows (the others
+   * are one line each). At start only the account shown first.
+   */
+  unfoldedAccounts: ReadonlySet<string>;
   message: MessagePane | null;
   helpScroll: number;
   tagged: ReadonlySet<number>;
@@ -50,13 +55,16 @@ export interface UiState {
   redraw: number;
 }
 
-export function initialUiState(options: { layout?: Layout; sidebar?: boolean } = {}): UiState {
+export function initialUiState(
+  options: { layout?: Layout; sidebar?: boolean; account?: string } = {},
+): UiState {
   return {
     screen: 'list',
     behindHelp: 'list',
     layout: options.layout ?? 'split',
     sidebar: options.sidebar ?? true,
     folded: new Set(),
+    unfoldedAccounts: new Set(options.account === undefined ? [] : [options.account]),
     message: null,
     helpScroll: 0,
     tagged: new Set(),
@@ -87,6 +95,7 @@ export type UiAction =
   | { type: 'layout'; layout: Layout | 'toggle' }
   | { type: 'sidebar'; visible: boolean | 'toggle' }
   | { type: 'toggle-fold'; path: string }
+  | { type: 'fold-account'; name: string; folded: boolean | 'toggle' }
   | { type: 'toggle-tag'; uid: number }
   | { type: 'clear-tags' }
   /** Tags these messages too (tag by pattern, tag all). */
@@ -225,6 +234,15 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
       if (folded.has(action.path)) folded.delete(action.path);
       else folded.add(action.path);
       return { ...state, folded };
+    }
+    case 'fold-account': {
+      const open = state.unfoldedAccounts.has(action.name);
+      const fold = action.folded === 'toggle' ? open : action.folded;
+      if (fold !== open) return state;
+      const unfoldedAccounts = new Set(state.unfoldedAccounts);
+      if (fold) unfoldedAccounts.delete(action.name);
+      else unfoldedAccounts.add(action.name);
+      return { ...state, unfoldedAccounts };
     }
     case 'toggle-tag': {
       const tagged = new Set(state.tagged);

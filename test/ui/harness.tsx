@@ -9,7 +9,9 @@ import chalk from 'chalk';
 import { onTestFailed } from 'vitest';
 import { render } from 'ink-testing-library';
 import type { AccountConfig, TmailConfig } from '../../src/core/config/types.js';
+import { EngineRegistry } from '../../src/core/engine-registry.js';
 import { MailEngine } from '../../src/core/engine/engine.js';
+import { TmailError } from '../../src/core/errors.js';
 import {
   FakeBackend,
   FakeMailServer,
@@ -71,8 +73,19 @@ export function plain(frame: string | undefined): string {
   return (frame ?? '').replace(/\u001b\[[0-9;]*m/g, '');
 }
 
+/** Another account of the session, on a fake server of its own (or on none that answers). */
+export interface OtherAccount {
+  account: Partial<AccountConfig> & { name: string };
+  server?: FakeMailServer;
+  /** Its server refuses every connection. */
+  down?: boolean;
+}
+
 export interface TuiHarness {
+  /** The engine of the account shown first. */
   engine: MailEngine;
+  /** Every account of the session (one engine each, opened when first shown). */
+  registry: EngineRegistry;
   server: FakeMailServer;
   runtime: Runtime;
   exited: () => boolean;
@@ -113,6 +126,8 @@ export interface HarnessOptions {
   options?: Partial<StartAppOptions>;
   /** The offline queue's file (default: a fresh temp dir). */
   pendingFile?: string;
+  /** More accounts in the same session, after the first. */
+  others?: OtherAccount[];
 }
 
 export async function renderTui(options: HarnessOptions = {}): Promise<TuiHarness> {
@@ -136,9 +151,32 @@ export async function renderTui(options: HarnessOptions = {}): Promise<TuiHarnes
       rows: rows - 2,
     });
   }
+  const others = options.others ?? [];
+  const registry = new EngineRegistry({
+    accounts: [engine.account, ...others.map((o) => fakeAccount(o.account))],
+    firstEngine: engine,
+    open: (account) => {
+      const other = others.find((o) => o.account.name === account.name)!;
+      const opened = new MailEngine({
+        account,
+        backendFactory: async () => {
+          if (other.down)
+            throw new TmailError(
+              'CONNECTION_REFUSED',
+              `Could not connect to the server of ${account.name}.`,
+            );
+          return new FakeBackend(other.server!);
+        },
+        pendingFile: join(dir, `pending-${account.name}.json`),
+        reconnectDelaysMs: [60_000],
+      });
+      void opened.start({ retry: true });
+      return opened;
+    },
+  });
   let exited = false;
   const runtime = createRuntime({
-    engine,
+    registry,
     config: options.config ?? {},
     exit: () => {
       exited = true;
@@ -188,6 +226,7 @@ export async function renderTui(options: HarnessOptions = {}): Promise<TuiHarnes
   const rawFrame = () => rendered.lastFrame() ?? '';
   return {
     engine,
+    registry,
     server,
     runtime,
     exited: () => exited,
@@ -221,13 +260,13 @@ export async function renderTui(options: HarnessOptions = {}): Promise<TuiHarnes
     },
     async settle() {
       await runtime.dispatcher.idle();
-      await engine.idle();
+      await Promise.all(registry.openedEngines().map((e) => e.idle()));
     },
     async cleanup() {
       rendered.unmount();
       runtime.controller.dispose();
       runtime.dispatcher.dispose();
-      await engine.close();
+      await registry.close();
     },
   };
 }

@@ -54,7 +54,7 @@ describe('key overrides from the dotfile', () => {
 
   it('bind, unbind and rebind keys, and the help screen shows the result', async () => {
     // Tall enough that the help's first page reaches the mail commands.
-    tui = await renderTui({ inbox: numbered(5), config: { keys }, rows: 44 });
+    tui = await renderTui({ inbox: numbered(5), config: { keys }, rows: 48 });
     await tui.see('Message number 5');
     tui.press('d');
     await tui.see('d is not bound to anything here');
