@@ -46,6 +46,12 @@ export interface PromptOptions {
   secret?: boolean;
 }
 
+/** How a hand-over of the terminal ends. */
+export interface HandOverOptions<T> {
+  /** True: say so and wait for a key before taking the terminal back (mutt's wait_key). */
+  waitKey?: (result: T) => boolean;
+}
+
 /** The UI as commands see it. */
 export interface UiController {
   screen(): Screen;
@@ -95,8 +101,12 @@ export interface UiController {
   showPage(uid: number, title: string, text: string): void;
   /** Closes the pager text; false when none is shown. */
   closePage(): boolean;
-  /** Gives the terminal to another program (an editor, a viewer) while `work` runs. */
-  handOver<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Gives the terminal to another program (an editor, a viewer) while `work`
+   * runs. When `options.waitKey` says so for the result, the screen stays
+   * until a key is pressed, so what the program printed can be read.
+   */
+  handOver<T>(work: () => Promise<T>, options?: HandOverOptions<T>): Promise<T>;
 
   showHelp(): void;
   closeHelp(): void;

@@ -62,7 +62,10 @@ export async function pipeMessages(ctx: CommandContext, given?: string): Promise
   const input = raws.length === 1 ? raws[0]! : mboxrd(raws);
   let result;
   try {
-    result = await ctx.ui.handOver(() => pipeToCommand(command.trim(), input));
+    // A failed command's output is what the user needs next: keep it on screen until a key.
+    result = await ctx.ui.handOver(() => pipeToCommand(command.trim(), input), {
+      waitKey: (ended) => ended.status !== 0,
+    });
   } catch (error) {
     ctx.ui.notify('error', toTmailError(error).userMessage);
     return;

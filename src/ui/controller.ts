@@ -8,6 +8,7 @@ import {
   runCommand,
   type CommandContext,
   type EngineApi,
+  type HandOverOptions,
   type Layout,
   type Motion,
   type PromptOptions,
@@ -52,7 +53,7 @@ export interface ControllerOptions {
   /** Stops the process until `fg` (Ctrl-Z). */
   suspend: () => void;
   /** Gives the terminal to another program while `work` runs (absent in tests: work just runs). */
-  handOver?: <T>(work: () => Promise<T>) => Promise<T>;
+  handOver?: <T>(work: () => Promise<T>, options?: HandOverOptions<T>) => Promise<T>;
   /** Rings the terminal bell (new mail), when the config asks for it. */
   bell?: () => void;
   pendingSends?: () => number;
@@ -523,8 +524,8 @@ export class Controller implements UiController {
     this.store.dispatch({ type: 'swap-message', screen: 'message' });
   }
 
-  handOver<T>(work: () => Promise<T>): Promise<T> {
-    return this.options.handOver ? this.options.handOver(work) : work();
+  handOver<T>(work: () => Promise<T>, options?: HandOverOptions<T>): Promise<T> {
+    return this.options.handOver ? this.options.handOver(work, options) : work();
   }
 
   // ------------------------------------------------------------ help

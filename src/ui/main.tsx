@@ -12,10 +12,12 @@ import { createLogger } from '../core/log.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createBenchMarks } from './bench-marks.js';
 import { layoutReady } from './layout-ready.js';
+import type { HandOverOptions } from '../commands/context.js';
 import type { ComposeServices } from './composer.js';
 import {
   gatedStdout,
   guardTerminal,
+  pressAnyKey,
   ringBell,
   suspendProcess,
   TerminalScreen,
@@ -262,15 +264,24 @@ export async function runTui(options: TuiOptions): Promise<number> {
     kept: async () =>
       (await import('../core/outbox/drafts.js')).recoverLocalDrafts(registry.shownAccount),
   };
-  /** Hands the terminal to another program (the editor) and takes it back after. */
-  const handOver = async <T,>(work: () => Promise<T>): Promise<T> => {
+  /**
+   * Hands the terminal to another program (the editor, a piped command) and
+   * takes it back after; with `waitKey`, first waits for a key so that what
+   * the program printed can be read.
+   */
+  const handOver = async <T,>(
+    work: () => Promise<T>,
+    options: HandOverOptions<T> = {},
+  ): Promise<T> => {
     const { runtime } = started;
     runtime.input.set(false);
     // Let Ink let go of raw mode before the terminal changes hands.
     await new Promise((resolve) => setImmediate(resolve));
     screen.leave();
     try {
-      return await work();
+      const result = await work();
+      if (options.waitKey?.(result)) await pressAnyKey();
+      return result;
     } finally {
       screen.enter();
       if (process.stdin.isTTY) process.stdin.setRawMode(true);
@@ -285,7 +296,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
     stdout: gatedStdout(process.stdout, () => screen.isActive),
     exit: () => finish(),
     suspend: () => suspendProcess(screen, () => started.runtime.controller.redraw()),
-    handOver: (work) => handOver(work),
+    handOver: (work, options) => handOver(work, options),
     // The sign-in code of tmail account login, loaded only when :login runs; it
     // prints on the terminal handed over to it.
     signIn: async (signedIn, { device }) => {

@@ -6,7 +6,7 @@
  */
 import { render, type Instance } from 'ink';
 import type { TmailConfig } from '../core/config/types.js';
-import type { CommandContext } from '../commands/context.js';
+import type { CommandContext, HandOverOptions } from '../commands/context.js';
 import { EngineRegistry } from '../core/engine-registry.js';
 import type { MailEngine } from '../core/engine/engine.js';
 import { createLogger } from '../core/log.js';
@@ -33,7 +33,7 @@ export interface StartAppOptions {
   /** Ctrl-Z. */
   suspend: () => void;
   /** Gives the terminal to another program while `work` runs. */
-  handOver?: <T>(work: () => Promise<T>) => Promise<T>;
+  handOver?: <T>(work: () => Promise<T>, options?: HandOverOptions<T>) => Promise<T>;
   bell?: () => void;
   bench?: BenchMarks | null;
   /** Sending and the editor; without them the reader cannot write mail. */

@@ -148,3 +148,26 @@ export function gatedStdout(stdout: NodeJS.WriteStream, open: () => boolean): No
     },
   });
 }
+
+/**
+ * Says so and waits for one key on the terminal (mutt's "Press any key to
+ * continue"), while the terminal is handed over: Ink is not reading then.
+ * Resolves at once when stdin is not a terminal.
+ */
+export function pressAnyKey(
+  stdin: NodeJS.ReadStream = process.stdin,
+  stdout: Pick<NodeJS.WriteStream, 'write'> = process.stdout,
+): Promise<void> {
+  if (!stdin.isTTY) return Promise.resolve();
+  stdout.write('\nPress any key to return to tmail.');
+  stdin.setRawMode(true);
+  return new Promise((resolve) => {
+    stdin.once('data', () => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdout.write('\n');
+      resolve();
+    });
+    stdin.resume();
+  });
+}

@@ -112,8 +112,18 @@ describe('the message as a file, in a terminal against Dovecot', () => {
     // Back in the alternate screen, the list is drawn again.
     expect(await term.alternateScreen()).toBe(true);
     await term.see('Links inside');
-    await line(term, 'pipe grep -q nothing-like-this');
-    await term.see('failed with exit status 1.');
+    // A failing command's output stays on screen until a key, as mutt's wait_key does.
+    await line(term, 'pipe cat >/dev/null; echo patch-does-not-apply >&2; exit 3');
+    const held = await term.see('Press any key to return to tmail.');
+    expect(held).toContain('patch-does-not-apply');
+    expect(await term.alternateScreen()).toBe(false);
+    await term.press('x');
+    await term.see('failed with exit status 3.');
+    expect(await term.alternateScreen()).toBe(true);
+    // The key that ended the wait did nothing else; tmail still takes keys.
+    await term.see('Links inside');
+    await term.command('list', 'list.open');
+    await term.see('Hello Bob,');
   });
 
   it(':save writes the message, asks before overwriting, and appends to an mbox', async () => {
