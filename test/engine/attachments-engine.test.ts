@@ -1,7 +1,8 @@
 /**
  * Attachments through the engine, against Dovecot: saving all of them into a
  * folder that does not exist yet, opening one from a private temp file with
- * the program a mailcap entry names, and reading an attached message.
+ * the program a mailcap entry names (text no entry claims goes to tmail's
+ * pager instead), and reading an attached message.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -108,6 +109,26 @@ describe('attachments through the engine', () => {
     await opened.run();
     await waitFor(() => existsSync(copy), { what: 'the program to run' });
     expect(readFileSync(copy, 'utf8').replace(/\r\n/g, '\n')).toBe(csv);
+  });
+
+  it('gives text no mailcap entry claims to the pager, and the rest to the desktop opener', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'tmail-page-'));
+    process.env.MAILCAPS = join(work, 'no-mailcap');
+    const view = await engine.request({ type: 'read', uid: 1, peek: true });
+    const csvPart = view.attachments.find((a) => a.filename === 'counts.csv')!;
+    const text = await engine.request({
+      type: 'open-attachment',
+      uid: 1,
+      attachmentId: csvPart.id,
+    });
+    expect(text.text?.replace(/\r\n/g, '\n')).toBe(csv);
+    const pdfPart = view.attachments.find((a) => a.filename === 'report.pdf')!;
+    const binary = await engine.request({
+      type: 'open-attachment',
+      uid: 1,
+      attachmentId: pdfPart.id,
+    });
+    expect(binary.text).toBeUndefined();
   });
 
   it('reads an attached message as a message', async () => {

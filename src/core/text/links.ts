@@ -64,6 +64,20 @@ export function textUrls(text: string): TextUrl[] {
 }
 
 const cache = new WeakMap<MessageView, MessageLink[]>();
+const numbers = new WeakMap<readonly MessageLink[], Map<string, number>>();
+
+/** URL to its number in `links` (the first one with that target), built once per list. */
+function numberOf(links: readonly MessageLink[]): Map<string, number> {
+  let map = numbers.get(links);
+  if (!map) {
+    map = new Map();
+    links.forEach((link, index) => {
+      if (!map!.has(link.url)) map!.set(link.url, index + 1);
+    });
+    numbers.set(links, map);
+  }
+  return map;
+}
 
 /** Every link of the message in reader order: `[1]` is the first. */
 export function messageLinks(view: MessageView): MessageLink[] {
@@ -93,12 +107,13 @@ export function messageLinks(view: MessageView): MessageLink[] {
 export function numberTextUrls(text: string, links: readonly MessageLink[]): string {
   const urls = textUrls(text);
   if (!urls.length) return text;
+  const byUrl = numberOf(links);
   let out = '';
   let at = 0;
   for (const { url, end } of urls) {
-    const number = links.findIndex((l) => l.url === url);
-    if (number < 0) continue;
-    out += `${text.slice(at, end)}[${number + 1}]`;
+    const number = byUrl.get(url);
+    if (number === undefined) continue;
+    out += `${text.slice(at, end)}[${number}]`;
     at = end;
   }
   return out + text.slice(at);
