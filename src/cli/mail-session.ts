@@ -16,6 +16,8 @@ export async function withMail<T>(
   const session = openSession({
     account,
     prompt: (question) => promptSecret(question, { input: io.stdin, output: io.stderr }),
+    // A piped password is one line: asking again would only find the input's end.
+    askAgain: Boolean(io.stdin.isTTY),
   });
   const { engine } = session;
   try {

@@ -15,6 +15,8 @@ export interface SessionOptions {
   account?: string;
   /** How to ask for a password when the account's source is `prompt`. */
   prompt?: ResolveOptions['prompt'];
+  /** Ask again when the server refuses a typed password (ResolveOptions.askAgain). */
+  askAgain?: boolean;
   /** Connect timeout in ms. */
   timeoutMs?: number;
 }
@@ -33,7 +35,10 @@ export function createEngine(
   return new MailEngine({
     account,
     backendFactory: async () => {
-      const credentials = await resolveCredentials(account, 'imap', { prompt: options.prompt });
+      const credentials = await resolveCredentials(account, 'imap', {
+        prompt: options.prompt,
+        askAgain: options.askAgain,
+      });
       return new ImapBackend({ account, credentials, timeoutMs: options.timeoutMs });
     },
   });

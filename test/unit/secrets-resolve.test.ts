@@ -91,6 +91,31 @@ describe('prompt sources', () => {
     expect(prompt).toHaveBeenCalledWith('Password for ann@example.com (account work): ');
   });
 
+  it('are asked again when the server refuses the typed one, which is never kept', async () => {
+    const prompt = vi
+      .fn()
+      .mockResolvedValueOnce('wrong-pw-1')
+      .mockResolvedValueOnce('right-pw-2')
+      .mockResolvedValueOnce('later-pw-3');
+    const a = account({ type: 'prompt' });
+    const first = await resolveCredentials(a, 'imap', { prompt });
+    expect(first.password).toBe('wrong-pw-1');
+    const second = await first.retype!(2, 3);
+    expect(second.password).toBe('right-pw-2');
+    expect(prompt).toHaveBeenLastCalledWith(
+      'Password refused, try 2 of 3: password for ann@example.com (account work): ',
+    );
+    // The right one is kept for SMTP and reconnects; once refused, it is asked for again.
+    expect((await resolveCredentials(a, 'smtp', { prompt })).password).toBe('right-pw-2');
+    second.refused!();
+    expect((await resolveCredentials(a, 'imap', { prompt })).password).toBe('later-pw-3');
+    // A piped answer is one line: nothing to ask again from.
+    forgetCredentials();
+    const piped = await resolveCredentials(a, 'imap', { prompt: async () => 'x', askAgain: false });
+    expect(piped.retype).toBeUndefined();
+    expect(piped.refused).toBeDefined();
+  });
+
   it('ask again after forgetCredentials (the server refused the password)', async () => {
     const prompt = vi.fn().mockResolvedValueOnce('wrong-pw-1').mockResolvedValueOnce('right-pw-2');
     const a = account({ type: 'prompt' });

@@ -204,6 +204,13 @@ export interface Credentials {
    * most once per login.
    */
   renew?: () => Promise<Credentials>;
+  /**
+   * For a password typed at a prompt: forgets it (the server refused it) and asks for it
+   * again, saying this is try `attempt` of `tries`. Absent for other sources.
+   */
+  retype?: (attempt: number, tries: number) => Promise<Credentials>;
+  /** Forgets this password for the run (the server refused it), so no later login reuses it. */
+  refused?: () => void;
 }
 
 /** One problem found in the dotfile: where (`accounts.work.imap.port`) and what is wrong. */

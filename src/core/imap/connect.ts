@@ -80,29 +80,55 @@ function isIpAddress(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
 }
 
+/** Tries of a typed password (password source `prompt`) before the login gives up. */
+export const PASSWORD_TRIES = 3;
+
 /**
  * Connects and logs in; every failure becomes a TmailError naming host and
  * port. An OAuth2 token the server refuses is renewed once (`credentials.renew`)
- * before the refusal reaches the user.
+ * before the refusal reaches the user. A typed password the server refuses is
+ * forgotten and asked for again, {@link PASSWORD_TRIES} tries in all
+ * (`credentials.retype`), as mutt does.
  */
 export async function connectImap(options: ImapClientOptions): Promise<ImapFlow> {
-  const { credentials, account } = options;
-  try {
-    return await connectOnce(options);
-  } catch (error) {
-    if (!(error instanceof TmailError) || error.code !== 'AUTH_FAILED' || !credentials.renew)
-      throw error;
-    const renewed = await credentials.renew();
+  const { account } = options;
+  let credentials = options.credentials;
+  for (let attempt = 1; ; attempt++) {
     try {
-      return await connectOnce({ ...options, credentials: { ...renewed, renew: undefined } });
-    } catch (again) {
-      if (!(again instanceof TmailError) || again.code !== 'AUTH_FAILED') throw again;
+      return await connectOnce({ ...options, credentials });
+    } catch (error) {
+      if (!(error instanceof TmailError) || error.code !== 'AUTH_FAILED' || !credentials.refused)
+        return await renewOnce({ ...options, credentials }, error);
+      credentials.refused();
+      if (credentials.retype && attempt < PASSWORD_TRIES) {
+        credentials = await credentials.retype(attempt + 1, PASSWORD_TRIES);
+        continue;
+      }
+      if (attempt === 1) throw error;
       throw new TmailError(
         'AUTH_FAILED',
-        `The IMAP server ${account.imap.host}:${account.imap.port} refused the OAuth2 sign-in of account ${account.name}; run tmail account login ${account.name}.`,
-        { serverText: again.serverText, cause: again },
+        `The IMAP server ${account.imap.host}:${account.imap.port} refused the password of account ${account.name} ${attempt} times; check the user name and password, then try again.`,
+        { serverText: error.serverText, cause: error },
       );
     }
+  }
+}
+
+/** After a first failed login: an OAuth2 token the server refused is renewed and tried once. */
+async function renewOnce(options: ImapClientOptions, error: unknown): Promise<ImapFlow> {
+  const { credentials, account } = options;
+  if (!(error instanceof TmailError) || error.code !== 'AUTH_FAILED' || !credentials.renew)
+    throw error;
+  const renewed = await credentials.renew();
+  try {
+    return await connectOnce({ ...options, credentials: { ...renewed, renew: undefined } });
+  } catch (again) {
+    if (!(again instanceof TmailError) || again.code !== 'AUTH_FAILED') throw again;
+    throw new TmailError(
+      'AUTH_FAILED',
+      `The IMAP server ${account.imap.host}:${account.imap.port} refused the OAuth2 sign-in of account ${account.name}; run tmail account login ${account.name}.`,
+      { serverText: again.serverText, cause: again },
+    );
   }
 }
 

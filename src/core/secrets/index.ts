@@ -31,6 +31,11 @@ export { promptSecret, type TerminalPromptIo } from './terminal-prompt.js';
 export interface ResolveOptions {
   /** Asks the user for a password (for `prompt` sources); absent when nobody can answer. */
   prompt?: (question: string) => Promise<string>;
+  /**
+   * Ask again when the server refuses a typed password (default true). Off where the
+   * answer is piped in: a script gives one password, and a second read finds no line.
+   */
+  askAgain?: boolean;
   signal?: AbortSignal;
   /** Limit for password and token commands in ms (default 60 s). */
   commandTimeoutMs?: number;
@@ -71,7 +76,11 @@ export function rememberPassword(account: AccountConfig, password: string): void
   cache.set(cacheKey(account), Promise.resolve(password));
 }
 
-async function readPassword(account: AccountConfig, options: ResolveOptions): Promise<string> {
+async function readPassword(
+  account: AccountConfig,
+  options: ResolveOptions,
+  again?: { attempt: number; tries: number },
+): Promise<string> {
   const source = account.password;
   switch (source.type) {
     case 'keychain': {
@@ -98,7 +107,10 @@ async function readPassword(account: AccountConfig, options: ResolveOptions): Pr
         );
       }
       const password = await options.prompt(
-        `Password for ${account.email} (account ${account.name}): `,
+        again
+          ? // What changed first: a prompt line is cut at the screen's edge.
+            `Password refused, try ${again.attempt} of ${again.tries}: password for ${account.email} (account ${account.name}): `
+          : `Password for ${account.email} (account ${account.name}): `,
       );
       if (password === '') {
         throw new TmailError(
@@ -146,9 +158,8 @@ export async function resolveCredentials(
     return { user, accessToken };
   }
   const key = cacheKey(account);
-  let pending = cache.get(key);
-  if (!pending) {
-    pending = readPassword(account, options).then((password) => {
+  const read = (again?: { attempt: number; tries: number }): Promise<string> => {
+    const pending = readPassword(account, options, again).then((password) => {
       registerSecret(password);
       return password;
     });
@@ -157,8 +168,42 @@ export async function resolveCredentials(
     pending.catch(() => {
       if (cache.get(key) === pending) cache.delete(key);
     });
-  }
-  return { user, password: await pending };
+    return pending;
+  };
+  const pending = cache.get(key) ?? read();
+  const password = await pending;
+  if (source.type !== 'prompt' || !options.prompt) return { user, password };
+  const typed = typedCredentials(user, password, pending, key, read);
+  if (options.askAgain === false) delete typed.retype;
+  return typed;
+}
+
+/**
+ * Credentials of a typed password, which the login can drop and ask again for when the
+ * server refuses it (IMAP's connect does, up to three tries). A refused password leaves
+ * the run's memory at once, so a reconnect (Ctrl-l, :reconnect) asks instead of sending
+ * the same wrong one again.
+ */
+function typedCredentials(
+  user: string,
+  password: string,
+  pending: Promise<string>,
+  key: string,
+  read: (again: { attempt: number; tries: number }) => Promise<string>,
+): Credentials {
+  const refused = () => {
+    if (cache.get(key) === pending) cache.delete(key);
+  };
+  return {
+    user,
+    password,
+    refused,
+    retype: async (attempt, tries) => {
+      refused();
+      const next = read({ attempt, tries });
+      return typedCredentials(user, await next, next, key, read);
+    },
+  };
 }
 
 /**
