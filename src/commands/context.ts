@@ -171,6 +171,8 @@ export interface AccountsApi {
   show(name: string): void;
   /** Folds or unfolds an account's folders in the sidebar; unfolding opens its connection. */
   toggleFold(name: string): void;
+  /** The state of every account opened so far (the question before quitting counts them all). */
+  openedStates(): MailState[];
 }
 
 /** Everything a handler receives. */

@@ -53,8 +53,10 @@ export async function openFolder(
 
 /** Asks before quitting when something would otherwise wait for the next run. */
 export async function quitAsking(ctx: CommandContext): Promise<void> {
-  const unsaved = ctx.engine.state.unsavedChanges ?? 0;
-  const queued = ctx.engine.state.queuedChanges - unsaved;
+  // Every opened account's changes count, not only the shown one's.
+  const states = ctx.accounts?.openedStates() ?? [ctx.engine.state];
+  const unsaved = states.reduce((n, s) => n + (s.unsavedChanges ?? 0), 0);
+  const queued = states.reduce((n, s) => n + s.queuedChanges, 0) - unsaved;
   const sends = ctx.pendingSends?.() ?? 0;
   const waiting: string[] = [];
   if (queued > 0) waiting.push(`${plural(queued, 'change')} waiting for the connection`);

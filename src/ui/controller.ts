@@ -165,6 +165,7 @@ export class Controller implements UiController {
         shown: () => registry.shownAccount,
         show: (name) => this.showAccount(registry, name),
         toggleFold: (name) => this.toggleAccountFold(registry, name),
+        openedStates: () => registry.openedEngines().map((e) => e.state),
       };
     }
     this.unsubscribe = this.engine.store.subscribe(() => this.followMail());

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Draft } from '../../src/core/compose/index.js';
 import { FakeMailServer } from '../../src/core/engine/fake-backend.js';
+import { TmailError } from '../../src/core/errors.js';
 import type { ComposeServices } from '../../src/ui/composer.js';
 import { numbered, renderTui, type OtherAccount, type TuiHarness } from './harness.js';
 
@@ -158,6 +159,26 @@ describe('several accounts in one session', () => {
     // The first account still reads and acts.
     tui.press('<Enter>');
     await tui.see('Body of message 4');
+  });
+
+  it('asks before quitting when another account than the shown one has changes queued offline', async () => {
+    const other = work(2);
+    tui = await twoAccounts(other);
+    await tui.see('Message number 4');
+    tui.press('<C-n>');
+    await tui.see('Work item 2');
+    other.server!.refuseConnections = new TmailError('CONNECTION_REFUSED');
+    other.server!.dropConnections();
+    await tui.waitFor((f) => statusLine(f).includes('offline'));
+    tui.press('F');
+    await tui.see('1 queued');
+    tui.press('<C-p>');
+    await tui.waitFor((f) => statusLine(f).startsWith(' home'));
+    tui.press('q');
+    await tui.see('1 change waiting for the connection (kept for the next run). Quit? (y/n)');
+    expect(tui.exited()).toBe(false);
+    tui.press('y');
+    await tui.waitFor(() => tui!.exited());
   });
 
   it('a reply written in the second account is that account’s: its identity, its sending', async () => {
