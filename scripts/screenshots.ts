@@ -9,6 +9,7 @@
  *   message.png             an open message in the split layout
  *   help.png                the help screen generated from the keymap
  *   composer.png            the review screen of a reply written in $EDITOR
+ *   accounts.png            two accounts in one session, both in the sidebar
  *
  * As root it installs what is missing (the mail servers, ImageMagick and
  * the DejaVu fonts) from Debian's packages.
@@ -22,6 +23,8 @@ import { graphemes, graphemeWidth } from '../src/core/text/index.js';
 import { testAccount } from '../test/support/accounts.js';
 import { startMailStack } from '../test/support/mail-stack.js';
 import { fillDemoMailbox } from '../test/support/demo-mailbox.js';
+import { checker } from '../test/support/engine.js';
+import { seedOverImap } from '../test/support/seed.js';
 import { useRunTempDir } from '../test/support/run-tmp.js';
 import { TmuxSession } from '../test/support/tmux.js';
 
@@ -340,6 +343,53 @@ try {
   await term.see('Abandon this message?');
   await term.press('y');
   await term.press('q');
+  await term.press('q');
+  await term.exited();
+  term.kill();
+
+  // Two accounts in one session: Bob's mail beside Alice's. Bob is shown once
+  // (Ctrl-n, which opens his connection), then Alice again (Ctrl-p).
+  const bob = stack.users.bob!;
+  const bobClient = await checker(stack.info(), bob);
+  try {
+    await seedOverImap(bobClient, 'INBOX', 9, {
+      to: bob.email,
+      seed: 11,
+      end: Date.now() - 3600_000,
+    });
+  } finally {
+    await bobClient.logout().catch(() => {});
+  }
+  const bobAccount = testAccount(stack.info(), bob, { displayName: 'Bob' });
+  const { name: bobName, ...bobRest } = bobAccount;
+  writeFileSync(
+    join(configDir, 'config.json'),
+    JSON.stringify({ defaultAccount: name, accounts: { [name]: account, [bobName]: bobRest } }),
+    { mode: 0o600 },
+  );
+  term = await TmuxSession.start({
+    command: [process.execPath, join(REPO, 'bin/tmail.js')],
+    cwd: REPO,
+    columns: COLUMNS,
+    rows: ROWS,
+    env: {
+      TMAIL_CONFIG_DIR: configDir,
+      TMAIL_STATE_DIR: stateDir,
+      HOME: stateDir,
+      COLORTERM: 'truecolor',
+    },
+  });
+  await term.waitFor((s) => s.includes('Release 2.4 checklist') && s.includes(`▸${bobName}`));
+  await term.press('<C-n>');
+  await term.waitFor((s) => s.includes(` ${bobName} │ INBOX`) && s.includes('9 messages'));
+  await term.press('<C-p>');
+  await term.waitFor(
+    (s) =>
+      s.includes(` ${name} │ INBOX`) &&
+      s.includes('Release 2.4 checklist') &&
+      /▾bob[\s\S]*Trash/.test(s),
+  );
+  await shoot(term, 'accounts', 'tmail: two accounts');
   await term.press('q');
   await term.exited();
 } finally {

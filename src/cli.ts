@@ -22,12 +22,12 @@ import { VERSION } from './core/version.js';
 const HELP_HEADER = `tmail ${VERSION}: a keyboard-driven terminal mail client
 
 Usage:
-  tmail [--account NAME] [--folder PATH]   open the mail reader
+  tmail [--account NAME] [--folder PATH]   open the mail reader (every account; NAME shown first)
   tmail COMMAND [options]                  run one command and exit
   tmail COMMAND --help                     options of a command
 
 Options:
-  -a, --account NAME   use this account instead of the default one
+  -a, --account NAME   use this account instead of the default one (the reader shows it first)
   -f, --folder PATH    open this folder instead of INBOX
   -h, --help           show this help
   -V, --version        print the version`;
