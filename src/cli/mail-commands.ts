@@ -29,7 +29,8 @@ import { envelopeJson, folderJson, json, printEnvelopes, printFolders } from './
 const USAGE = {
   folders: 'tmail folders [--account NAME] [--json]',
   list: 'tmail list [FOLDER | --folder F] [--limit N] [--page K] [--unread] [--sort date|arrival|from|subject|size] [--reverse] [--account NAME] [--json]',
-  search: 'tmail search QUERY... [--folder F] [--limit N] [--page K] [--account NAME] [--json]',
+  search:
+    'tmail search QUERY... [--folder F | --all-folders] [--limit N] [--page K] [--account NAME] [--json]',
   flag: 'tmail flag UID... (--set FLAGS | --clear FLAGS) [--folder F] [--account NAME] [--json]',
   move: 'tmail move UID... --to FOLDER [--folder F] [--account NAME] [--json]',
   copy: 'tmail copy UID... --to FOLDER [--folder F] [--account NAME] [--json]',
@@ -43,7 +44,10 @@ const DETAILS: Partial<Record<keyof typeof USAGE, string>> = {
 --reverse flips that order.`,
   search: `QUERY: from:NAME to:NAME cc:NAME subject:WORDS body:WORDS since:2026-01-31 before:7d
 is:unread|read|flagged|answered|deleted not:flagged …, and plain words (anywhere).
-Quote values with spaces: subject:"release notes".`,
+Quote values with spaces: subject:"release notes".
+--all-folders searches every folder, newest first, each result naming its folder: the
+local cache answers for what it holds, the server for the rest; without a connection,
+the cache alone (one line on stderr says so).`,
   flag: `FLAGS: comma-separated seen, answered, flagged, deleted, draft, or an IMAP keyword
 written $Name or keyword:NAME (such as $Forwarded). UIDs: 12 or 12,14 or 10:20.`,
   delete: 'Moves the messages to Trash; in Trash (or with deleteMode "mark") marks them \\Deleted.',
@@ -61,7 +65,7 @@ function parse<O extends OptionSpec>(command: keyof typeof USAGE, args: string[]
 }
 
 /** Waits until the engine has the envelopes of rows [first, last] of the view. */
-async function envelopesForRows(
+export async function envelopesForRows(
   engine: MailEngine,
   first: number,
   last: number,
@@ -211,10 +215,20 @@ export async function runSearch(args: string[], io: CliIo): Promise<number> {
     folder: { type: 'string', short: 'f' },
     limit: { type: 'string', short: 'n' },
     page: { type: 'string', short: 'p' },
+    'all-folders': { type: 'boolean' },
   });
   if (values.help) return help(io, 'search');
   if (!positionals.length)
     throw usageError('search needs a query, e.g. tmail search from:ada is:unread');
+  if (values['all-folders']) {
+    if (values.folder !== undefined)
+      throw usageError('search takes --folder or --all-folders, not both');
+    const { searchAllFolders } = await import('./search-all.js');
+    return searchAllFolders(io, values, parseSearch(positionals.join(' ')), {
+      limit: positiveInt('limit', values.limit, 50),
+      page: positiveInt('page', values.page, 1),
+    });
+  }
   return listPage(io, values, values.folder ?? 'INBOX', {
     limit: positiveInt('limit', values.limit, 50),
     page: positiveInt('page', values.page, 1),

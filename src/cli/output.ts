@@ -50,6 +50,28 @@ export function printEnvelopes(io: CliIo, envelopes: Envelope[], width = 120): v
   }
 }
 
+/** Search results across folders: the folder, then the columns of printEnvelopes. */
+export function printHits(
+  io: CliIo,
+  hits: Array<{ path: string; envelope: Envelope }>,
+  width = 120,
+): void {
+  const folders = hits.map((h) => sanitizeLine(h.path));
+  const folderWidth = Math.min(24, Math.max(6, ...folders.map((f) => cellWidth(f))));
+  const uidWidth = Math.max(3, ...hits.map((h) => String(h.envelope.uid).length));
+  const fromWidth = 22;
+  const fixed = folderWidth + 2 + uidWidth + 2 + 4 + 2 + 16 + 2 + fromWidth + 2;
+  const subjectWidth = Math.max(20, width - fixed);
+  hits.forEach(({ envelope: e }, i) => {
+    const folder = padToWidth(truncateToWidth(folders[i]!, folderWidth), folderWidth);
+    const subject = truncateToWidth(sanitizeLine(e.subject) || '(no subject)', subjectWidth);
+    out(
+      io,
+      `${folder}  ${String(e.uid).padStart(uidWidth)}  ${flagColumn(e)}  ${shortDate(e.date)}  ${padToWidth(truncateToWidth(fromColumn(e), fromWidth), fromWidth)}  ${subject}`.trimEnd(),
+    );
+  });
+}
+
 /** The JSON form of a listed message (stable fields, see docs/cli.md). */
 export function envelopeJson(e: Envelope): Record<string, unknown> {
   const address = (a: { name: string; address: string }) => ({ name: a.name, address: a.address });

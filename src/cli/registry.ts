@@ -43,7 +43,7 @@ export const COMMANDS: CliCommand[] = [
   },
   {
     name: 'search',
-    summary: 'search a folder on the server',
+    summary: 'search a folder on the server, or every folder (--all-folders)',
     load: async () => ({ run: (await mail()).runSearch }),
   },
   {
@@ -85,6 +85,11 @@ export const COMMANDS: CliCommand[] = [
     name: 'query',
     summary: 'print the addresses matching a text (address completion for scripts)',
     load: () => import('./query.js'),
+  },
+  {
+    name: 'cache',
+    summary: 'show the size of the local cache, or clear it',
+    load: () => import('./cache.js'),
   },
   {
     name: 'outbox',

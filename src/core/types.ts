@@ -104,6 +104,8 @@ export interface SearchQuery {
   unflagged?: Flag[];
   /** Only these UIDs (to learn which of them the folder holds). */
   uids?: number[];
+  /** Only UIDs from this one up (messages newer than what the local cache holds). */
+  uidsFrom?: number;
 }
 
 /** One node of the MIME body structure, translated from BODYSTRUCTURE. */

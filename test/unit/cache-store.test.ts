@@ -61,6 +61,9 @@ describe('local store: what the folder sync writes', () => {
   it('keeps folder state and gives envelopes back in the orders the list uses', () => {
     const cache = open();
     expect(cache.available).toBe(true);
+    // Mail on disk is the user's alone.
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'mail')).mode & 0o777).toBe(0o700);
     expect(cache.folderState('INBOX')).toBeNull();
     cache.applyFolderState(
       { ...INBOX, highestModseq: '900', uidNext: 6, total: 5, unread: 2 },
@@ -98,6 +101,7 @@ describe('local store: what the folder sync writes', () => {
       unread: 2,
       syncedAt: 1234,
       cached: 5,
+      lastUid: 5,
     });
     const uids = (key: 'date' | 'arrival' | 'size' | 'from' | 'subject', reverse: boolean) =>
       cache.orderedUids('INBOX', { key, reverse });
@@ -195,6 +199,33 @@ describe('local store: what the folder sync writes', () => {
     expect(cache.getAttachment('INBOX', 1, '2')).toEqual(small);
     expect(cache.getAttachment('INBOX', 1, '3')).toBeNull();
     cache.close();
+  });
+});
+
+describe('local store: whose mail it holds', () => {
+  it('empties a store made for another login or server, and clear() empties it all', () => {
+    const first = open({ identity: 'ann@imap.example.com:993' });
+    first.applyFolderState(INBOX);
+    first.applyEnvelopes(INBOX, [testEnvelope(1), testEnvelope(2)]);
+    first.putBody(INBOX, 1, { text: 'walnut' });
+    first.close();
+    const same = open({ identity: 'ann@imap.example.com:993' });
+    expect(same.uids('INBOX')).toEqual([1, 2]);
+    same.close();
+    const moved = open({ identity: 'ann@mail.other.example:993' });
+    expect(moved.folders()).toEqual([]);
+    expect(moved.search(parseSearch('walnut'))).toEqual([]);
+    moved.applyFolderState(INBOX);
+    moved.applyEnvelopes(INBOX, [testEnvelope(3)]);
+    moved.putBody(INBOX, 3, { text: 'pecan' });
+    moved.clear();
+    expect(moved.folders()).toEqual([]);
+    expect(moved.search(parseSearch('pecan'))).toEqual([]);
+    expect(moved.stats()).toEqual(
+      expect.objectContaining({ messages: 0, bodies: 0, attachments: 0, folders: [] }),
+    );
+    moved.close();
+    expect(notices).toEqual([]);
   });
 });
 

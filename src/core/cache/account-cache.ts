@@ -20,7 +20,7 @@
  * an older UIDVALIDITY than the one stored is ignored, so a late answer can
  * never file messages under UIDs that now mean others.
  */
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -59,6 +59,8 @@ export interface CachedFolder {
   syncedAt?: number;
   /** Messages whose envelopes are cached (may be fewer than `total`). */
   cached: number;
+  /** The highest cached UID, when any message is cached. */
+  lastUid?: number;
 }
 
 /** What a folder sync records about a folder; absent fields keep their stored value. */
@@ -127,6 +129,12 @@ export interface CacheStats {
 export interface OpenCacheOptions {
   /** The store file; default `$XDG_CACHE_HOME/tmail/mail/<account>.sqlite3`. */
   file: string;
+  /**
+   * Whose mail the store holds (login, host and port): a store made for
+   * another is emptied, so that an account pointed at another server never
+   * lists the old one's mail. Left alone when absent.
+   */
+  identity?: string;
   settings?: Partial<CacheSettings>;
   /** Told one sentence when the store is rebuilt or bypassed (once per kind of trouble). */
   onNotice?: (text: string) => void;
@@ -265,6 +273,21 @@ export class AccountCache {
     this.busyTimeoutMs = options.busyTimeoutMs ?? 2000;
     this.loadDriver = options.loadDriver ?? loadBetterSqlite3;
     if (this.settings.enabled) this.open();
+    if (options.identity !== undefined) this.claim(options.identity);
+  }
+
+  /** Empties a store made for another login or server, and marks it as this one's. */
+  private claim(identity: string): void {
+    this.guard(undefined, (db) => {
+      const row = this.stmt(db, "SELECT value FROM meta WHERE key = 'identity'").get() as
+        { value: string } | undefined;
+      if (row?.value === identity) return;
+      if (row) {
+        log.info('store of another login or server emptied');
+        this.clear();
+      }
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('identity', ?)").run(identity);
+    });
   }
 
   /** False when the cache is off (by setting or trouble): reads find nothing, writes do nothing. */
@@ -292,6 +315,17 @@ export class AccountCache {
       this.tell(
         'unusable',
         `The local cache of ${this.account} is off for now: its folder could not be made (${troubleReason(error)}).`,
+      );
+      return;
+    }
+    try {
+      // Mail is private: the file (and the -wal and -shm files SQLite gives the
+      // same mode) is made readable by the user only.
+      closeSync(openSync(this.file, 'a', 0o600));
+    } catch (error) {
+      this.tell(
+        'unusable',
+        `The local cache of ${this.account} is off for now: its file could not be made (${troubleReason(error)}).`,
       );
       return;
     }
@@ -491,7 +525,8 @@ export class AccountCache {
     return this.guard(null, (db) => {
       const row = this.stmt(
         db,
-        `SELECT f.*, (SELECT count(*) FROM messages m WHERE m.folder = f.id) AS cached
+        `SELECT f.*, (SELECT count(*) FROM messages m WHERE m.folder = f.id) AS cached,
+         (SELECT max(uid) FROM messages m WHERE m.folder = f.id) AS last_uid
          FROM folders f WHERE f.path = ?`,
       ).get(path) as FolderRow | undefined;
       return row ? toFolder(row) : null;
@@ -504,7 +539,8 @@ export class AccountCache {
       (
         this.stmt(
           db,
-          `SELECT f.*, (SELECT count(*) FROM messages m WHERE m.folder = f.id) AS cached
+          `SELECT f.*, (SELECT count(*) FROM messages m WHERE m.folder = f.id) AS cached,
+         (SELECT max(uid) FROM messages m WHERE m.folder = f.id) AS last_uid
            FROM folders f ORDER BY f.path`,
         ).all() as FolderRow[]
       ).map(toFolder),
@@ -1098,6 +1134,7 @@ interface FolderRow {
   unread: number | null;
   synced_at: number | null;
   cached: number;
+  last_uid: number | null;
 }
 
 function toFolder(row: FolderRow): CachedFolder {
@@ -1106,6 +1143,7 @@ function toFolder(row: FolderRow): CachedFolder {
     uidValidity: row.uid_validity,
     cached: row.cached,
   };
+  if (row.last_uid !== null) folder.lastUid = row.last_uid;
   if (row.highest_modseq !== null) folder.highestModseq = row.highest_modseq;
   if (row.uid_next !== null) folder.uidNext = row.uid_next;
   if (row.total !== null) folder.total = row.total;

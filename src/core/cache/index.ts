@@ -23,6 +23,7 @@
  * - `stats()`, `clear()`, `close()`.
  */
 import { join } from 'node:path';
+import type { AccountConfig } from '../config/types.js';
 import { cacheDir } from '../paths.js';
 import { AccountCache, type OpenCacheOptions } from './account-cache.js';
 
@@ -61,9 +62,20 @@ export function storeFile(account: string): string {
  * unavailable for the run.
  */
 export function openAccountCache(
-  account: string | { name: string },
+  account: string | Pick<AccountConfig, 'name' | 'imap' | 'user' | 'email'>,
   options: Partial<OpenCacheOptions> = {},
 ): AccountCache {
-  const name = typeof account === 'string' ? account : account.name;
-  return new AccountCache(name, { ...options, file: options.file ?? storeFile(name) });
+  if (typeof account === 'string')
+    return new AccountCache(account, { ...options, file: options.file ?? storeFile(account) });
+  return new AccountCache(account.name, {
+    identity: accountIdentity(account),
+    ...options,
+    file: options.file ?? storeFile(account.name),
+  });
+}
+
+/** Whose mail an account's store holds: the IMAP login at its host and port. */
+export function accountIdentity(account: Pick<AccountConfig, 'imap' | 'user' | 'email'>): string {
+  const login = account.imap.user ?? account.user ?? account.email;
+  return `${login}@${account.imap.host}:${account.imap.port}`;
 }

@@ -10,9 +10,13 @@
  */
 
 /** Bumped whenever a table changes; older stores are rebuilt. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE folders (
   id INTEGER PRIMARY KEY,
   path TEXT NOT NULL UNIQUE,

@@ -187,7 +187,8 @@ function matches(message: FakeMessage, query: SearchQuery | undefined): boolean 
     (query.before === undefined || e.date < query.before) &&
     (query.flagged ?? []).every((f) => message.flags.includes(f)) &&
     (query.unflagged ?? []).every((f) => !message.flags.includes(f)) &&
-    (query.uids === undefined || query.uids.includes(message.uid))
+    (query.uids === undefined || query.uids.includes(message.uid)) &&
+    (query.uidsFrom === undefined || message.uid >= query.uidsFrom)
   );
 }
 

@@ -89,6 +89,8 @@ export function toSearchObject(query: SearchQuery | undefined): SearchObject {
   if (query.text) search.text = query.text;
   if (query.since !== undefined) search.since = new Date(query.since);
   if (query.before !== undefined) search.before = new Date(query.before);
+  // `N:*` also names the last message when N is past it: searchUids drops that one.
+  if (query.uidsFrom !== undefined) search.uid = `${query.uidsFrom}:*`;
   const systemFlag = (flag: Flag, value: boolean) => {
     switch (flag.toLowerCase()) {
       case '\\seen':
@@ -556,7 +558,9 @@ export class ImapBackend implements MailBackend {
         found.push(...(await this.searchOnce({ ...query, uids: undefined }, set)));
       return [...new Set(found)].sort((a, b) => a - b);
     }
-    return this.searchOnce(query);
+    const found = await this.searchOnce(query);
+    const from = query?.uidsFrom;
+    return from === undefined ? found : found.filter((uid) => uid >= from);
   }
 
   private async searchOnce(query: SearchQuery | undefined, uidSet?: string): Promise<number[]> {
