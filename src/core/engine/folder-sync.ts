@@ -1,0 +1,740 @@
+/**
+ * Folder sync: the folder list and its counts, and the open folder's view
+ * kept in step with the server.
+ *
+ * Work follows the viewport: opening a folder reads its size and the newest
+ * rows by sequence number, then the UID list (ESEARCH: one compact set, no
+ * per-message data); envelopes are fetched only for rows around the viewport.
+ * Server pushes (new mail, expunges, flag changes) for the selected folder
+ * come in through `pushed`; a reconnect catches up through `resyncView`.
+ *
+ * A local store (issue 16, src/core/cache/) belongs here as a second source
+ * beside the server: consulted in `openFolder` before SELECT and by the
+ * engine's start for the folder list, and told what the server said through
+ * the two funnels every answer passes, `foldersArrived` and `envelopesArrived`.
+ */
+import { TmailError, toTmailError } from '../errors.js';
+import { DEFAULT_SORT } from '../store/state.js';
+import { missingUids, wantedRows, type RowRange } from '../store/window.js';
+import { SEEN, type Envelope, type FolderRole, type Mailbox, type SearchQuery } from '../types.js';
+import type { ActionOf } from './actions.js';
+import type { BackendEvent, FolderStatus, MailBackend } from './backend.js';
+import type { EngineContext, Link } from './context.js';
+import { plural } from './outcome.js';
+import { flattenThreads, sortKnownEnvelopes, threadEnvelopes } from './threads.js';
+
+const DEFAULT_FIRST_ROWS = 100;
+/** Default of the account setting countsSeconds. */
+const DEFAULT_COUNTS_SECONDS = 60;
+/** STATUS commands per queue task: small, so that user commands wait for few of them. */
+const COUNTS_PER_TASK = 4;
+/** Up to this many folders one LIST-STATUS refreshes every count; above, STATUS of the shown ones. */
+const LIST_STATUS_MAX = 500;
+
+export class FolderSync {
+  /** Ascending UIDs of the whole selected folder, for sequence-number mapping and new mail. */
+  private folderUids: number[] | null = null;
+  private selected: FolderStatus | null = null;
+  private readonly inflight = new Set<number>();
+  private viewport: (RowRange & { margin?: number }) | null = null;
+  private viewportScheduled = false;
+  private listReloadQueued = false;
+  /** Paths of the folders a face shows (the sidebar's rows). */
+  private shownFolders: string[] = [];
+  /** Folders still to count in the round under way; null when none is. */
+  private countsRound: string[] | null = null;
+  private countsTimer: NodeJS.Timeout | null = null;
+  private readonly countsQueued = new Set<string>();
+  /** Per folder: where messages put back by undo belong in arrival order. */
+  private readonly restoredOrder = new Map<
+    string,
+    { uidValidity: string | undefined; keys: Map<number, number> }
+  >();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly link: Link,
+  ) {}
+
+  // ---------------------------------------------------------------- selection
+
+  /** The folder selected on the connection, as this engine last selected it. */
+  get selectedPath(): string | null {
+    return this.selected?.path ?? null;
+  }
+
+  /**
+   * Forgets what is selected (the connection was lost, or other work selected
+   * another folder): the next catch-up selects the view's folder again.
+   */
+  forgetSelection(): void {
+    this.selected = null;
+  }
+
+  /** Selects `path` as the folder this engine works in (after work elsewhere). */
+  async reselect(b: MailBackend, path: string): Promise<FolderStatus> {
+    this.selected = await b.select(path);
+    return this.selected;
+  }
+
+  /**
+   * Runs work with another folder selected, then selects the open folder again
+   * and catches up with what changed there meanwhile (nothing is pushed about a
+   * folder while it is not selected).
+   */
+  inFolder<T>(
+    folder: string,
+    work: (backend: MailBackend) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return this.link.task(async (b) => {
+      const back = this.selected;
+      if (back?.path === folder) return work(b);
+      await b.select(folder);
+      try {
+        return await work(b);
+      } finally {
+        if (back) {
+          const status = await b.select(back.path);
+          this.selected = status;
+          if (status.uidNext !== back.uidNext || status.exists !== this.folderUids?.length) {
+            await this.loadList(b);
+          }
+        } else {
+          this.selected = null;
+        }
+      }
+    }, signal);
+  }
+
+  // ---------------------------------------------------------------- the folder list
+
+  /**
+   * Reads the folder list. `all`: with every folder's counts (LIST-STATUS, else a
+   * STATUS each: what `tmail folders` prints); `cheap`: counts only when LIST-STATUS
+   * gives them in one command; `none`: no counts. Counts already known are kept.
+   */
+  async readFolders(b: MailBackend, counts: 'all' | 'cheap' | 'none'): Promise<Mailbox[]> {
+    const withCounts =
+      counts === 'all' || (counts === 'cheap' && b.capabilities.has('LIST-STATUS'));
+    const listed = await b.listFolders({ counts: withCounts });
+    const known = new Map(this.ctx.state.folders.map((f) => [f.path, f]));
+    const folders = sortFolders(
+      listed.map((folder) => {
+        const before = known.get(folder.path);
+        return folder.total === undefined && before?.total !== undefined
+          ? { ...folder, total: before.total, unread: before.unread }
+          : folder;
+      }),
+    );
+    this.foldersArrived(folders);
+    if (!withCounts) this.countMissing();
+    return folders;
+  }
+
+  /** The path of the folder with a role: the account's setting, else SPECIAL-USE or the name. */
+  async folderFor(role: FolderRole, signal?: AbortSignal): Promise<string> {
+    const configured = (
+      this.ctx.account.folders as Record<string, string | undefined> | undefined
+    )?.[role];
+    if (configured) return configured;
+    if (!this.ctx.state.foldersLoaded)
+      await this.link.task((b) => this.readFolders(b, 'none'), signal);
+    const folder = this.ctx.state.folders.find((f) => f.role === role);
+    if (!folder) {
+      throw new TmailError(
+        'FOLDER_UNKNOWN',
+        `This account has no ${role} folder; set folders.${role} for it in the configuration file.`,
+      );
+    }
+    return folder.path;
+  }
+
+  async createFolder(path: string, signal?: AbortSignal): Promise<void> {
+    await this.link.task((b) => b.createFolder(path), signal);
+    await this.link.task((b) => this.readFolders(b, 'cheap'), signal);
+  }
+
+  async renameFolder(path: string, to: string, signal?: AbortSignal): Promise<void> {
+    await this.link.task((b) => b.renameFolder(path, to), signal);
+    await this.link.task((b) => this.readFolders(b, 'cheap'), signal);
+  }
+
+  /** Deletes a folder; the notice says when the server keeps its name for subfolders. */
+  async deleteFolder(path: string, signal?: AbortSignal): Promise<{ notice: string | null }> {
+    const left = await this.link.task((b) => b.deleteFolder(path), signal);
+    await this.link.task((b) => this.readFolders(b, 'cheap'), signal);
+    if (!left) return { notice: null };
+    const container = left.some((flag) => /^\\(noselect|nonexistent)$/i.test(flag));
+    return {
+      notice: container
+        ? `Deleted the mail of ${path}; the server keeps it as a folder that holds only its subfolders.`
+        : `Deleted the mail of ${path}; the server keeps it, empty, for its subfolders.`,
+    };
+  }
+
+  // ---------------------------------------------------------------- counts
+
+  /** Keeps the counts of the folders on screen current on a timer. */
+  startCountsTimer(): void {
+    const countsMs = (this.ctx.account.countsSeconds ?? DEFAULT_COUNTS_SECONDS) * 1000;
+    this.countsTimer ??= setInterval(() => this.refreshShownCounts(), countsMs);
+    this.countsTimer.unref?.();
+  }
+
+  /** Stops counting: queued count work sees the link closed and does nothing. */
+  stop(): void {
+    this.countsRound = null;
+    if (this.countsTimer) clearInterval(this.countsTimer);
+  }
+
+  /** The folders a face shows: theirs are the counts kept current. */
+  showFolders(paths: string[]): void {
+    this.shownFolders = paths;
+    this.countMissing();
+  }
+
+  /** Counts the shown folders that have no counts yet (a new folder, the first screen). */
+  private countMissing(): void {
+    const byPath = new Map(this.ctx.state.folders.map((f) => [f.path, f]));
+    const missing = this.shownFolders.filter((path) => {
+      const folder = byPath.get(path);
+      return folder?.selectable && folder.total === undefined;
+    });
+    if (missing.length) this.startCountsRound(missing);
+  }
+
+  /**
+   * Reads the counts of the folders on screen again (the timer and Ctrl-l): one
+   * LIST-STATUS where the server has it and the account is small, else STATUS of
+   * each shown folder, a few per turn of the queue.
+   */
+  refreshShownCounts(): void {
+    const b = this.link.current;
+    if (!b || this.link.closed || this.countsRound) return;
+    if (b.capabilities.has('LIST-STATUS') && this.ctx.state.folders.length <= LIST_STATUS_MAX) {
+      this.countsRound = [];
+      void this.ctx.queue
+        .run(async () => {
+          if (!this.link.closed && b === this.link.current) await this.readFolders(b, 'cheap');
+        })
+        .catch((error) =>
+          this.ctx.log.warn('folder counts failed', { message: (error as Error).message }),
+        )
+        .finally(() => {
+          this.countsRound = null;
+        });
+      return;
+    }
+    const selectable = new Set(
+      this.ctx.state.folders.filter((f) => f.selectable).map((f) => f.path),
+    );
+    // The open folder's counts follow its own news (EXISTS, EXPUNGE, FETCH); RFC 3501
+    // asks clients not to STATUS the selected folder.
+    this.startCountsRound(
+      this.shownFolders.filter((path) => selectable.has(path) && path !== this.selected?.path),
+    );
+  }
+
+  private startCountsRound(paths: string[]): void {
+    const b = this.link.current;
+    if (!b || this.link.closed) return;
+    if (this.countsRound) {
+      // Join the round under way rather than start a second one.
+      for (const path of paths) if (!this.countsRound.includes(path)) this.countsRound.push(path);
+      return;
+    }
+    this.countsRound = [...paths];
+    this.nextCountsBatch(b);
+  }
+
+  /**
+   * One queue task per few folders, the next queued only when this one is done:
+   * a command the user gives meanwhile goes first, so counting never holds it up.
+   */
+  private nextCountsBatch(b: MailBackend): void {
+    const round = this.countsRound;
+    if (!round || !round.length || this.link.closed || b !== this.link.current) {
+      this.countsRound = null;
+      return;
+    }
+    const batch = round.splice(0, COUNTS_PER_TASK);
+    void this.ctx.queue
+      .run(async () => {
+        for (const path of batch) {
+          if (this.link.closed || b !== this.link.current) return;
+          try {
+            this.ctx.stats.statusCommands += 1;
+            const counts = await b.folderCounts(path);
+            this.ctx.emit({ type: 'folder-counts', path, ...counts });
+          } catch (error) {
+            this.ctx.log.warn('folder counts failed', {
+              path,
+              message: (error as Error).message,
+            });
+          }
+        }
+      })
+      .catch(() => {})
+      .finally(() => this.nextCountsBatch(b));
+  }
+
+  /**
+   * Reads a folder's counts once the work queued now is done; several asks for
+   * the same folder before then make one STATUS.
+   */
+  refreshCountsSoon(path: string): void {
+    if (this.countsQueued.has(path)) return;
+    this.countsQueued.add(path);
+    void this.ctx.queue
+      .run(async (signal) => {
+        this.countsQueued.delete(path);
+        const b = this.link.current;
+        if (!b || signal.aborted) return;
+        this.ctx.stats.statusCommands += 1;
+        const counts = await b.folderCounts(path);
+        this.ctx.emit({ type: 'folder-counts', path, ...counts });
+      })
+      .catch(() => {
+        // Counts are a nicety; a failure here is not worth a message.
+        this.countsQueued.delete(path);
+      });
+  }
+
+  /** Reads a folder's counts now, in turn; a failure is ignored. */
+  async refreshCounts(path: string): Promise<void> {
+    try {
+      const counts = await this.link.task((b) => b.folderCounts(path));
+      this.ctx.emit({ type: 'folder-counts', path, ...counts });
+    } catch {
+      // Counts are a nicety; a failure here is not worth a message.
+    }
+  }
+
+  // ---------------------------------------------------------------- the open folder
+
+  async openFolder(action: ActionOf<'open-folder'>, signal?: AbortSignal): Promise<void> {
+    const sort = action.sort ?? DEFAULT_SORT;
+    const threaded = action.threaded ?? false;
+    const search = action.search ?? null;
+    const rows = action.rows ?? DEFAULT_FIRST_ROWS;
+    // A \Noselect parent would only earn the server's refusal (typed at the c prompt).
+    if (this.ctx.state.folders.find((f) => f.path === action.path)?.selectable === false) {
+      throw new TmailError(
+        'FOLDER_UNKNOWN',
+        `${action.path} is a folder that holds only folders and cannot be opened.`,
+      );
+    }
+    this.ctx.emit({ type: 'opening', path: action.path });
+    this.ctx.emit({ type: 'progress', progress: { label: `Opening ${action.path}` } });
+    // A local store would show what it knew of the folder here, before SELECT.
+    try {
+      await this.link.task(async (b) => {
+        const status = await b.select(action.path);
+        this.selected = status;
+        this.folderUids = null;
+        this.inflight.clear();
+        // The old viewport described the old list; the face sends a new one.
+        this.viewport = null;
+        this.ctx.emit({
+          type: 'view-opened',
+          path: status.path,
+          uidValidity: status.uidValidity,
+          total: search ? 0 : status.exists,
+          sort,
+          threaded,
+          search,
+        });
+        // The newest rows need no UID list: they are the last sequence numbers.
+        if (!search && !threaded && sort.key === 'arrival' && status.exists > 0 && rows > 0) {
+          const count = Math.min(rows, status.exists);
+          const target = sort.reverse
+            ? { seqFrom: status.exists - count + 1, seqTo: status.exists }
+            : { seqFrom: 1, seqTo: count };
+          const envelopes = await b.fetchEnvelopes(target);
+          this.envelopesArrived(status.path, envelopes);
+          const head = envelopes.map((e) => e.uid).sort((x, y) => (sort.reverse ? y - x : x - y));
+          this.ctx.emit({
+            type: 'view-uids',
+            path: status.path,
+            uids: head,
+            complete: head.length >= status.exists,
+          });
+        }
+      }, signal);
+      if (action.list !== false) {
+        await this.link.task((b) => this.loadList(b), signal);
+      }
+    } finally {
+      this.ctx.emit({ type: 'progress', progress: null });
+      if (this.ctx.state.opening) this.ctx.emit({ type: 'opening', path: null });
+    }
+    this.scheduleViewportFetch();
+  }
+
+  /** Opens the view's folder again as it is shown (sort, threads, search). */
+  reload(signal?: AbortSignal): Promise<void> {
+    const view = this.ctx.state.view;
+    if (!view) return Promise.resolve();
+    return this.openFolder(
+      {
+        type: 'open-folder',
+        path: view.path,
+        sort: view.sort,
+        threaded: view.threaded,
+        search: view.search,
+      },
+      signal,
+    );
+  }
+
+  /**
+   * UIDs of the open folder matching `query` (the whole folder, one UID
+   * SEARCH); without it, the rows of the open list (its search, or all).
+   */
+  searchUids(query: SearchQuery | undefined, signal?: AbortSignal): Promise<number[]> {
+    this.ctx.currentView();
+    const wanted = query ?? this.ctx.state.view?.search ?? undefined;
+    return this.link.task((b) => b.searchUids(wanted), signal);
+  }
+
+  /** Reads the UID list of the open view in display order (no per-message data). */
+  async loadList(b: MailBackend): Promise<void> {
+    const view = this.ctx.state.view;
+    const status = this.selected;
+    if (!view || !status || view.path !== status.path) return;
+    this.ctx.stats.uidListReads += 1;
+    this.folderUids = await b.searchUids();
+    const search = view.search ?? undefined;
+    let uids: number[];
+    let depth: Map<number, number> | undefined;
+    if (view.threaded) {
+      const threads = await b.threadUids(search);
+      if (threads) {
+        ({ uids, depth } = flattenThreads(threads, view.sort.reverse));
+      } else {
+        this.ctx.notice(
+          'info',
+          'This server cannot thread messages; threads are made here from the messages loaded so far.',
+        );
+        ({ uids, depth } = this.clientThreads(
+          await this.arrivalOrder(b, search, view.sort.reverse),
+          view.sort.reverse,
+        ));
+      }
+    } else if (view.sort.key === 'arrival') {
+      uids = await this.arrivalOrder(b, search, view.sort.reverse);
+    } else {
+      const sorted = await b.sortUids(view.sort, search);
+      if (sorted) {
+        uids = sorted;
+      } else {
+        this.ctx.notice(
+          'info',
+          `This server cannot sort by ${view.sort.key}; the messages loaded so far are sorted here, the rest follow by arrival.`,
+        );
+        uids = sortKnownEnvelopes(
+          await this.arrivalOrder(b, search, view.sort.reverse),
+          this.ctx.state.view?.envelopes ?? new Map(),
+          view.sort,
+        );
+      }
+    }
+    this.ctx.emit({ type: 'view-uids', path: view.path, uids, complete: true, depth });
+  }
+
+  /**
+   * Threads for a server without THREAD: built from the envelopes known so far;
+   * messages not yet seen stand alone, in arrival order.
+   */
+  private clientThreads(
+    arrival: number[],
+    reverse: boolean,
+  ): { uids: number[]; depth: Map<number, number> } {
+    const envelopes = this.ctx.state.view?.envelopes ?? new Map<number, Envelope>();
+    const known = arrival.flatMap((uid) => envelopes.get(uid) ?? []);
+    const roots = [
+      ...threadEnvelopes(known),
+      ...arrival.filter((uid) => !envelopes.has(uid)).map((uid) => ({ uid, children: [] })),
+    ];
+    return flattenThreads(roots, reverse);
+  }
+
+  private async arrivalOrder(
+    b: MailBackend,
+    search: SearchQuery | undefined,
+    reverse: boolean,
+  ): Promise<number[]> {
+    const ascending = search
+      ? await b.searchUids(search)
+      : [...(this.folderUids ?? (await b.searchUids()))];
+    const status = this.selected;
+    const restored = status && this.restoredOrder.get(status.path);
+    if (restored?.keys.size && status) {
+      if (restored.uidValidity && restored.uidValidity !== status.uidValidity) {
+        this.restoredOrder.delete(status.path);
+      } else {
+        const key = (uid: number) => restored.keys.get(uid) ?? uid;
+        ascending.sort((x, y) => key(x) - key(y));
+      }
+    }
+    return reverse ? ascending.reverse() : ascending;
+  }
+
+  /** Arrival-order keys of messages put back by undo in `path` (new UID -> the UID it had). */
+  restoredOrderOf(path: string, uidValidity: string | undefined): Map<number, number> {
+    let entry = this.restoredOrder.get(path);
+    if (!entry || (uidValidity && entry.uidValidity && entry.uidValidity !== uidValidity)) {
+      entry = { uidValidity, keys: new Map() };
+      this.restoredOrder.set(path, entry);
+    }
+    entry.uidValidity ??= uidValidity;
+    return entry.keys;
+  }
+
+  /** After a reconnect: re-select the view's folder and catch up with what changed meanwhile. */
+  async resyncView(b: MailBackend): Promise<void> {
+    const view = this.ctx.state.view;
+    if (!view) return;
+    let status: FolderStatus;
+    try {
+      status = await b.select(view.path);
+    } catch (error) {
+      this.ctx.notice('error', toTmailError(error).userMessage);
+      this.ctx.emit({ type: 'view-closed' });
+      return;
+    }
+    this.selected = status;
+    if (status.uidValidity !== view.uidValidity) {
+      // The UIDs we hold now name other messages: start the folder again.
+      this.ctx.notice('info', `${view.path} was rebuilt on the server; it has been read again.`);
+      this.ctx.emit({
+        type: 'view-opened',
+        path: view.path,
+        uidValidity: status.uidValidity,
+        total: status.exists,
+        sort: view.sort,
+        threaded: view.threaded,
+        search: view.search,
+      });
+      this.inflight.clear();
+    } else {
+      const known = [...view.envelopes.keys()];
+      if (known.length) {
+        const flags = await b.fetchFlags(known);
+        this.ctx.emit({
+          type: 'flags',
+          path: view.path,
+          changes: [...flags].map(([uid, f]) => ({ uid, flags: f })),
+        });
+        const gone = known.filter((uid) => !flags.has(uid));
+        if (gone.length) this.ctx.emit({ type: 'messages-removed', path: view.path, uids: gone });
+      }
+    }
+    await this.loadList(b);
+    this.scheduleViewportFetch();
+  }
+
+  // ---------------------------------------------------------------- the viewport
+
+  /** The rows a face shows (and how many either side to fetch ahead). */
+  setViewport(range: RowRange & { margin?: number }): void {
+    this.viewport = range;
+    this.scheduleViewportFetch();
+  }
+
+  /** Fetches what the viewport lacks; coalesces bursts of viewport changes into one fetch. */
+  scheduleViewportFetch(): void {
+    if (this.viewportScheduled || !this.viewport || !this.link.current) return;
+    this.viewportScheduled = true;
+    void this.ctx.queue
+      .run(async () => {
+        this.viewportScheduled = false;
+        const view = this.ctx.state.view;
+        const range = this.viewport;
+        const b = this.link.current;
+        if (!view || !range || !b || view.path !== this.selected?.path) return;
+        const margin = range.margin ?? Math.max(10, range.last - range.first + 1);
+        const rows = wantedRows(view, range, margin);
+        if (!rows) return;
+        const missing = missingUids(view, rows, this.inflight);
+        if (!missing.length) return;
+        for (const uid of missing) this.inflight.add(uid);
+        try {
+          const envelopes = await b.fetchEnvelopes({ uids: missing });
+          this.envelopesArrived(view.path, envelopes);
+          const fetched = new Set(envelopes.map((e) => e.uid));
+          const vanished = missing.filter((uid) => !fetched.has(uid));
+          // Listed but gone from the server: expunged by someone while we did not look.
+          if (vanished.length) this.forgetUids(view.path, vanished);
+          const previews = await b.fetchPreviews(envelopes.map((e) => e.uid));
+          if (previews.size) this.ctx.emit({ type: 'previews', path: view.path, previews });
+        } finally {
+          for (const uid of missing) this.inflight.delete(uid);
+        }
+      })
+      .catch((error) => {
+        this.viewportScheduled = false;
+        this.ctx.log.warn('viewport fetch failed', { message: (error as Error).message });
+      });
+  }
+
+  // ---------------------------------------------------------------- the server's news
+
+  /** A push about the selected folder: new mail, an expunge, a flag change. */
+  pushed(source: MailBackend, event: Exclude<BackendEvent, { type: 'closed' }>): void {
+    if (!this.selected || event.path !== this.selected.path) return;
+    switch (event.type) {
+      case 'exists':
+        if (event.count > event.prevCount) {
+          void this.ctx.queue
+            .run(() => this.fetchNewMessages(source))
+            .catch((e) => this.ctx.log.warn('new mail fetch failed', e));
+        }
+        return;
+      case 'expunge': {
+        let uid = event.uid;
+        if (uid === undefined && event.seq !== undefined && this.folderUids)
+          uid = this.folderUids[event.seq - 1];
+        if (uid === undefined) {
+          // Without a UID list the sequence number cannot be mapped: read the list once
+          // after the command under way, however many EXPUNGEs it brings (a move of 100
+          // on a server without QRESYNC sends 100).
+          this.reloadListSoon(source);
+          this.refreshCountsSoon(event.path);
+          return;
+        }
+        this.forgetUids(event.path, [uid]);
+        // The unread count follows (the removed message may never have been fetched).
+        this.refreshCountsSoon(event.path);
+        return;
+      }
+      case 'flags': {
+        const uid = event.uid ?? this.folderUids?.[event.seq - 1];
+        if (uid !== undefined)
+          this.ctx.emit({
+            type: 'flags',
+            path: event.path,
+            changes: [{ uid, flags: event.flags, modseq: event.modseq }],
+          });
+        // The reducer counts only changes to envelopes it holds.
+        if (uid === undefined || !this.ctx.state.view?.envelopes.has(uid))
+          this.refreshCountsSoon(event.path);
+        return;
+      }
+    }
+  }
+
+  /** Queues one reading of the UID list, unless one is queued already. */
+  private reloadListSoon(source: MailBackend): void {
+    if (this.listReloadQueued) return;
+    this.listReloadQueued = true;
+    void this.ctx.queue
+      .run(async () => {
+        this.listReloadQueued = false;
+        if (source === this.link.current) await this.loadList(source);
+      })
+      .catch(() => {
+        this.listReloadQueued = false;
+      });
+  }
+
+  private async fetchNewMessages(b: MailBackend): Promise<void> {
+    const view = this.ctx.state.view;
+    const status = this.selected;
+    if (!status || !this.folderUids || b !== this.link.current) return;
+    const last = this.folderUids.length ? this.folderUids[this.folderUids.length - 1]! : 0;
+    const envelopes = (await b.fetchEnvelopes({ uidsFrom: last + 1 })).filter((e) => e.uid > last);
+    if (!envelopes.length) return;
+    const uids = envelopes.map((e) => e.uid).sort((x, y) => x - y);
+    this.folderUids.push(...uids);
+    const unseen = envelopes.filter((e) => !e.flags.includes(SEEN)).length;
+    const folder = this.ctx.state.folders.find((f) => f.path === status.path);
+    this.ctx.emit({
+      type: 'folder-counts',
+      path: status.path,
+      total: this.folderUids.length,
+      unread: (folder?.unread ?? 0) + unseen,
+    });
+    if (!view || view.path !== status.path) {
+      this.countEnvelopes(envelopes.length);
+      return;
+    }
+    this.envelopesArrived(view.path, envelopes);
+    if (!view.search && !view.threaded && view.sort.key === 'arrival') {
+      const ordered = view.sort.reverse ? [...uids].reverse() : uids;
+      this.ctx.emit({
+        type: 'messages-added',
+        path: view.path,
+        uids: ordered,
+        position: view.sort.reverse ? 'top' : 'bottom',
+      });
+    } else {
+      await this.loadList(b);
+    }
+    this.ctx.notice('info', `${plural(envelopes.length, 'new message')} in ${view.path}.`);
+  }
+
+  /**
+   * Forgets UIDs the server says the folder no longer holds, but only those this
+   * engine listed: a UID the user made up must not shrink the counts.
+   */
+  forgetGone(path: string, uids: number[]): void {
+    const view = this.ctx.state.view;
+    if (!uids.length || !view || view.path !== path) return;
+    const known = new Set([...view.uids, ...view.envelopes.keys(), ...(this.folderUids ?? [])]);
+    this.forgetUids(
+      path,
+      uids.filter((uid) => known.has(uid)),
+    );
+  }
+
+  /** Removes UIDs from the folder list and the view (after an expunge or a move). */
+  forgetUids(path: string, uids: number[]): void {
+    if (!uids.length) return;
+    if (this.folderUids && this.selected?.path === path) {
+      const gone = new Set(uids);
+      this.folderUids = this.folderUids.filter((uid) => !gone.has(uid));
+    }
+    this.ctx.emit({ type: 'messages-removed', path, uids });
+  }
+
+  // ---------------------------------------------------------------- where a local store plugs in
+
+  /** Every folder list the server gives passes here. */
+  private foldersArrived(folders: Mailbox[]): void {
+    this.ctx.emit({ type: 'folders', folders });
+  }
+
+  /** Every batch of envelopes the server gives for the view passes here. */
+  private envelopesArrived(path: string, envelopes: Envelope[]): void {
+    this.countEnvelopes(envelopes.length);
+    this.ctx.emit({ type: 'envelopes', path, envelopes });
+  }
+
+  private countEnvelopes(count: number): void {
+    this.ctx.stats.envelopesFetched += count;
+    this.ctx.stats.envelopeCommands += 1;
+  }
+}
+
+const ROLE_ORDER: Record<string, number> = {
+  inbox: 0,
+  drafts: 1,
+  sent: 2,
+  archive: 3,
+  flagged: 4,
+  all: 5,
+  junk: 6,
+  trash: 7,
+};
+
+/** INBOX and the special folders first, then the rest by path (children after parents). */
+export function sortFolders(folders: Mailbox[]): Mailbox[] {
+  return [...folders].sort((a, b) => {
+    const ra = a.role && a.parentPath === null ? (ROLE_ORDER[a.role] ?? 50) : 50;
+    const rb = b.role && b.parentPath === null ? (ROLE_ORDER[b.role] ?? 50) : 50;
+    if (ra !== rb) return ra - rb;
+    return a.path.localeCompare(b.path, undefined, { sensitivity: 'base' });
+  });
+}

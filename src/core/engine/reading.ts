@@ -1,0 +1,320 @@
+/**
+ * Reading: a message's body for the reader, its attachments (saved, opened,
+ * or read when they are messages themselves) and raw parts of any folder.
+ *
+ * Small messages are fetched whole (best fidelity); large ones part by part,
+ * only the text parts and each capped. An attachment is downloaded by itself,
+ * streamed to disk with progress events.
+ */
+import { mkdir } from 'node:fs/promises';
+import { pipeline, Readable, Transform } from 'node:stream';
+import { TmailError } from '../errors.js';
+import { SEEN, type Attachment, type MessageView } from '../types.js';
+import type { ActionResults } from './actions.js';
+import type { MailBackend, MessageSkeleton } from './backend.js';
+import type { EngineContext, Link } from './context.js';
+import type { FolderSync } from './folder-sync.js';
+
+/** Messages up to this size are fetched whole to read (best fidelity); larger ones part by part. */
+const WHOLE_MESSAGE_LIMIT = 256 * 1024;
+/** Cap on each text part fetched to read a large message. */
+const TEXT_PART_CAP = 512 * 1024;
+/** Cap on an attached message fetched to be read. */
+const ATTACHED_MESSAGE_CAP = 32 * 1024 * 1024;
+
+/** MIME decoding loads on first use: mailparser costs start-up time a list does not need. */
+function loadMime() {
+  return import('../mime/index.js');
+}
+function loadSave() {
+  return import('../mime/save.js');
+}
+
+/** What the attachments of one message are read from, fetched once for all of them. */
+interface AttachmentSource {
+  skeleton: MessageSkeleton;
+  /** The whole message, needed only for files uuencoded inside a text part. */
+  source?: Buffer;
+}
+
+export class Reading {
+  /** Private temp files of opened attachments, removed on close. */
+  private readonly tempFiles: Array<() => Promise<void>> = [];
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly link: Link,
+    private readonly folders: FolderSync,
+    /** Marks a message of the open folder read (a mutation: it is queued while offline). */
+    private readonly markSeen: (uid: number, signal?: AbortSignal) => Promise<unknown>,
+  ) {}
+
+  /** Removes the temp files of opened attachments (on close). */
+  async cleanup(): Promise<void> {
+    await Promise.all(this.tempFiles.splice(0).map((cleanup) => cleanup().catch(() => {})));
+  }
+
+  /** A message of the open folder, decoded for the reader; marked read unless `peek`. */
+  async read(uid: number, peek: boolean, signal?: AbortSignal): Promise<MessageView> {
+    this.ctx.currentView();
+    const {
+      attachmentsFromStructure,
+      chooseTextParts,
+      mergeAttachmentSizes,
+      messageFromParts,
+      parseMessage,
+    } = await loadMime();
+    const view = await this.link.task(async (b) => {
+      const skeleton = await b.fetchSkeleton(uid);
+      if (skeleton.size <= WHOLE_MESSAGE_LIMIT) {
+        const source = await b.fetchSource(uid);
+        return { message: await parseMessage(source), skeleton };
+      }
+      // Large: the header, the structure and only the text parts, each capped.
+      const parts = chooseTextParts(skeleton.structure).map((p) => p.part);
+      const bodies = await b.fetchParts(uid, parts, TEXT_PART_CAP);
+      const message = await messageFromParts({
+        uid,
+        header: skeleton.header,
+        structure: skeleton.structure,
+        parts: bodies,
+      });
+      return { message, skeleton };
+    }, signal);
+    const message: MessageView = { ...view.message, uid };
+    // Attachment ids are IMAP part numbers, so that saving can fetch exactly one part.
+    message.attachments = mergeAttachmentSizes(
+      attachmentsFromStructure(view.skeleton.structure),
+      message.attachments,
+    );
+    if (!peek && !view.skeleton.flags.includes(SEEN)) {
+      await this.markSeen(uid, signal).catch(() => {});
+    }
+    return message;
+  }
+
+  /** The whole source of a message of the open folder. */
+  source(uid: number, signal?: AbortSignal): Promise<Buffer> {
+    return this.link.task((b) => b.fetchSource(uid), signal);
+  }
+
+  /** The source of a message, or one decoded part of it, in any folder. */
+  fetchRemote(
+    folder: string,
+    uid: number,
+    part: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    return this.folders.inFolder(
+      folder,
+      async (b) => {
+        if (!part) return b.fetchSource(uid);
+        const chunks: Buffer[] = [];
+        for await (const chunk of await b.downloadPart(uid, part)) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks);
+      },
+      signal,
+    );
+  }
+
+  /**
+   * One attachment of a message as a stream of its decoded bytes: a MIME part
+   * is downloaded by itself (the rest of the message stays on the server); a
+   * file uuencoded inside a text part is cut out of that part.
+   */
+  private async attachmentStream(
+    b: MailBackend,
+    uid: number,
+    attachmentId: string,
+    from?: AttachmentSource,
+  ): Promise<{ attachment: Attachment; stream: Readable }> {
+    const mime = await loadMime();
+    const message = from ?? { skeleton: await b.fetchSkeleton(uid) };
+    const { skeleton } = message;
+    const attachment = mime
+      .attachmentsFromStructure(skeleton.structure)
+      .find((a) => a.id === attachmentId);
+    if (attachment) return { attachment, stream: await b.downloadPart(uid, attachmentId) };
+    const partId = mime.attachmentPartId(attachmentId);
+    const part = partId === attachmentId ? undefined : mime.findPart(skeleton.structure, partId);
+    if (part) {
+      const source = (message.source ??= await b.fetchSource(uid));
+      const view = await mime.parseMessage(source);
+      const listed = view.attachments.find((a) => a.id === attachmentId);
+      if (listed) {
+        return {
+          attachment: listed,
+          stream: Readable.from([mime.attachmentFromSource(source, attachmentId)]),
+        };
+      }
+    }
+    throw new TmailError('MESSAGE_UNKNOWN', `Message ${uid} has no attachment ${attachmentId}.`);
+  }
+
+  /**
+   * Hands one attachment's decoded bytes to `consume`, counted into progress
+   * events (`Saving name.pdf`); the progress is cleared however it ends.
+   */
+  private async withAttachment<T>(
+    b: MailBackend,
+    uid: number,
+    attachmentId: string,
+    verb: string,
+    consume: (attachment: Attachment, stream: Readable) => Promise<T>,
+    from?: AttachmentSource,
+  ): Promise<T> {
+    const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId, from);
+    try {
+      const counter = this.progressOf(`${verb} ${attachment.filename}`, attachment.size);
+      // pipeline, not pipe: a connection cut mid-transfer must reach the consumer as an
+      // error (pipe drops it, and the unhandled 'error' event ended the whole program).
+      return await consume(
+        attachment,
+        pipeline(stream, counter, () => {}),
+      );
+    } finally {
+      this.ctx.emit({ type: 'progress', progress: null });
+    }
+  }
+
+  /** Counts bytes through a stream into progress events named `label`. */
+  private progressOf(label: string, total: number): Transform {
+    let done = 0;
+    let lastReport = 0;
+    this.ctx.emit({ type: 'progress', progress: { label, done: 0, total } });
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        done += chunk.length;
+        if (done - lastReport > 256 * 1024) {
+          lastReport = done;
+          this.ctx.emit({ type: 'progress', progress: { label, done, total } });
+        }
+        callback(null, chunk);
+      },
+    });
+  }
+
+  /** Saves one attachment into `dir`; resolves to the file written. */
+  async saveAttachment(
+    uid: number,
+    attachmentId: string,
+    dir: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    await makeDownloadDir(dir);
+    return this.link.task((b) => this.saveFrom(b, uid, attachmentId, dir), signal);
+  }
+
+  /**
+   * Saves every attachment the reader lists for a message (inline parts too) into
+   * `dir`, with one body structure (and at most one whole message) fetched for all.
+   */
+  async saveAllAttachments(uid: number, dir: string, signal?: AbortSignal): Promise<string[]> {
+    const view = await this.read(uid, true, signal);
+    await makeDownloadDir(dir);
+    return this.link.task(async (b) => {
+      const from: AttachmentSource = { skeleton: await b.fetchSkeleton(uid) };
+      const saved: string[] = [];
+      for (const attachment of view.attachments) {
+        saved.push(await this.saveFrom(b, uid, attachment.id, dir, from));
+      }
+      return saved;
+    }, signal);
+  }
+
+  /** Streams one attachment into `dir` under a safe name, with progress; the file written. */
+  private async saveFrom(
+    b: MailBackend,
+    uid: number,
+    attachmentId: string,
+    dir: string,
+    from?: AttachmentSource,
+  ): Promise<string> {
+    const { saveAttachmentStream } = await loadSave();
+    return this.withAttachment(
+      b,
+      uid,
+      attachmentId,
+      'Saving',
+      (attachment, stream) => saveAttachmentStream(dir, attachment.filename, stream),
+      from,
+    );
+  }
+
+  /**
+   * Puts an attachment in a private temp file (a 0700 directory, removed when
+   * tmail closes) and picks the program for it: a mailcap entry, else the
+   * desktop's opener. The caller runs it, handing over the terminal first when
+   * the program needs one.
+   */
+  async openAttachment(
+    uid: number,
+    attachmentId: string,
+    signal?: AbortSignal,
+  ): Promise<ActionResults['open-attachment']> {
+    const [{ chooseOpener, runOpener, pagerText }, { writePrivateTempFile }] = await Promise.all([
+      loadMime(),
+      loadSave(),
+    ]);
+    const file = await this.link.task(
+      (b) =>
+        this.withAttachment(b, uid, attachmentId, 'Fetching', async (attachment, stream) => ({
+          ...(await writePrivateTempFile(attachment.filename, stream, { signal })),
+          contentType: attachment.contentType,
+        })),
+      signal,
+    );
+    this.tempFiles.push(file.cleanup);
+    const choice = chooseOpener(file.contentType, file.path);
+    const text = await pagerText(file.contentType, file.path, choice);
+    if (text !== null) return { path: file.path, needsTerminal: false, text, run: async () => {} };
+    if (!choice) {
+      throw new TmailError(
+        'FILE_ERROR',
+        `No program is set up to open ${file.contentType}; save it with s, or add a mailcap entry for it.`,
+      );
+    }
+    return {
+      path: file.path,
+      needsTerminal: choice.kind === 'mailcap' && choice.needsTerminal,
+      run: () => runOpener(choice, file.path),
+    };
+  }
+
+  /** An attached message (message/rfc822 part), decoded for reading. */
+  async readAttached(
+    uid: number,
+    attachmentId: string,
+    signal?: AbortSignal,
+  ): Promise<MessageView> {
+    const { findPart, parseMessagePart } = await loadMime();
+    return this.link.task(async (b) => {
+      const skeleton = await b.fetchSkeleton(uid);
+      const part = findPart(skeleton.structure, attachmentId);
+      if (!part || part.type !== 'message/rfc822') {
+        throw new TmailError(
+          'MESSAGE_UNKNOWN',
+          `Attachment ${attachmentId} of message ${uid} is not a message.`,
+        );
+      }
+      const raw = (await b.fetchParts(uid, [attachmentId], ATTACHED_MESSAGE_CAP)).get(attachmentId);
+      if (!raw)
+        throw new TmailError(
+          'MESSAGE_UNKNOWN',
+          `Attachment ${attachmentId} of message ${uid} is empty.`,
+        );
+      return { ...(await parseMessagePart(raw, part.encoding)), uid };
+    }, signal);
+  }
+}
+
+/** Creates the folder attachments are saved into (and its parents) when it is missing. */
+async function makeDownloadDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new TmailError('FILE_ERROR', `The folder ${dir} cannot be created; choose another one.`, {
+      cause: error,
+    });
+  }
+}
