@@ -296,6 +296,26 @@ describe('text attachments', () => {
 });
 
 describe('the keys', () => {
+  it('are rebindable from the dotfile', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'x.eml');
+    tui = await renderTui({
+      inbox: numbered(1),
+      config: { keys: { list: { X: 'mail.raw', '<C-p>': 'mail.pipe' } } },
+    });
+    await tui.see('Message number 1');
+    tui.press('X');
+    await tui.see('Source of message 1');
+    tui.press('q');
+    await tui.waitFor((f) => !f.includes('Source of message 1'));
+    tui.press('<C-p>');
+    await tui.see('Pipe to:');
+    tui.type(`cat > ${out}`);
+    tui.press('<Enter>');
+    await tui.see('exited with status 0.');
+    expect(readFileSync(out)).toEqual(serverRaw(tui, 1));
+  });
+
   it('lists the new commands in the help', async () => {
     tui = await renderTui({ inbox: numbered(1), rows: 120 });
     await tui.see('Message number 1');
