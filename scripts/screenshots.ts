@@ -10,6 +10,7 @@
  *   help.png                the help screen generated from the keymap
  *   composer.png            the review screen of a reply written in $EDITOR
  *   accounts.png            two accounts in one session, both in the sidebar
+ *   folded-thread.png       a mailing list shown as threads, every thread folded but one
  *
  * As root it installs what is missing (the mail servers, ImageMagick and
  * the DejaVu fonts) from Debian's packages.
@@ -343,6 +344,27 @@ try {
   await term.see('Abandon this message?');
   await term.press('y');
   await term.press('q');
+  await term.gone('Two things before we tag it');
+
+  // A mailing list as threads: every thread folded (Esc-V), then the first thread with
+  // replies unfolded again (Esc-v) to show the tree beside the folded rows.
+  await term.press(':');
+  await term.type('folder Lists/tmail-dev');
+  await term.press('<Enter>');
+  await term.see('Lists/tmail-dev │');
+  await term.press(':');
+  await term.type('thread on');
+  await term.press('<Enter>');
+  await term.see('│ threads');
+  await term.press('<M-V>');
+  const foldedRow = /\[\d+(, \d+ unread)?\] /;
+  const screen = await term.waitFor((s) => foldedRow.test(s));
+  const row = screen.split('\n').findIndex((line) => foldedRow.test(line));
+  for (let i = 0; i < row; i++) await term.press('j');
+  await term.press('<M-v>');
+  await term.see('└─>');
+  await shoot(term, 'folded-thread', 'tmail: threads, folded');
+
   await term.press('q');
   await term.exited();
   term.kill();

@@ -9,7 +9,7 @@ import { DELETED, FLAGGED, SEEN, type SortKey } from '../core/types.js';
 import { completeAccount, foldAccount, showAccount } from './accounts.js';
 import { completeFolder, pathCompleter } from './completion.js';
 import { nearestName } from './nearest.js';
-import { goUnread, tagAll, tagPattern, untagAll } from './moving.js';
+import { foldThreads, goUnread, tagAll, tagPattern, untagAll } from './moving.js';
 import type { CommandContext, Completer } from './context.js';
 import {
   expungeAsking,
@@ -127,6 +127,19 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
       await openFolder(ctx, view.path, { threaded, search: view.search });
     },
   },
+  ...(
+    [
+      ['fold', 'fold', false, 'Fold the thread under the cursor into one row'],
+      ['unfold', 'unfold', false, 'Unfold the thread under the cursor'],
+      ['fold-all', 'fold', true, 'Fold every thread'],
+      ['unfold-all', 'unfold', true, 'Unfold every thread'],
+    ] as const
+  ).map(([name, mode, all, summary]): LineCommand => ({
+    names: [name],
+    usage: `:${name}`,
+    summary,
+    run: (ctx) => foldThreads(ctx, mode, all),
+  })),
   {
     names: ['search', 'find'],
     usage: ':search [from:X to:X subject:X body:X is:unread WORDS]',

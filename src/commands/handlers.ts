@@ -4,6 +4,7 @@
  * becomes one sentence in the status line.
  */
 import type { ActionResults, ActionType } from '../core/engine/actions.js';
+import { threadModeFor } from '../core/engine/thread-view.js';
 import { toTmailError } from '../core/errors.js';
 import { roleOfFolder } from '../core/folder-role.js';
 import {
@@ -20,7 +21,7 @@ import { directoryCompleter, expandHome, folderCompleter } from './completion.js
 import type { CommandContext, ComposeKind, ComposerApi, Motion } from './context.js';
 import { MESSAGE_FILE_HANDLERS } from './message-file.js';
 import { reported } from './report.js';
-import { goUnread, tagAll, tagPattern, untagAll } from './moving.js';
+import { foldThreads, goUnread, tagAll, tagPattern, untagAll } from './moving.js';
 import { formatSearch, parseSearchInput } from './search-query.js';
 
 export type CommandHandler = (ctx: CommandContext) => Promise<void> | void;
@@ -40,11 +41,21 @@ export async function openFolder(
   const view = ctx.engine.state.view;
   if (ctx.ui.screen() !== 'list') ctx.ui.closeMessage();
   ctx.ui.clearTags();
+  // Another folder opens as the account's `threads` setting says for it; a folder it
+  // does not name keeps what the last one showed.
+  let threaded = options.threaded;
+  let folded: boolean | undefined;
+  if (threaded === undefined) {
+    const mode = view?.path === path ? undefined : threadModeFor(ctx.engine.account.threads, path);
+    threaded = mode ? mode !== 'off' : (view?.threaded ?? false);
+    if (mode) folded = mode === 'folded';
+  }
   const result = await ctx.engine.dispatch({
     type: 'open-folder',
     path,
     sort: options.sort ?? view?.sort,
-    threaded: options.threaded ?? view?.threaded ?? false,
+    threaded,
+    ...(folded === undefined ? {} : { folded }),
     search: options.search ?? null,
     rows: ctx.ui.listHeight(),
   });
@@ -84,7 +95,14 @@ async function toggleFlag(ctx: CommandContext, flag: Flag): Promise<void> {
   const uids = ctx.ui.targets();
   if (!uids.length) return;
   const lead = ctx.ui.openUid() ?? ctx.ui.cursorUid() ?? uids[0]!;
-  const has = (envelopeFlags(ctx, lead) ?? []).includes(flag);
+  let has = (envelopeFlags(ctx, lead) ?? []).includes(flag);
+  // A folded thread's row shows as unread while any message in it is: N then marks it all read.
+  const hidden =
+    flag === SEEN && ctx.ui.screen() === 'list' && !ctx.ui.taggedCount()
+      ? ctx.engine.state.view?.folded?.get(lead)
+      : undefined;
+  if (hidden)
+    has = [lead, ...hidden].every((uid) => envelopeFlags(ctx, uid)?.includes(SEEN) ?? true);
   const result = await ctx.engine.dispatch({
     type: 'set-flags',
     uids,
@@ -470,6 +488,8 @@ export const HANDLERS: Record<string, CommandHandler> = {
   'list.tag-pattern': (ctx) => tagPattern(ctx),
   'list.tag-all': (ctx) => tagAll(ctx),
   'list.untag-all': (ctx) => untagAll(ctx),
+  'list.fold-thread': (ctx) => foldThreads(ctx, 'toggle', false),
+  'list.fold-all': (ctx) => foldThreads(ctx, 'toggle', true),
 
   'folder.next': (ctx) => adjacentFolder(ctx, 1),
   'folder.prev': (ctx) => adjacentFolder(ctx, -1),

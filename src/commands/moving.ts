@@ -6,6 +6,7 @@
  * memory, says where they are.
  */
 import { plural } from '../core/engine/outcome.js';
+import type { FoldMode } from '../core/engine/thread-view.js';
 import { SEEN } from '../core/types.js';
 import type { CommandContext } from './context.js';
 import { reported } from './handlers.js';
@@ -47,7 +48,11 @@ export async function goUnread(ctx: CommandContext, step: 1 | -1): Promise<void>
   const reading = ctx.ui.screen() !== 'list' ? ctx.ui.openUid() : null;
   const current = reading ?? ctx.ui.cursorUid();
   const from = current === null ? -1 : view.uids.indexOf(current);
-  const found = findRow(view.uids, new Set(result.value), from, step);
+  const wanted = new Set(result.value);
+  // Unread replies hidden in a folded thread make its row the place to go.
+  for (const [root, hidden] of view.folded ?? [])
+    if (hidden.some((uid) => wanted.has(uid))) wanted.add(root);
+  const found = findRow(view.uids, wanted, from, step);
   const where = view.search ? 'these search results' : view.path;
   if (!found) {
     ctx.ui.notify('info', `There is no ${from >= 0 ? 'other ' : ''}unread message in ${where}.`);
@@ -129,4 +134,37 @@ export function untagAll(ctx: CommandContext): void {
   const count = ctx.ui.taggedCount();
   ctx.ui.clearTags();
   ctx.ui.notify('info', count ? `Untagged ${plural(count, 'message')}.` : 'No message was tagged.');
+}
+
+/**
+ * Folds or unfolds the thread under the cursor (mutt's Esc-v), or every thread
+ * (Esc-V). The cursor stays on its thread: a reply that folds away leaves it
+ * on the thread's row.
+ */
+export async function foldThreads(
+  ctx: CommandContext,
+  mode: FoldMode,
+  all: boolean,
+): Promise<void> {
+  const view = ctx.engine.state.view;
+  if (!view) return;
+  if (!view.threaded) {
+    ctx.ui.notify('info', 'The list is not shown as threads; :thread turns them on.');
+    return;
+  }
+  const cursor = ctx.ui.cursorUid();
+  if (!all && cursor === null) return;
+  const result = await ctx.engine.dispatch({
+    type: 'fold',
+    mode,
+    ...(all ? {} : { uids: [cursor!] }),
+  });
+  if (!reported(ctx, result)) return;
+  const after = ctx.engine.state.view;
+  if (cursor === null || !after?.folded?.size) return;
+  for (const [root, hidden] of after.folded)
+    if (hidden.includes(cursor)) {
+      ctx.ui.selectUid(root);
+      return;
+    }
 }

@@ -9,6 +9,7 @@
  */
 import type { AccountConfig } from './config/types.js';
 import type { MailEngine } from './engine/engine.js';
+import { threadModeFor } from './engine/thread-view.js';
 import { TmailError } from './errors.js';
 import type { MailState } from './store/state.js';
 
@@ -204,7 +205,10 @@ export function openWhenOnline(
   let done = false;
   let unsubscribe: () => void = () => {};
   const open = (path: string) => {
-    void engine.dispatch({ type: 'open-folder', path, rows }).then((result) => {
+    // The account's threads setting for the folder: flat, threaded, or threaded and folded.
+    const mode = threadModeFor(engine.account.threads, path);
+    const threads = mode ? { threaded: mode !== 'off', folded: mode === 'folded' } : {};
+    void engine.dispatch({ type: 'open-folder', path, rows, ...threads }).then((result) => {
       if (result.ok || result.cancelled) return;
       if (result.error.code === 'OFFLINE' || result.error.code === 'CONNECTION_LOST') {
         done = false;

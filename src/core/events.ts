@@ -28,6 +28,9 @@ export type EngineEvent =
       uids: number[];
       complete: boolean;
       depth?: Map<number, number>;
+      /** Threaded lists: the tree guides and the folded threads (see FolderView). */
+      guides?: Map<number, string>;
+      folded?: Map<number, readonly number[]>;
     }
   | { type: 'envelopes'; path: string; envelopes: Envelope[] }
   | { type: 'previews'; path: string; previews: Map<number, string> }

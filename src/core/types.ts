@@ -62,6 +62,8 @@ export interface Envelope {
   arrival: number;
   messageId: string;
   inReplyTo: string;
+  /** Message-IDs of the References field, oldest first; absent when the field is missing. */
+  references?: string[];
   flags: Flag[];
   /** RFC822.SIZE in bytes. */
   size: number;

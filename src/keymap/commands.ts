@@ -93,6 +93,8 @@ export const COMMANDS: readonly CommandInfo[] = [
       ['list.tag-pattern', 'Tag every message matching a search (:tag-pattern QUERY)'],
       ['list.tag-all', 'Tag every message of the list (:tag-all)'],
       ['list.untag-all', 'Untag every message (:untag-all)'],
+      ['list.fold-thread', 'Fold or unfold the thread under the cursor (:fold, :unfold)'],
+      ['list.fold-all', 'Fold or unfold every thread (:fold-all, :unfold-all)'],
     ],
   ),
   ...group(

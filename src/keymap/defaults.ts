@@ -40,6 +40,8 @@ export const DEFAULT_BINDINGS: BindingTable = {
     ['t', 'list.tag'],
     ['T', 'list.tag-pattern'],
     ['<C-t>', 'list.untag-all'],
+    ['<M-v>', 'list.fold-thread'],
+    ['<M-V>', 'list.fold-all'],
     ['<Tab>', 'mail.next-unread'],
     ['<M-Tab>', 'mail.prev-unread'],
     ['<S-Tab>', 'mail.prev-unread'],

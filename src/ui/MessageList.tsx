@@ -41,7 +41,11 @@ interface RowProps {
   selected: boolean;
   focused: boolean;
   tagged: boolean;
-  depth: number;
+  /** Tree guide of a reply in a threaded list. */
+  guide: string;
+  /** A folded thread's row: its size and unread count (numbers, so the memo compares them). */
+  foldedCount: number;
+  foldedUnread: number;
   columns: RowColumns;
   dateStyle: DateStyle;
   showRecipient: boolean;
@@ -57,7 +61,10 @@ const ListRow = memo(function ListRow(props: RowProps) {
     ? formatRow(envelope, {
         columns,
         tagged: props.tagged,
-        depth: props.depth,
+        guide: props.guide,
+        ...(props.foldedCount
+          ? { folded: { count: props.foldedCount, unread: props.foldedUnread } }
+          : {}),
         dateStyle: props.dateStyle,
         showRecipient: props.showRecipient,
         now: props.today,
@@ -84,7 +91,7 @@ const ListRow = memo(function ListRow(props: RowProps) {
     ? styles.deleted
     : flags.includes(FLAGGED)
       ? styles.flagged
-      : !flags.includes(SEEN)
+      : !flags.includes(SEEN) || props.foldedUnread > 0
         ? styles.unread
         : {};
   return (
@@ -143,6 +150,15 @@ export const MessageList = memo(function MessageList(props: MessageListProps) {
       const uid = view.uids[row];
       const envelope = uid === undefined ? undefined : view.envelopes.get(uid);
       if (envelope) loaded = true;
+      // A folded thread counts its unread messages among those fetched (the engine fetches
+      // the hidden replies of folded rows on screen).
+      const hidden = uid === undefined ? undefined : view.folded?.get(uid);
+      let foldedUnread = 0;
+      if (hidden)
+        for (const member of [uid!, ...hidden]) {
+          const flags = view.envelopes.get(member)?.flags;
+          if (flags && !flags.includes(SEEN)) foldedUnread++;
+        }
       rows.push(
         <ListRow
           key={row}
@@ -150,7 +166,9 @@ export const MessageList = memo(function MessageList(props: MessageListProps) {
           selected={row === cursor.row}
           focused={props.focused}
           tagged={uid !== undefined && props.tagged.has(uid)}
-          depth={(uid !== undefined && view.depth?.get(uid)) || 0}
+          guide={(uid !== undefined && view.guides?.get(uid)) || ''}
+          foldedCount={hidden ? hidden.length + 1 : 0}
+          foldedUnread={foldedUnread}
           columns={columns}
           dateStyle={props.dateStyle}
           showRecipient={showRecipient}

@@ -4,7 +4,7 @@
  * while. Folder names and server text are sanitised.
  */
 import { Box, Text } from 'ink';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import { formatSearch } from '../commands/index.js';
 import { padToWidth, sanitizeLine, truncateToWidth, cellWidth } from '../core/text/index.js';
 import type { ConnectionState } from '../core/types.js';
@@ -53,6 +53,13 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
   const account = useMail((s) => s.account);
   const connection = useMail((s) => s.connection);
   const view = useMail((s) => s.view);
+  // Replies folded away are still messages of the folder; counted once per fold, not per frame.
+  const folded = view?.folded;
+  const hidden = useMemo(() => {
+    let sum = 0;
+    for (const replies of folded?.values() ?? []) sum += replies.length;
+    return sum;
+  }, [folded]);
   const opening = useMail((s) => s.opening);
   const folders = useMail((s) => s.folders);
   const queued = useMail((s) => s.queuedChanges);
@@ -73,7 +80,7 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
     if (view) {
       const unread = folder?.unread;
       // The open folder's own list is fresher than the folder list's counts.
-      const total = view.total;
+      const total = view.total + hidden;
       parts.push({
         text: view.search
           ? `${count(view.total)} found`

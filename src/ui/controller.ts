@@ -235,11 +235,21 @@ export class Controller implements UiController {
     if (tagged.size) return [...tagged];
     if (message && screen !== 'list') return [message.uid];
     const uid = this.cursorUid();
-    return uid === null ? [] : [uid];
+    if (uid === null) return [];
+    // A folded thread is one row: what is done to it is done to the whole thread.
+    const hidden = this.engine.state.view?.folded?.get(uid);
+    return hidden ? [uid, ...hidden] : [uid];
   }
 
   toggleTag(uid: number): void {
-    this.store.dispatch({ type: 'toggle-tag', uid });
+    const hidden = this.engine.state.view?.folded?.get(uid);
+    if (!hidden) {
+      this.store.dispatch({ type: 'toggle-tag', uid });
+      return;
+    }
+    const uids = [uid, ...hidden];
+    const on = !this.store.ui.tagged.has(uid);
+    this.store.dispatch({ type: on ? 'add-tags' : 'remove-tags', uids });
   }
 
   clearTags(): void {

@@ -88,16 +88,23 @@ export function senderText(envelope: Envelope, showRecipient: boolean): string {
   return showRecipient ? `To: ${name}` : name;
 }
 
-/** The indentation of a reply in a thread. */
-export function threadPrefix(depth: number): string {
-  if (depth <= 0) return '';
-  return `${'  '.repeat(Math.min(depth, 8) - 1)}└ `;
+/**
+ * What goes before the subject in a threaded list: the reply's tree guide
+ * (`├─>`, `│ └─>`, as mutt draws them) and, on a folded thread's row, how many
+ * messages it holds and how many of them are unread: `[4, 2 unread] `.
+ */
+export function threadPrefix(guide: string, folded?: { count: number; unread: number }): string {
+  if (!folded) return guide;
+  return `${guide}[${folded.count}${folded.unread ? `, ${folded.unread} unread` : ''}] `;
 }
 
 export interface RowOptions {
   columns: RowColumns;
   tagged: boolean;
-  depth: number;
+  /** The tree guide of a reply in a threaded list ('' for none). */
+  guide: string;
+  /** A folded thread's row: its size and unread count. */
+  folded?: { count: number; unread: number };
   dateStyle: DateStyle;
   showRecipient: boolean;
   now: number;
@@ -110,7 +117,7 @@ export function formatRow(envelope: Envelope, options: RowOptions): RowText {
   return {
     flags: flagColumn(envelope, options.tagged),
     from: padToWidth(senderText(envelope, options.showRecipient), columns.from),
-    subject: padToWidth(threadPrefix(options.depth) + subject, columns.subject),
+    subject: padToWidth(threadPrefix(options.guide, options.folded) + subject, columns.subject),
     date: columns.date
       ? padToWidth(formatListDate(envelope.date, options.dateStyle, options.now), columns.date, {
           align: 'right',

@@ -100,6 +100,7 @@ export type UiAction =
   | { type: 'clear-tags' }
   /** Tags these messages too (tag by pattern, tag all). */
   | { type: 'add-tags'; uids: readonly number[] }
+  | { type: 'remove-tags'; uids: readonly number[] }
   | { type: 'notify'; notice: Notice }
   | { type: 'dismiss-notices'; at: number }
   | { type: 'redraw' };
@@ -256,6 +257,12 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
       if (action.uids.every((uid) => state.tagged.has(uid))) return state;
       const tagged = new Set(state.tagged);
       for (const uid of action.uids) tagged.add(uid);
+      return { ...state, tagged };
+    }
+    case 'remove-tags': {
+      if (!action.uids.some((uid) => state.tagged.has(uid))) return state;
+      const tagged = new Set(state.tagged);
+      for (const uid of action.uids) tagged.delete(uid);
       return { ...state, tagged };
     }
     case 'notify':

@@ -95,4 +95,46 @@ forEachServer((stack) => {
       expect(said).toBe(!display);
     });
   });
+
+  describe('threads', () => {
+    let engine: MailEngine;
+    let replies: number[];
+
+    beforeAll(async () => {
+      const user = await newTestUser(stack, 'threads');
+      const seeded = (await seedMaildir(stack.info(), user.name, 40))!;
+      // The seed makes some messages replies (In-Reply-To and References) to the first of each four.
+      replies = seeded.flatMap((m, i) => (m.raw.includes('In-Reply-To:') ? [i + 1] : []));
+      ({ engine } = testEngine(stack.info(), user));
+      await engine.start({ retry: false });
+      // Every envelope loaded, so that a server without THREAD threads here the same way.
+      await engine.request({ type: 'open-folder', path: 'INBOX', rows: 40 });
+      await engine.request({ type: 'open-folder', path: 'INBOX', threaded: true, rows: 40 });
+    });
+    afterAll(() => engine?.close());
+
+    it('shows the tree with guides (THREAD=REFERENCES, or made here), every reply under its thread', () => {
+      const view = engine.state.view!;
+      expect(replies.length).toBeGreaterThan(5);
+      expect(view.uids).toHaveLength(40);
+      for (const uid of replies) expect(view.guides?.get(uid)).toMatch(/[└├]─>$/);
+      // The first of each four is no reply: no guide.
+      expect(view.guides?.get(1)).toBeUndefined();
+    });
+
+    it('folds every thread into its row, the hidden replies listed under it, and unfolds them again', async () => {
+      await engine.request({ type: 'fold', mode: 'fold' });
+      const view = engine.state.view!;
+      for (const uid of replies) expect(view.uids).not.toContain(uid);
+      const hidden = [...view.folded!.values()].flat();
+      expect(hidden.sort((a, b) => a - b)).toEqual(expect.arrayContaining(replies));
+      await engine.request({ type: 'viewport', first: 0, last: 2 });
+      await engine.idle();
+      const after = engine.state.view!;
+      for (const row of after.uids.slice(0, 3))
+        for (const uid of after.folded!.get(row) ?? []) expect(after.envelopes.has(uid)).toBe(true);
+      await engine.request({ type: 'fold', mode: 'unfold' });
+      expect(engine.state.view!.uids).toHaveLength(40);
+    });
+  });
 });

@@ -359,7 +359,7 @@ describe('the message list', () => {
     tui.press(':');
     tui.type('thread');
     tui.press('<Enter>');
-    await tui.see('└ Re: Plan');
+    await tui.see('└─>Re: Plan');
     expect(tui.frame()).toContain('│ threads');
   });
 

@@ -198,3 +198,152 @@ describe(':sort from', () => {
     expect(mia).toBeLessThan(zed!);
   });
 });
+
+describe('threads', () => {
+  // A plan with three replies (one a reply to a reply), then a lone message after it.
+  const thread = [
+    { subject: 'Plan', messageId: '<p@x>', flags: [SEEN] },
+    { subject: 'Re: Plan one', messageId: '<p1@x>', inReplyTo: '<p@x>' },
+    { subject: 'Re: Plan two', messageId: '<p2@x>', inReplyTo: '<p1@x>', flags: [SEEN] },
+    { subject: 'Re: Plan three', messageId: '<p3@x>', inReplyTo: '<p@x>' },
+    { subject: 'Lunch', messageId: '<l@x>', flags: [SEEN] },
+  ];
+  const row = (t: TuiHarness, text: string) => t.line(text)?.replace(/\s+$/, '') ?? '';
+
+  async function threaded(options: Parameters<typeof renderTui>[0] = {}): Promise<TuiHarness> {
+    const t = await renderTui({ inbox: thread, ...options });
+    await t.see('Lunch');
+    await command(t, 'thread on');
+    await t.see('│ threads');
+    return t;
+  }
+
+  it('draws the tree with guides like mutt', async () => {
+    tui = await threaded();
+    await tui.see('└─>Re: Plan three');
+    expect(row(tui, 'Plan one')).toMatch(/├─>Re: Plan one/);
+    expect(row(tui, 'Plan two')).toMatch(/│ └─>Re: Plan two/);
+    expect(row(tui, 'Plan three')).toMatch(/└─>Re: Plan three/);
+    const lines = tui.frame().split('\n');
+    const at = (s: string) => lines.findIndex((l) => l.includes(s));
+    expect(at('Lunch')).toBeLessThan(at(' Plan '));
+    expect(at(' Plan ')).toBeLessThan(at('Plan one'));
+    expect(at('Plan one')).toBeLessThan(at('Plan two'));
+    expect(at('Plan two')).toBeLessThan(at('Plan three'));
+  });
+
+  it('Esc-v folds the thread under the cursor into one row with its unread count, and unfolds it', async () => {
+    tui = await threaded();
+    await tui.see('Re: Plan two');
+    // From a reply, the fold takes in its whole thread and the cursor goes to the thread's row.
+    tui.press('jjj');
+    await tui.waitFor(() => tui!.highlighted('Re: Plan two'), 'cursor on a reply');
+    tui.press('<M-v>');
+    await tui.see('[4, 2 unread] Plan');
+    expect(tui.frame()).not.toContain('Re: Plan');
+    expect(tui.highlighted('[4, 2 unread] Plan')).toBe(true);
+    // The folder still holds five messages.
+    expect(tui.frame()).toContain('2 new, 5 messages');
+    tui.press('<M-v>');
+    await tui.see('│ └─>Re: Plan two');
+    expect(tui.frame()).not.toContain('unread] Plan');
+  });
+
+  it('Esc-V and :fold-all / :unfold-all fold every thread; the folded count follows flags', async () => {
+    tui = await threaded();
+    tui.press('<M-V>');
+    await tui.see('[4, 2 unread] Plan');
+    tui.press('<M-V>');
+    await tui.see('Re: Plan one');
+    await command(tui, 'fold-all');
+    await tui.see('[4, 2 unread] Plan');
+    await command(tui, 'unfold-all');
+    await tui.see('Re: Plan three');
+    await command(tui, 'fold');
+    // The cursor is on Lunch, a thread of one: nothing folds.
+    await tui.settle();
+    expect(tui.frame()).toContain('Re: Plan three');
+    tui.press('j');
+    await command(tui, 'fold');
+    await tui.see('[4, 2 unread] Plan');
+    // Marking the folded thread read marks all of it: the count goes.
+    tui.press('N');
+    await tui.see('[4] Plan');
+    await command(tui, 'unfold');
+    await tui.see('Re: Plan one');
+  });
+
+  it('a folded thread is one row: d deletes the whole thread, t tags all of it', async () => {
+    tui = await threaded();
+    tui.press('j');
+    tui.press('<M-v>');
+    await tui.see('[4, 2 unread] Plan');
+    tui.press('t');
+    await tui.see('4 tagged');
+    tui.press('<C-t>');
+    await tui.see('Untagged 4 messages.');
+    tui.press('k');
+    tui.press('j');
+    tui.press('d');
+    await tui.waitFor((f) => !f.includes('unread] Plan'));
+    await tui.settle();
+    expect(subjects(tui.server, 'Trash')).toEqual([
+      'Plan',
+      'Re: Plan one',
+      'Re: Plan three',
+      'Re: Plan two',
+    ]);
+  });
+
+  it('Tab goes to a folded thread whose hidden reply is unread', async () => {
+    const inbox = [...thread.slice(0, 4).map((m) => ({ ...m, flags: [SEEN] })), thread[4]!];
+    inbox[2] = { ...inbox[2]!, flags: [] };
+    tui = await threaded({ inbox });
+    tui.press('<M-V>');
+    await tui.see('[4, 1 unread] Plan');
+    tui.press('<Tab>');
+    await tui.waitFor(() => tui!.highlighted('[4, 1 unread] Plan'), 'on the folded thread');
+  });
+
+  it('says so when the list is not threaded', async () => {
+    tui = await renderTui({ inbox: thread });
+    await tui.see('Lunch');
+    tui.press('<M-v>');
+    await tui.see('The list is not shown as threads; :thread turns them on.');
+  });
+
+  it("opens folders as the account's threads setting says: a pattern, folded", async () => {
+    const server = new FakeMailServer();
+    server.deliver('Archive', thread);
+    server.deliver('INBOX', numbered(3));
+    tui = await renderTui({ server, account: { threads: { '*': 'off', 'Arch*': 'folded' } } });
+    await tui.see('Message number 3');
+    await command(tui, 'folder Archive');
+    await tui.see('[4, 2 unread] Plan');
+    expect(tui.frame()).toContain('│ threads');
+    await command(tui, 'folder INBOX');
+    await tui.see('Message number 3');
+    expect(tui.frame()).not.toContain('│ threads');
+  });
+
+  it('without THREAD, makes the tree here from In-Reply-To and References, and says so', async () => {
+    const server = new FakeMailServer();
+    server.capabilities.delete('THREAD=REFERENCES');
+    server.deliver('INBOX', [
+      { subject: 'Budget', messageId: '<b@x>' },
+      { subject: 'Lunch', messageId: '<l@x>' },
+      // Its parent is not in the folder: References still names the thread's first message.
+      {
+        subject: 'Numbers',
+        messageId: '<n@x>',
+        inReplyTo: '<gone@x>',
+        references: ['<b@x>', '<gone@x>'],
+      },
+    ]);
+    tui = await renderTui({ server });
+    await tui.see('Numbers');
+    await command(tui, 'thread on');
+    await tui.see('└─>Numbers');
+    await tui.see('cannot thread messages');
+  });
+});

@@ -12,6 +12,7 @@ import {
   type AccountConfig,
   type ConfigIssue,
 } from '../../src/core/config/index.js';
+import { threadModeFor } from '../../src/core/engine/thread-view.js';
 import { cacheSettings, DEFAULT_CACHE_SETTINGS } from '../../src/core/cache/settings.js';
 
 const work = {
@@ -393,5 +394,32 @@ describe('ui.splitList', () => {
       expect(issue!.path).toBe('ui.splitList');
       expect(issue!.message).toMatch(/number of rows .* share from "5%" to "90%"/);
     }
+  });
+});
+
+describe('the threads setting', () => {
+  const account = {
+    email: 'ann@example.com',
+    imap: { host: 'imap.example.com' },
+    smtp: { host: 'smtp.example.com' },
+    password: { type: 'keychain' },
+  };
+  it('maps folder patterns to off, on or folded, and refuses other words', () => {
+    const ok = validateConfig({
+      accounts: { work: { ...account, threads: { '*': 'on', 'Lists/*': 'folded' } } },
+    });
+    expect(ok.ok && ok.config.accounts.work?.threads).toEqual({ '*': 'on', 'Lists/*': 'folded' });
+    const bad = validateConfig({ accounts: { work: { ...account, threads: { INBOX: 'yes' } } } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues.map((i) => i.path)).toContain('accounts.work.threads.INBOX');
+  });
+  it('picks the longest matching pattern', () => {
+    const threads = { '*': 'off', 'Lists/*': 'folded', INBOX: 'on' } as const;
+    expect(threadModeFor(threads, 'INBOX')).toBe('on');
+    expect(threadModeFor(threads, 'Lists/dev')).toBe('folded');
+    expect(threadModeFor(threads, 'Archive')).toBe('off');
+    expect(threadModeFor({ 'Lists/*': 'on' }, 'Archive')).toBeUndefined();
+    expect(threadModeFor({ 'a.b': 'on' }, 'axb')).toBeUndefined();
+    expect(threadModeFor(undefined, 'INBOX')).toBeUndefined();
   });
 });

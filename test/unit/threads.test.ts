@@ -98,6 +98,34 @@ describe('sorting where the server has no SORT', () => {
       11, 12, 10, 13, 9,
     ]);
   });
+
+  it('put a reply whose parent is not loaded under its nearest loaded ancestor in References', () => {
+    const roots = threadEnvelopes([
+      envelope(1, { messageId: '<root>', subject: 'Budget' }),
+      envelope(2, {
+        messageId: '<deep>',
+        inReplyTo: '<gone>',
+        references: ['<root>', '<gone>'],
+        subject: 'Numbers',
+      }),
+      envelope(3, { messageId: '<other>', subject: 'Lunch' }),
+    ]);
+    const { uids, depth } = flattenThreads(roots, false);
+    expect(uids).toEqual([1, 2, 3]);
+    expect(depth.get(2)).toBe(1);
+  });
+
+  it("draw guides like mutt and list each thread's replies", () => {
+    // 1 <- 2 <- 3, 1 <- 4; 5 alone.
+    const threads = parseThreadList([
+      [atom('1'), [atom('2'), atom('3')], [atom('4')]],
+      [atom('5')],
+    ]);
+    const { uids, guides, members } = flattenThreads(threads, false);
+    expect(uids).toEqual([1, 2, 3, 4, 5]);
+    expect(uids.map((uid) => guides.get(uid) ?? '')).toEqual(['', '├─>', '│ └─>', '└─>', '']);
+    expect([...members]).toEqual([[1, [2, 3, 4]]]);
+  });
 });
 
 function envelope(
@@ -105,6 +133,7 @@ function envelope(
   fields: {
     messageId?: string;
     inReplyTo?: string;
+    references?: string[];
     subject?: string;
     date?: number;
     size?: number;
@@ -122,6 +151,7 @@ function envelope(
     arrival: uid,
     messageId: fields.messageId ?? '',
     inReplyTo: fields.inReplyTo ?? '',
+    ...(fields.references ? { references: fields.references } : {}),
     flags: [],
     size: fields.size ?? 0,
     hasAttachments: false,

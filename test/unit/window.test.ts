@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingUids, wantedRows } from '../../src/core/store/window.js';
+import { FOLDED_COUNT_LIMIT, missingUids, wantedRows } from '../../src/core/store/window.js';
 
 describe('the rows a viewport needs', () => {
   const uids = Array.from({ length: 100_000 }, (_, i) => 100_000 - i);
@@ -33,5 +33,22 @@ describe('the rows a viewport needs', () => {
     expect(
       missingUids({ uids: [10, 9], envelopes: new Map() }, { first: 0, last: 50 }, new Set()),
     ).toEqual([10, 9]);
+  });
+
+  it('take in the hidden replies of folded threads on screen, at most FOLDED_COUNT_LIMIT each', () => {
+    const long = Array.from({ length: FOLDED_COUNT_LIMIT + 50 }, (_, i) => 1000 + i);
+    const folded = new Map<number, readonly number[]>([
+      [10, [11, 12]],
+      [20, long],
+      [30, [31]],
+    ]);
+    const missing = missingUids(
+      { uids: [10, 20, 30], envelopes: new Map(), folded },
+      { first: 0, last: 1 },
+      new Set(),
+    );
+    expect(missing.slice(0, 4)).toEqual([10, 11, 12, 20]);
+    expect(missing).toHaveLength(4 + FOLDED_COUNT_LIMIT);
+    expect(missing).not.toContain(31);
   });
 });

@@ -19,6 +19,7 @@ import type {
   OAuth2ProviderName,
   PasswordSource,
   Security,
+  ThreadMode,
   ServerConfig,
   TmailConfig,
   UiConfig,
@@ -206,6 +207,7 @@ const ACCOUNT_KEYS = [
   'timeout',
   'pollSeconds',
   'countsSeconds',
+  'threads',
   'cache',
 ] as const;
 const IDENTITY_KEYS = [
@@ -620,6 +622,7 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   const pollSeconds = c.seconds(`${path}.pollSeconds`, value.pollSeconds, 5, 3600);
   const countsSeconds = c.seconds(`${path}.countsSeconds`, value.countsSeconds, 5, 3600);
   const cache = checkCache(c, `${path}.cache`, value.cache);
+  const threads = checkThreads(c, `${path}.threads`, value.threads);
   if (c.issues.length > before || !email || !imap || !smtp || !password) return undefined;
   const account: AccountConfig = { name, email, imap, smtp, password };
   if (oauth2 !== undefined) account.oauth2 = oauth2;
@@ -637,7 +640,32 @@ function checkAccount(c: Checker, name: string, value: unknown): AccountConfig |
   if (pollSeconds !== undefined) account.pollSeconds = pollSeconds;
   if (countsSeconds !== undefined) account.countsSeconds = countsSeconds;
   if (cache !== undefined) account.cache = cache;
+  if (threads !== undefined) account.threads = threads;
   return account;
+}
+
+const THREAD_MODES: readonly ThreadMode[] = ['off', 'on', 'folded'];
+
+/** Folder patterns to off, on or folded. */
+function checkThreads(
+  c: Checker,
+  path: string,
+  value: unknown,
+): Record<string, ThreadMode> | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    c.issue(
+      path,
+      'must be an object mapping folders (or patterns such as "*") to off, on or folded',
+    );
+    return undefined;
+  }
+  const threads: Record<string, ThreadMode> = {};
+  for (const [folder, mode] of Object.entries(value)) {
+    const checked = c.oneOf(`${path}.${segment(folder)}`, mode, THREAD_MODES);
+    if (checked !== undefined) threads[folder] = checked;
+  }
+  return threads;
 }
 
 /** Seconds, from 1 to 3600: a wait on the server longer than an hour is a hang. */

@@ -67,6 +67,9 @@ export interface FolderRoles {
   junk?: string;
 }
 
+/** How a folder's list opens: flat, threaded, or threaded and folded. */
+export type ThreadMode = 'off' | 'on' | 'folded';
+
 export interface AccountConfig {
   /** The key under `accounts`; filled in when the file is loaded. */
   name: string;
@@ -97,6 +100,14 @@ export interface AccountConfig {
   deleteMode?: 'trash' | 'mark';
   /** Without IDLE: seconds between checks of the open folder for news (default 30). */
   pollSeconds?: number;
+  /**
+   * How folders open in the reader, by folder path (`*` matches any text, so
+   * `"*"` is every folder and `"Lists/*"` a subtree): `off` a flat list, `on`
+   * threads, `folded` threads with every thread folded. The most specific
+   * (longest) pattern wins; folders no pattern names keep what the last
+   * folder showed.
+   */
+  threads?: Record<string, ThreadMode>;
   /** Seconds between refreshes of the counts of the folders on screen (default 60). */
   countsSeconds?: number;
   /** Where attachments are saved; default `~/Downloads`. */

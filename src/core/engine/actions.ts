@@ -5,6 +5,7 @@
  */
 import type { TmailError } from '../errors.js';
 import type { ChangeOutcome, MoveOutcome } from './outcome.js';
+import type { FoldMode } from './thread-view.js';
 import type { Flag, FolderRole, Mailbox, MessageView, SearchQuery, SortOrder } from '../types.js';
 
 export type EngineAction =
@@ -22,10 +23,17 @@ export type EngineAction =
       path: string;
       sort?: SortOrder;
       threaded?: boolean;
+      /** With `threaded`: every thread starts folded (true) or unfolded (false); absent keeps the folds. */
+      folded?: boolean;
       rows?: number;
       search?: SearchQuery | null;
       list?: boolean;
     }
+  /**
+   * Folds (or unfolds, or toggles) the threads of these messages, or every
+   * thread when `uids` is absent. Only for a list shown as threads.
+   */
+  | { type: 'fold'; mode: FoldMode; uids?: number[] }
   /** Re-reads the open folder's list (after a sort change, or on request). */
   | { type: 'reload' }
   /**
@@ -82,6 +90,7 @@ export interface ActionResults {
   'shown-folders': void;
   'open-folder': void;
   reload: void;
+  fold: void;
   viewport: void;
   /** `queued`: offline, saved for later (then every UID counts as done). */
   'set-flags': { queued: boolean } & ChangeOutcome;

@@ -253,6 +253,8 @@ export class MailEngine {
         return mutations.countDeleted(signal);
       case 'search-uids':
         return folders.searchUids(action.query, signal);
+      case 'fold':
+        return folders.fold(action.mode, action.uids);
       case 'expunge':
         return mutations.expunge(action.uids, signal);
       case 'undo':

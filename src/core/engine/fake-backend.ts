@@ -39,6 +39,7 @@ export interface FakeMessageSpec {
   flags?: Flag[];
   messageId?: string;
   inReplyTo?: string;
+  references?: string[];
   /** More header fields, as written (List-Post, Reply-To, Delivered-To ...). */
   headers?: Record<string, string>;
   attachments?: Array<{ filename: string; contentType: string; content: Buffer }>;
@@ -86,6 +87,7 @@ function buildMessage(uid: number, spec: FakeMessageSpec): FakeMessage {
     `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
     `Message-ID: ${messageId}`,
     ...(spec.inReplyTo ? [`In-Reply-To: ${spec.inReplyTo}`] : []),
+    ...(spec.references?.length ? [`References: ${spec.references.join(' ')}`] : []),
     ...Object.entries(spec.headers ?? {}).map(([key, value]) => `${key}: ${value}`),
     'MIME-Version: 1.0',
   ];
@@ -162,6 +164,7 @@ function buildMessage(uid: number, spec: FakeMessageSpec): FakeMessage {
     arrival: date.getTime(),
     messageId,
     inReplyTo: spec.inReplyTo ?? '',
+    ...(spec.references?.length ? { references: spec.references } : {}),
     flags: [...(spec.flags ?? [])],
     size: raw.length,
     hasAttachments: Boolean(spec.attachments?.length),

@@ -21,7 +21,13 @@ import type { ActionOf } from './actions.js';
 import type { BackendEvent, FolderStatus, MailBackend } from './backend.js';
 import type { EngineContext, Link } from './context.js';
 import { plural } from './outcome.js';
-import { flattenThreads, sortKnownEnvelopes, threadEnvelopes } from './threads.js';
+import { ThreadFolding, type FoldMode, type ThreadRows } from './thread-view.js';
+import {
+  flattenThreads,
+  sortKnownEnvelopes,
+  threadEnvelopes,
+  type FlatThreads,
+} from './threads.js';
 
 const DEFAULT_FIRST_ROWS = 100;
 /** Default of the account setting countsSeconds. */
@@ -38,6 +44,8 @@ export class FolderSync {
   private readonly inflight = new Set<number>();
   private viewport: (RowRange & { margin?: number }) | null = null;
   private viewportScheduled = false;
+  /** The thread tree of a threaded list, and which threads are folded. */
+  private readonly folding = new ThreadFolding();
   private listReloadQueued = false;
   /** Paths of the folders a face shows (the sidebar's rows). */
   private shownFolders: string[] = [];
@@ -331,6 +339,15 @@ export class FolderSync {
     try {
       await this.link.task(async (b) => {
         const status = await b.select(action.path);
+        // Folds last while the same folder is shown threaded again (another sort, new mail).
+        const previous = this.ctx.state.view;
+        if (
+          !threaded ||
+          action.folded !== undefined ||
+          previous?.path !== status.path ||
+          previous.uidValidity !== status.uidValidity
+        )
+          this.folding.reset(action.folded ?? false);
         this.selected = status;
         this.folderUids = null;
         this.inflight.clear();
@@ -398,6 +415,16 @@ export class FolderSync {
     return this.link.task((b) => b.searchUids(wanted), signal);
   }
 
+  /** Folds or unfolds threads of the open list (all when `uids` is absent); no server command. */
+  fold(mode: FoldMode, uids: number[] | undefined): void {
+    const view = this.ctx.state.view;
+    const rows = view?.threaded ? this.folding.fold(mode, uids) : null;
+    if (!view || !rows)
+      throw new TmailError('USAGE', 'The list is not shown as threads; :thread turns them on.');
+    this.ctx.emit({ type: 'view-uids', path: view.path, complete: true, ...rows });
+    this.scheduleViewportFetch();
+  }
+
   /** Reads the UID list of the open view in display order (no per-message data). */
   async loadList(b: MailBackend): Promise<void> {
     const view = this.ctx.state.view;
@@ -407,21 +434,23 @@ export class FolderSync {
     this.folderUids = await b.searchUids();
     const search = view.search ?? undefined;
     let uids: number[];
-    let depth: Map<number, number> | undefined;
+    let threadRows: Omit<ThreadRows, 'uids'> | undefined;
     if (view.threaded) {
       const threads = await b.threadUids(search);
+      let flat: FlatThreads;
       if (threads) {
-        ({ uids, depth } = flattenThreads(threads, view.sort.reverse));
+        flat = flattenThreads(threads, view.sort.reverse);
       } else {
         this.ctx.notice(
           'info',
           'This server cannot thread messages; threads are made here from the messages loaded so far.',
         );
-        ({ uids, depth } = this.clientThreads(
+        flat = this.clientThreads(
           await this.arrivalOrder(b, search, view.sort.reverse),
           view.sort.reverse,
-        ));
+        );
       }
+      ({ uids, ...threadRows } = this.folding.setTree(flat));
     } else if (view.sort.key === 'arrival') {
       uids = await this.arrivalOrder(b, search, view.sort.reverse);
     } else {
@@ -440,17 +469,14 @@ export class FolderSync {
         );
       }
     }
-    this.ctx.emit({ type: 'view-uids', path: view.path, uids, complete: true, depth });
+    this.ctx.emit({ type: 'view-uids', path: view.path, uids, complete: true, ...threadRows });
   }
 
   /**
    * Threads for a server without THREAD: built from the envelopes known so far;
    * messages not yet seen stand alone, in arrival order.
    */
-  private clientThreads(
-    arrival: number[],
-    reverse: boolean,
-  ): { uids: number[]; depth: Map<number, number> } {
+  private clientThreads(arrival: number[], reverse: boolean): FlatThreads {
     const envelopes = this.ctx.state.view?.envelopes ?? new Map<number, Envelope>();
     const known = arrival.flatMap((uid) => envelopes.get(uid) ?? []);
     const roots = [

@@ -11,28 +11,59 @@ function newest(node: ThreadNode): number {
   return max;
 }
 
+/** Threads in display order, with what the list draws and folds by. */
+export interface FlatThreads {
+  /** Every message, threads one after another, replies under their parent. */
+  uids: number[];
+  depth: Map<number, number>;
+  /**
+   * The tree guide drawn before a reply's subject, as mutt draws it (`├─>`,
+   * `└─>`, with `│ ` for ancestors that have more replies below). Roots have none.
+   */
+  guides: Map<number, string>;
+  /** For each thread with replies, by its root's UID: the replies, in display order. */
+  members: Map<number, number[]>;
+}
+
 /**
  * Flattens threads: threads ordered by their newest message (newest first
  * when `reverse`), each thread depth-first with replies under their parent.
  */
-export function flattenThreads(
-  roots: ThreadNode[],
-  reverse: boolean,
-): { uids: number[]; depth: Map<number, number> } {
+export function flattenThreads(roots: ThreadNode[], reverse: boolean): FlatThreads {
   const ordered = roots
     .map((root) => ({ root, key: newest(root) }))
     .sort((a, b) => (reverse ? b.key - a.key : a.key - b.key));
   const uids: number[] = [];
   const depth = new Map<number, number>();
-  const walk = (node: ThreadNode, level: number) => {
-    // Client-side threads can hold cycles (messages that reply to each other).
-    if (depth.has(node.uid)) return;
-    uids.push(node.uid);
-    depth.set(node.uid, level);
-    for (const child of [...node.children].sort((a, b) => a.uid - b.uid)) walk(child, level + 1);
-  };
-  for (const { root } of ordered) walk(root, 0);
-  return { uids, depth };
+  const guides = new Map<number, string>();
+  const members = new Map<number, number[]>();
+  // Iterative, so a thread thousands of replies deep cannot overflow the stack.
+  for (const { root } of ordered) {
+    if (depth.has(root.uid)) continue;
+    const start = uids.length;
+    const stack: Array<{ node: ThreadNode; level: number; prefix: string; last: boolean }> = [
+      { node: root, level: 0, prefix: '', last: true },
+    ];
+    while (stack.length) {
+      const { node, level, prefix, last } = stack.pop()!;
+      // Client-side threads can hold cycles (messages that reply to each other).
+      if (depth.has(node.uid)) continue;
+      uids.push(node.uid);
+      depth.set(node.uid, level);
+      if (level > 0) guides.set(node.uid, `${prefix}${last ? '└─>' : '├─>'}`);
+      const below = level === 0 ? '' : `${prefix}${last ? '  ' : '│ '}`;
+      const children = [...node.children].sort((a, b) => a.uid - b.uid);
+      for (let i = children.length - 1; i >= 0; i--)
+        stack.push({
+          node: children[i]!,
+          level: level + 1,
+          prefix: below,
+          last: i === children.length - 1,
+        });
+    }
+    if (uids.length - start > 1) members.set(root.uid, uids.slice(start + 1));
+  }
+  return { uids, depth, guides, members };
 }
 
 /** A subject without its reply and forward prefixes (`Re:`, `Fwd:`, `AW:`, `[list]`), lower case. */
@@ -52,7 +83,8 @@ export function baseSubject(subject: string): { base: string; reply: boolean } {
 
 /**
  * Builds threads from the given envelopes, for servers without
- * THREAD=REFERENCES: a message goes under the one its In-Reply-To names; one
+ * THREAD=REFERENCES: a message goes under the one its In-Reply-To names (or,
+ * when that one is not loaded, its nearest loaded ancestor in References); one
  * still without a parent whose subject is a reply (`Re: x`) goes under the
  * oldest message with the same subject, as RFC 5256's subject merge does.
  */
@@ -68,7 +100,14 @@ export function threadEnvelopes(envelopes: Envelope[]): ThreadNode[] {
   const parents = new Map<ThreadNode, ThreadNode>();
   for (const envelope of envelopes) {
     const node = nodes.get(envelope.uid)!;
-    const parent = envelope.inReplyTo ? byId.get(envelope.inReplyTo) : undefined;
+    // In-Reply-To names the parent; failing that, the nearest ancestor in References
+    // that is loaded (its last entries are the closest).
+    let parent = envelope.inReplyTo ? byId.get(envelope.inReplyTo) : undefined;
+    const references = envelope.references ?? [];
+    for (let i = references.length - 1; !parent && i >= 0; i--) {
+      const candidate = byId.get(references[i]!);
+      if (candidate !== node) parent = candidate;
+    }
     if (parent && parent !== node) {
       parent.children.push(node);
       parents.set(node, parent);

@@ -141,6 +141,7 @@ export function toEnvelope(message: FetchMessageObject): Envelope {
     arrival,
     messageId: env.messageId ?? '',
     inReplyTo: env.inReplyTo ?? '',
+    ...(fields.references.length ? { references: fields.references } : {}),
     flags: toFlags(message.flags),
     size: message.size ?? 0,
     hasAttachments: hasAttachment(message.bodyStructure),

@@ -12,7 +12,16 @@ import { parseMailDate } from './date.js';
 import { decodeWords, parseHeaderBlock, withDecodedNames } from './header-values.js';
 
 /** The header fields to fetch (`BODY.PEEK[HEADER.FIELDS (...)]`) for {@link decodeEnvelopeFields}. */
-export const ENVELOPE_HEADER_FIELDS = ['date', 'subject', 'from', 'to', 'cc', 'reply-to'];
+export const ENVELOPE_HEADER_FIELDS = [
+  'date',
+  'subject',
+  'from',
+  'to',
+  'cc',
+  'reply-to',
+  // For threads made here when the server has no THREAD.
+  'references',
+];
 
 /** What {@link decodeEnvelopeFields} read. */
 export interface EnvelopeFields {
@@ -20,6 +29,8 @@ export interface EnvelopeFields {
   subject: string | undefined;
   /** The Date field in ms since the epoch; null when missing or unreadable. */
   date: number | null;
+  /** Message-IDs of References (`<...>`), oldest first; empty when none. */
+  references: string[];
   /** `addresses` of field `key` (`from`, `to` …) with names decoded by our decoder. */
   names<T extends { name: string; address: string }>(key: string, addresses: T[]): T[];
 }
@@ -35,6 +46,7 @@ export function decodeEnvelopeFields(raw: Buffer | undefined): EnvelopeFields {
   return {
     subject: subject === undefined ? undefined : decodeWords(subject),
     date: parseMailDate(fields.find((field) => field.key === 'date')?.value),
+    references: (value('references') ?? '').match(/<[^<>\s]{1,998}>/g)?.slice(-100) ?? [],
     names: (key, addresses) => withDecodedNames(addresses, value(key)),
   };
 }

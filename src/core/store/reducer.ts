@@ -78,6 +78,8 @@ export function reduce(state: MailState, event: EngineEvent): MailState {
           uids: [],
           complete: event.total === 0,
           depth: null,
+          guides: null,
+          folded: null,
           envelopes: same ? same.envelopes : new Map(),
           previews: same ? same.previews : new Map(),
           sort: event.sort,
@@ -94,6 +96,8 @@ export function reduce(state: MailState, event: EngineEvent): MailState {
         complete: event.complete,
         total: event.complete ? event.uids.length : Math.max(view.total, event.uids.length),
         depth: event.depth ?? (event.complete ? null : view.depth),
+        guides: event.guides ?? (event.complete ? null : view.guides),
+        folded: event.folded ?? (event.complete ? null : view.folded),
       }));
 
     case 'envelopes':

@@ -34,6 +34,13 @@ export interface FolderView {
   complete: boolean;
   /** Indentation per UID when threaded. */
   depth: ReadonlyMap<number, number> | null;
+  /** When threaded: the tree guide drawn before each reply's subject (`├─>`, `│ └─>`). */
+  guides: ReadonlyMap<number, string> | null;
+  /**
+   * When threaded: the folded threads, by the UID of their first message (the
+   * row shown), with the replies hidden under it (not in `uids`).
+   */
+  folded: ReadonlyMap<number, readonly number[]> | null;
   /** Envelopes fetched so far, by UID: the rows around what was looked at, never the whole folder. */
   envelopes: ReadonlyMap<number, Envelope>;
   previews: ReadonlyMap<number, string>;

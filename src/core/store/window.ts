@@ -25,20 +25,32 @@ export function wantedRows(
 }
 
 /**
+ * Replies of a folded thread fetched for its row's unread count: a thread
+ * longer than this counts what is fetched (the screen's cost stays bounded).
+ */
+export const FOLDED_COUNT_LIMIT = 500;
+
+/**
  * UIDs in `rows` whose envelopes are neither known nor pending. Rows whose UID
  * is not known yet (the full list has not arrived) are skipped: the engine
- * fills them once it has the list.
+ * fills them once it has the list. A folded thread's row also wants its hidden
+ * replies (up to FOLDED_COUNT_LIMIT), for the unread count it shows.
  */
 export function missingUids(
-  view: Pick<FolderView, 'uids' | 'envelopes'>,
+  view: Pick<FolderView, 'uids' | 'envelopes'> & Partial<Pick<FolderView, 'folded'>>,
   rows: RowRange,
   pending: ReadonlySet<number>,
 ): number[] {
   const missing: number[] = [];
+  const want = (uid: number) => {
+    if (!view.envelopes.has(uid) && !pending.has(uid)) missing.push(uid);
+  };
   const end = Math.min(rows.last, view.uids.length - 1);
   for (let row = rows.first; row <= end; row++) {
     const uid = view.uids[row]!;
-    if (!view.envelopes.has(uid) && !pending.has(uid)) missing.push(uid);
+    want(uid);
+    const hidden = view.folded?.get(uid);
+    if (hidden) for (const reply of hidden.slice(0, FOLDED_COUNT_LIMIT)) want(reply);
   }
   return missing;
 }
@@ -49,7 +61,7 @@ export function missingUids(
  * around the range, when more than `limit` envelopes are held.
  */
 export function evictableUids(
-  view: Pick<FolderView, 'uids' | 'envelopes'>,
+  view: Pick<FolderView, 'uids' | 'envelopes'> & Partial<Pick<FolderView, 'folded'>>,
   range: RowRange,
   keep: number,
   limit: number,
@@ -58,6 +70,10 @@ export function evictableUids(
   const near = new Set<number>();
   const first = Math.max(0, range.first - keep);
   const last = Math.min(view.uids.length - 1, range.last + keep);
-  for (let row = first; row <= last; row++) near.add(view.uids[row]!);
+  for (let row = first; row <= last; row++) {
+    const uid = view.uids[row]!;
+    near.add(uid);
+    for (const reply of view.folded?.get(uid)?.slice(0, FOLDED_COUNT_LIMIT) ?? []) near.add(reply);
+  }
   return [...view.envelopes.keys()].filter((uid) => !near.has(uid));
 }
