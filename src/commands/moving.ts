@@ -9,7 +9,7 @@ import { plural } from '../core/engine/outcome.js';
 import type { FoldMode } from '../core/engine/thread-view.js';
 import { SEEN } from '../core/types.js';
 import type { CommandContext } from './context.js';
-import { reported } from './handlers.js';
+import { reported } from './report.js';
 import { formatSearch, parseSearchInput } from './search-query.js';
 
 /**
