@@ -108,6 +108,8 @@ export interface SearchQuery {
   uids?: number[];
   /** Only UIDs from this one up (messages newer than what the local cache holds). */
   uidsFrom?: number;
+  /** Only the message with this Message-ID header (to find a message moved before). */
+  messageId?: string;
 }
 
 /** One node of the MIME body structure, translated from BODYSTRUCTURE. */

@@ -191,7 +191,8 @@ function matches(message: FakeMessage, query: SearchQuery | undefined): boolean 
     (query.flagged ?? []).every((f) => message.flags.includes(f)) &&
     (query.unflagged ?? []).every((f) => !message.flags.includes(f)) &&
     (query.uids === undefined || query.uids.includes(message.uid)) &&
-    (query.uidsFrom === undefined || message.uid >= query.uidsFrom)
+    (query.uidsFrom === undefined || message.uid >= query.uidsFrom) &&
+    (query.messageId === undefined || e.messageId === query.messageId)
   );
 }
 

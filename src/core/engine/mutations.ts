@@ -10,7 +10,7 @@
  * ask to remove (removal.ts).
  */
 import { TmailError, toTmailError } from '../errors.js';
-import { DELETED, type Flag, type FolderRole } from '../types.js';
+import { DELETED, type Envelope, type Flag, type FolderRole } from '../types.js';
 import type { ActionResults } from './actions.js';
 import type { MailBackend, UidMap } from './backend.js';
 import type { EngineContext, Link } from './context.js';
@@ -22,8 +22,9 @@ import {
   type ChangeOutcome,
   type MoveOutcome,
 } from './outcome.js';
-import { PendingFlagQueue } from './pending-flags.js';
+import { isPendingMove, PendingFlagQueue, type PendingFlagChange } from './pending-flags.js';
 import { describeRefusals, replayFolder, type Refusal } from './replay-flags.js';
+import { replayMove } from './replay-moves.js';
 import { expungeExactly, moveExactly } from './removal.js';
 import {
   envelopeKey,
@@ -35,6 +36,8 @@ import {
 
 /** How often offline changes the disk refused are written again. */
 const UNSAVED_RETRY_MS = 30_000;
+/** How often the queued count is read again while another process replays this account's changes. */
+const FOLLOW_OTHERS_MS = 2000;
 /** How many changes `undo` remembers. */
 const UNDO_DEPTH = 50;
 
@@ -46,11 +49,24 @@ type UndoEntry =
       uidValidity: string;
       restore: Array<{ uids: number[]; add: Flag[]; remove: Flag[] }>;
     }
-  | { kind: 'move'; label: string; from: string; to: string; uidMap: UidMap };
+  | { kind: 'move'; label: string; from: string; to: string; uidMap: UidMap }
+  | {
+      /** A move made offline, still in the queue: undone by taking it out and showing the rows again. */
+      kind: 'queued-move';
+      label: string;
+      id: string;
+      path: string;
+      uidValidity: string;
+      uids: number[];
+      /** The rows as they were, to put the moved ones back where they stood. */
+      rows: readonly number[];
+      envelopes: Envelope[];
+    };
 
 export class Mutations {
   private readonly pending: PendingFlagQueue;
   private unsavedTimer: NodeJS.Timeout | null = null;
+  private othersTimer: NodeJS.Timeout | null = null;
   private readonly undoStack: UndoEntry[] = [];
   /** Moves cut off by a lost connection, checked on the server once reconnected. */
   private readonly unsettledMoves: UnsettledMove[] = [];
@@ -69,6 +85,7 @@ export class Mutations {
   /** Writes what is queued to disk and stops retrying writes (on close). */
   stop(): void {
     if (this.unsavedTimer) clearInterval(this.unsavedTimer);
+    if (this.othersTimer) clearInterval(this.othersTimer);
     this.pending.flush();
   }
 
@@ -243,6 +260,74 @@ export class Mutations {
     );
   }
 
+  /**
+   * Queues a move made offline and shows it done: the rows leave the list at
+   * once, and the move reaches the server once, when the connection is back.
+   */
+  private queueMove(
+    label: string,
+    from: string,
+    uidValidity: string,
+    to: string,
+    uids: number[],
+  ): MoveOutcome {
+    const view = this.ctx.state.view;
+    const envelopes = uids.flatMap((uid) => view?.envelopes.get(uid) ?? []);
+    const messageIds: Record<string, string> = {};
+    for (const envelope of envelopes)
+      if (envelope.messageId) messageIds[envelope.uid] = envelope.messageId;
+    const rows = view?.path === from ? view.uids : [];
+    const { entry, error } = this.pending.addMove({
+      label,
+      from,
+      uidValidity,
+      to,
+      uids,
+      messageIds,
+    });
+    this.folders.forgetUids(from, uids);
+    this.pushUndo({
+      kind: 'queued-move',
+      label,
+      id: entry.id,
+      path: from,
+      uidValidity,
+      uids,
+      rows,
+      envelopes,
+    });
+    this.emitQueued();
+    const what = `${label === 'delete' ? 'Deleted' : 'Moved'} ${plural(uids.length, 'message')}${label === 'delete' ? '' : ` to ${to}`}`;
+    if (error) {
+      this.ctx.notice(
+        'error',
+        `${error.userMessage.replace(/\.$/, '')}; tmail keeps the ${label} in memory, tries to save it again, and sends it when the connection is back.`,
+      );
+      this.retryUnsavedLater();
+    } else {
+      this.ctx.notice(
+        'info',
+        `${what} offline; the server gets it when the connection is back (u undoes).`,
+      );
+    }
+    return { to, done: uids, notFound: [], leftMarked: [] };
+  }
+
+  /**
+   * While another tmail process replays changes of this account (it claimed
+   * them first), the queued count follows its progress instead of standing still.
+   */
+  private followOthers(): void {
+    if (this.othersTimer) return;
+    this.othersTimer = setInterval(() => {
+      this.emitQueued();
+      if (this.pending.size && this.link.current) return;
+      if (this.othersTimer) clearInterval(this.othersTimer);
+      this.othersTimer = null;
+    }, FOLLOW_OTHERS_MS);
+    this.othersTimer.unref?.();
+  }
+
   /** Writes changes the disk refused again, every so often, until it takes them. */
   private retryUnsavedLater(): void {
     if (this.unsavedTimer) return;
@@ -268,11 +353,17 @@ export class Mutations {
     const claimed = this.pending.claim();
     if (!claimed.length) {
       this.emitQueued();
+      if (this.pending.size) this.followOthers();
       return;
     }
-    const byFolder = new Map<string, typeof claimed>();
-    for (const change of claimed)
+    // Flags first: a message flagged and then moved offline is flagged where it was.
+    const moves = claimed.filter(isPendingMove);
+    const byFolder = new Map<string, PendingFlagChange[]>();
+    for (const change of claimed) {
+      if (isPendingMove(change)) continue;
       byFolder.set(change.folder, [...(byFolder.get(change.folder) ?? []), change]);
+    }
+    const leftMarked: string[] = [];
     const done: string[] = [];
     const kept: string[] = [];
     const refused: Refusal[] = [];
@@ -297,10 +388,33 @@ export class Mutations {
           });
         }
       }
+      for (const move of moves) {
+        if (lost) {
+          kept.push(move.id);
+          continue;
+        }
+        const result = await replayMove(b, move);
+        if (result.lost) {
+          lost = true;
+          kept.push(move.id);
+          this.ctx.log.warn('offline move kept: connection lost during replay', {
+            code: result.lost.code,
+          });
+          continue;
+        }
+        done.push(move.id);
+        refused.push(...result.refused);
+        applied += result.moved;
+        const marked = leftMarkedSentence(result.leftMarked, move.from, move.to);
+        if (marked) leftMarked.push(marked);
+        this.folders.refreshCountsSoon(move.to);
+        this.folders.refreshCountsSoon(move.from);
+      }
     } finally {
       this.pending.settle(done, kept);
       this.folders.forgetSelection();
       this.emitQueued();
+      if (!lost && this.pending.size) this.followOthers();
     }
     for (const r of refused)
       this.ctx.log.warn('offline change refused', {
@@ -309,7 +423,8 @@ export class Mutations {
         count: r.uids.length,
       });
     const refusedText = describeRefusals(refused);
-    if (refusedText) this.ctx.notice('error', refusedText);
+    if (refusedText) this.ctx.notice('error', [refusedText, ...leftMarked].join(' '));
+    else if (leftMarked.length) this.ctx.notice('info', leftMarked.join(' '));
     else if (!lost && applied)
       this.ctx.notice('info', 'Changes made while offline were sent to the server.');
   }
@@ -379,9 +494,10 @@ export class Mutations {
     signal?: AbortSignal,
     label = 'move',
   ): Promise<MoveOutcome> {
-    const { path } = this.ctx.currentView();
+    const { path, uidValidity } = this.ctx.currentView();
     if (to === path) throw new TmailError('USAGE', `The messages are already in ${to}.`);
     if (!uids.length) return { to, done: [], notFound: [], leftMarked: [] };
+    if (!this.link.current) return this.queueMove(label, path, uidValidity, to, uids);
     const keys = new Map<number, string>();
     for (const uid of uids) {
       const envelope = this.ctx.state.view?.envelopes.get(uid);
@@ -395,7 +511,10 @@ export class Mutations {
         return { found, ...(await moveExactly(b, found, to)) };
       }, signal);
     } catch (error) {
-      throw this.moveCutOff(toTmailError(error), { label, from: path, to, uids: [...uids], keys });
+      const e = toTmailError(error);
+      // Gone offline before the move was sent: it was not, so it can wait like any offline move.
+      if (e.code === 'OFFLINE') return this.queueMove(label, path, uidValidity, to, uids);
+      throw this.moveCutOff(e, { label, from: path, to, uids: [...uids], keys });
     }
     const present = new Set(outcome.found);
     const notFound = uids.filter((uid) => !present.has(uid));
@@ -566,10 +685,35 @@ export class Mutations {
     this.ctx.emit({ type: 'undo-label', label: entry.label });
   }
 
+  /** Takes a move made offline out of the queue, if no replay has it yet, and shows its rows again. */
+  private undoQueuedMove(entry: Extract<UndoEntry, { kind: 'queued-move' }>): { label: string } {
+    if (!this.pending.withdraw(entry.id)) {
+      throw new TmailError(
+        'USAGE',
+        `The ${entry.label} is on its way to the server already; undo it there once it is done.`,
+      );
+    }
+    this.emitQueued();
+    const view = this.ctx.state.view;
+    if (view && view.path === entry.path && view.uidValidity === entry.uidValidity) {
+      const restored = new Set(entry.uids);
+      this.ctx.emit({ type: 'envelopes', path: entry.path, envelopes: entry.envelopes });
+      this.ctx.emit({
+        type: 'view-uids',
+        path: entry.path,
+        uids: putBack(view.uids, entry.rows, restored),
+        complete: view.complete,
+      });
+    }
+    this.ctx.notice('info', `Undid the ${entry.label}.`);
+    return { label: entry.label };
+  }
+
   async undo(signal?: AbortSignal): Promise<{ label: string } | null> {
     const entry = this.undoStack.pop();
     this.ctx.emit({ type: 'undo-label', label: this.undoStack.at(-1)?.label ?? null });
     if (!entry) return null;
+    if (entry.kind === 'queued-move') return this.undoQueuedMove(entry);
     if (entry.kind === 'flags') {
       const view = this.ctx.state.view;
       if (!view || view.path !== entry.path || view.uidValidity !== entry.uidValidity) {
@@ -624,6 +768,29 @@ export class Mutations {
     this.ctx.notice('info', `Undid the ${entry.label}.`);
     return { label: entry.label };
   }
+}
+
+/**
+ * `current` rows with `restored` put back where they stood in `before`: each
+ * goes just before the first row that followed it then and is still there.
+ */
+function putBack(
+  current: readonly number[],
+  before: readonly number[],
+  restored: ReadonlySet<number>,
+): number[] {
+  const at = new Map(before.map((uid, i) => [uid, i]));
+  const back = before.filter((uid) => restored.has(uid));
+  const out: number[] = [];
+  let next = 0;
+  for (const uid of current) {
+    const position = at.get(uid);
+    while (next < back.length && position !== undefined && at.get(back[next]!)! < position)
+      out.push(back[next++]!);
+    out.push(uid);
+  }
+  out.push(...back.slice(next));
+  return out;
 }
 
 /**

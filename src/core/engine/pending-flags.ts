@@ -1,7 +1,14 @@
 /**
- * Flag changes made while offline, kept on disk until the server has them.
+ * Changes made while offline, kept on disk until the server has them: flag
+ * changes, and moves (a move, a delete to Trash, an archive).
  *
- * Each change is an absolute intent ("add \Seen to these UIDs"), which is
+ * A move names its messages by UID under the source's UIDVALIDITY, and keeps
+ * each one's Message-ID: UIDs are never reused, so a move replayed after it
+ * already happened finds its UIDs gone and moves nothing again, and the
+ * Message-ID in the destination tells "already moved" from "vanished" (see
+ * replay-moves.ts).
+ *
+ * Each flag change is an absolute intent ("add \Seen to these UIDs"), which is
  * idempotent: replaying one that already reached the server changes nothing
  * in effect. Changes carry the folder's UIDVALIDITY (if the folder was rebuilt
  * meanwhile, the UIDs mean other messages and the change is refused) and,
@@ -54,6 +61,7 @@ export interface PendingClaim {
 }
 
 export interface PendingFlagChange {
+  kind?: 'flags';
   id: string;
   folder: string;
   uidValidity: string;
@@ -72,8 +80,37 @@ export interface PendingFlagChange {
   claim?: PendingClaim;
 }
 
+/** A move (or delete to Trash, or archive) made while offline. */
+export interface PendingMove {
+  kind: 'move';
+  id: string;
+  /** What the user did (`move`, `delete`, `archive`), for the notices. */
+  label: string;
+  from: string;
+  /** UIDVALIDITY of `from` when the move was made: the UIDs mean nothing under another. */
+  uidValidity: string;
+  to: string;
+  uids: number[];
+  /** Message-ID of each message (by UID) that has one, to recognise it in `to`. */
+  messageIds: Record<string, string>;
+  /** ms since the epoch. */
+  at: number;
+  /** Set while a process replays the move. */
+  claim?: PendingClaim;
+}
+
+/** Anything queued offline. */
+export type PendingChange = PendingFlagChange | PendingMove;
+
+/** True for a queued move. */
+export function isPendingMove(change: PendingChange): change is PendingMove {
+  return change.kind === 'move';
+}
+
 /** What a caller gives to queue a change. */
 export type NewPendingFlagChange = Omit<PendingFlagChange, 'id' | 'at' | 'claim'>;
+/** What a caller gives to queue a move. */
+export type NewPendingMove = Omit<PendingMove, 'id' | 'at' | 'claim' | 'kind'>;
 
 /** One STORE to send: a flag added to or removed from UIDs. */
 export interface NetFlagChange {
@@ -117,7 +154,7 @@ export class PendingFlagQueue {
   /** Identifies this queue's claims (two engines of one process hold different tokens). */
   private readonly token = randomUUID();
   /** Changes that could not be written to the file yet (a full disk). */
-  private unsaved: PendingFlagChange[] = [];
+  private unsaved: PendingChange[] = [];
   private saveError: TmailError | null = null;
 
   /**
@@ -145,7 +182,7 @@ export class PendingFlagQueue {
   }
 
   /** Every waiting change, oldest first, as the file says now plus what is only in memory. */
-  list(): readonly PendingFlagChange[] {
+  list(): readonly PendingChange[] {
     const onDisk = this.read();
     const ids = new Set(onDisk.map((c) => c.id));
     return [...onDisk, ...this.unsaved.filter((c) => !ids.has(c.id))];
@@ -156,7 +193,15 @@ export class PendingFlagQueue {
    * kept in memory and `error` says why (one sentence).
    */
   add(change: NewPendingFlagChange): { entry: PendingFlagChange; error?: TmailError } {
-    const entry: PendingFlagChange = { ...change, id: randomUUID(), at: Date.now() };
+    return this.enqueue<PendingFlagChange>({ ...change, id: randomUUID(), at: Date.now() });
+  }
+
+  /** Queues a move; like {@link add}, never throws. */
+  addMove(move: NewPendingMove): { entry: PendingMove; error?: TmailError } {
+    return this.enqueue<PendingMove>({ ...move, kind: 'move', id: randomUUID(), at: Date.now() });
+  }
+
+  private enqueue<T extends PendingChange>(entry: T): { entry: T; error?: TmailError } {
     this.unsaved.push(entry);
     const error = this.flush();
     return error ? { entry, error } : { entry };
@@ -192,7 +237,7 @@ export class PendingFlagQueue {
    * replay, and returns them (with those only in memory). Every claimed change
    * must later be given to {@link settle}.
    */
-  claim(): PendingFlagChange[] {
+  claim(): PendingChange[] {
     this.flush();
     const mine: PendingClaim = {
       pid: process.pid,
@@ -200,7 +245,7 @@ export class PendingFlagQueue {
       token: this.token,
       at: Date.now(),
     };
-    let claimed: PendingFlagChange[] = [];
+    let claimed: PendingChange[] = [];
     try {
       this.update((changes) => {
         claimed = [];
@@ -248,6 +293,28 @@ export class PendingFlagQueue {
     }
   }
 
+  /**
+   * Takes a change out of the queue (the user undid it), unless a replay holds
+   * it; true when it was taken out.
+   */
+  withdraw(id: string): boolean {
+    const inMemory = this.unsaved.some((c) => c.id === id);
+    this.unsaved = this.unsaved.filter((c) => c.id !== id);
+    let found = false;
+    try {
+      this.update((changes) => {
+        const change = changes.find((c) => c.id === id);
+        if (!change || change.claim) return changes;
+        found = true;
+        return changes.filter((c) => c.id !== id);
+      });
+    } catch (error) {
+      log.warn('offline change not withdrawn', { code: fsErrorCode(error) });
+      return false;
+    }
+    return found || inMemory;
+  }
+
   /** Removes changes by id (tests and callers that need no claim). */
   remove(ids: Iterable<string>): void {
     this.settle(ids);
@@ -259,7 +326,7 @@ export class PendingFlagQueue {
     return claim.host !== hostname() || pidAlive(claim.pid);
   }
 
-  private read(): PendingFlagChange[] {
+  private read(): PendingChange[] {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -269,7 +336,7 @@ export class PendingFlagQueue {
       return [];
     }
     try {
-      const parsed = JSON.parse(text) as { changes?: PendingFlagChange[] };
+      const parsed = JSON.parse(text) as { changes?: PendingChange[] };
       return Array.isArray(parsed.changes) ? parsed.changes : [];
     } catch {
       // A torn file cannot happen (writes are atomic); a hand-edited one can.
@@ -279,7 +346,7 @@ export class PendingFlagQueue {
   }
 
   /** Read-modify-write of the file under the lock. */
-  private update(change: (changes: PendingFlagChange[]) => PendingFlagChange[]): void {
+  private update(change: (changes: PendingChange[]) => PendingChange[]): void {
     withFileLockSync(this.file, () => {
       const next = change(this.read());
       this.write(this.file, JSON.stringify({ changes: next }));

@@ -49,19 +49,25 @@ export async function expungeExactly(b: MailBackend, uids: number[]): Promise<Re
   return { removed: [], leftMarked: deleted.filter((uid) => chosen.has(uid)) };
 }
 
-/** Moves `uids` of the selected folder to `destination`, expunging nothing else. */
+/**
+ * Moves `uids` of the selected folder to `destination`, expunging nothing else.
+ * `copied`: those of them known to be in `destination` already (a replayed
+ * move whose COPY went out before), which are only removed here.
+ */
 export async function moveExactly(
   b: MailBackend,
   uids: number[],
   destination: string,
+  copied: ReadonlySet<number> = new Set(),
 ): Promise<MoveOutcome> {
   if (!uids.length) return { removed: [], leftMarked: [], uidMap: new Map() };
-  if (b.capabilities.has('MOVE')) {
+  if (b.capabilities.has('MOVE') && !copied.size) {
     const uidMap = await b.move(uids, destination);
     return { removed: uids, leftMarked: [], uidMap };
   }
   // If the copy fails this throws before the source is touched.
-  const uidMap = await b.copy(uids, destination);
+  const toCopy = uids.filter((uid) => !copied.has(uid));
+  const uidMap = toCopy.length ? await b.copy(toCopy, destination) : new Map<number, number>();
   await b.storeFlags(uids, [DELETED], []);
   return { ...(await expungeExactly(b, uids)), uidMap };
 }

@@ -87,6 +87,7 @@ export function toSearchObject(query: SearchQuery | undefined): SearchObject {
   if (query.subject) search.subject = query.subject;
   if (query.body) search.body = query.body;
   if (query.text) search.text = query.text;
+  if (query.messageId) search.header = { 'message-id': query.messageId };
   if (query.since !== undefined) search.since = new Date(query.since);
   if (query.before !== undefined) search.before = new Date(query.before);
   // `N:*` also names the last message when N is past it: searchUids drops that one.
