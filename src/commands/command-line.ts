@@ -378,6 +378,12 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
     run: (ctx, args) => login(ctx, args.includes('--device')),
   },
   {
+    names: ['messages', 'mes'],
+    usage: ':messages',
+    summary: 'Show every notice of this run, whole (Esc or q goes back)',
+    run: (ctx) => ctx.ui.showMessages(),
+  },
+  {
     names: ['help', 'h'],
     usage: ':help',
     summary: 'Show the keys',

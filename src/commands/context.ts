@@ -109,6 +109,8 @@ export interface UiController {
   handOver<T>(work: () => Promise<T>, options?: HandOverOptions<T>): Promise<T>;
 
   showHelp(): void;
+  /** Shows the message log: every notice of this run (`:messages`); Esc or q goes back. */
+  showMessages(): void;
   closeHelp(): void;
   scrollHelp(motion: Motion): void;
 

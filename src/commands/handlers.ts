@@ -454,6 +454,7 @@ const scrollHelp =
 /** The handlers, by command id. Prompt editing commands are the prompt's own. */
 export const HANDLERS: Record<string, CommandHandler> = {
   'global.help': (ctx) => ctx.ui.showHelp(),
+  'global.messages': (ctx) => ctx.ui.showMessages(),
   'global.command-line': commandLine,
   'global.quit-now': (ctx) => ctx.ui.quit(),
   'global.suspend': (ctx) => ctx.ui.suspend(),

@@ -66,6 +66,7 @@ export const COMMANDS: readonly CommandInfo[] = [
     ['global'],
     [
       ['global.help', 'Show the keys of the current screen'],
+      ['global.messages', 'Show every notice of this run, whole (:messages)'],
       ['global.command-line', 'Enter a command (:q, :folder, :sort, :search …)'],
       ['global.quit-now', 'Quit now, leaving the terminal as it was'],
       ['global.suspend', 'Suspend tmail (fg brings it back)'],
@@ -180,7 +181,7 @@ export const COMMANDS: readonly CommandInfo[] = [
       ['help.up', 'Scroll up a line'],
       ['help.page-down', 'Scroll down a page'],
       ['help.page-up', 'Scroll up a page'],
-      ['help.close', 'Close the help'],
+      ['help.close', 'Close the help (or the message log)'],
     ],
   ),
   ...group(

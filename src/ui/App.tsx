@@ -18,6 +18,7 @@ import type { KeyDispatcher } from './key-dispatcher.js';
 import { computeLayout } from './layout.js';
 import type { DateStyle } from './list-row.js';
 import { MessageLine } from './MessageLine.js';
+import { noticeRows, shownNotice } from './message-log.js';
 import { MessageList } from './MessageList.js';
 import { ReaderPane } from './ReaderPane.js';
 import { StatusLine } from './StatusLine.js';
@@ -102,6 +103,18 @@ export function App({ runtime }: { runtime: Runtime }) {
   const mail = useSyncExternalStore(runtime.mail.subscribe, runtime.mail.getSnapshot);
   const accounts = useSyncExternalStore(runtime.accounts.subscribe, runtime.accounts.getSnapshot);
   const { ui, cursor, size } = snapshot;
+  // A long notice wraps onto more rows at the bottom; the rest of the screen gives them up.
+  const notice =
+    snapshot.prompt || snapshot.question !== null || snapshot.pendingKeys.length
+      ? null
+      : shownNotice(ui.notice, mail.notice, ui.dismissedAt);
+  const noticeLines = notice
+    ? noticeRows(notice.text, Math.max(20, size.columns)).slice(
+        0,
+        Math.max(1, Math.max(5, size.rows) - 3),
+      )
+    : null;
+  const messageRows = noticeLines?.length ?? 1;
   const metrics = useMemo(
     () =>
       computeLayout({
@@ -111,8 +124,9 @@ export function App({ runtime }: { runtime: Runtime }) {
         layout: ui.layout,
         screen: ui.screen,
         splitList: runtime.splitList,
+        messageRows,
       }),
-    [size.columns, size.rows, ui.sidebar, ui.layout, ui.screen, runtime.splitList],
+    [size.columns, size.rows, ui.sidebar, ui.layout, ui.screen, runtime.splitList, messageRows],
   );
   store.metrics = metrics;
   useEffect(() => controller.relayout(), [controller, metrics.listHeight]);
@@ -136,6 +150,8 @@ export function App({ runtime }: { runtime: Runtime }) {
       keymap={runtime.keymap}
       front={ui.behindHelp}
       scroll={ui.helpScroll}
+      page={ui.helpPage}
+      log={ui.log}
       width={metrics.columns}
       height={metrics.mainHeight}
     />
@@ -194,8 +210,8 @@ export function App({ runtime }: { runtime: Runtime }) {
             prompt={snapshot.prompt}
             question={snapshot.question}
             pendingKeys={snapshot.pendingKeys}
-            uiNotice={ui.notice}
-            dismissedAt={ui.dismissedAt}
+            notice={notice}
+            noticeLines={noticeLines}
             hint={HINT}
           />
         </Box>

@@ -10,15 +10,15 @@ import { cellWidth, padToWidth, sanitizeLine, truncateToWidth } from '../core/te
 import { displayKeys, type KeyToken } from '../keymap/index.js';
 import type { PromptState } from './prompt-state.js';
 import { useStyles } from './theme.js';
-import { useMail } from './use-mail-state.js';
 
 export interface MessageLineProps {
   width: number;
   prompt: PromptState | null;
   question: string | null;
   pendingKeys: readonly KeyToken[];
-  uiNotice: Notice | null;
-  dismissedAt: number;
+  /** The notice to show (message-log's shownNotice), and its text wrapped to the width. */
+  notice: Notice | null;
+  noticeLines: readonly string[] | null;
   /** Shown when there is nothing else to say. */
   hint: string;
 }
@@ -63,8 +63,9 @@ function PromptLine({ prompt, width }: { prompt: PromptState; width: number }) {
 
 export const MessageLine = memo(function MessageLine(props: MessageLineProps) {
   const styles = useStyles();
-  const engineNotice = useMail((s) => s.notice);
   const { width } = props;
+  const notice = props.notice;
+  let rows = 1;
   let content;
   if (props.prompt) {
     content = <PromptLine prompt={props.prompt} width={width} />;
@@ -79,14 +80,16 @@ export const MessageLine = memo(function MessageLine(props: MessageLineProps) {
       <Text {...styles.dim}>{truncateToWidth(`${displayKeys(props.pendingKeys)}-`, width)}</Text>
     );
   } else {
-    const candidates = [props.uiNotice, engineNotice].filter(
-      (n): n is Notice => n !== null && n.at > props.dismissedAt,
-    );
-    const notice = candidates.sort((a, b) => b.at - a.at)[0];
+    const lines = notice ? (props.noticeLines ?? [sanitizeLine(notice.text)]) : [];
+    rows = Math.max(1, lines.length);
     content = notice ? (
-      <Text wrap="truncate" {...(notice.kind === 'error' ? styles.error : styles.info)}>
-        {truncateToWidth(sanitizeLine(notice.text), width)}
-      </Text>
+      <Box flexDirection="column">
+        {lines.map((line, i) => (
+          <Text key={i} wrap="truncate" {...(notice.kind === 'error' ? styles.error : styles.info)}>
+            {truncateToWidth(line, width)}
+          </Text>
+        ))}
+      </Box>
     ) : (
       <Text {...styles.dim}>
         {padToWidth(truncateToWidth(props.hint, width), width, { align: 'right' })}
@@ -94,7 +97,7 @@ export const MessageLine = memo(function MessageLine(props: MessageLineProps) {
     );
   }
   return (
-    <Box width={width} height={1}>
+    <Box width={width} height={rows}>
       {content}
     </Box>
   );

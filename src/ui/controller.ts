@@ -18,11 +18,12 @@ import {
 import type { ActionType, EngineAction } from '../core/engine/actions.js';
 import { openWhenOnline, type EngineRegistry } from '../core/engine-registry.js';
 import type { MailStore } from '../core/store/store.js';
-import type { FolderView } from '../core/store/state.js';
+import type { FolderView, Notice } from '../core/store/state.js';
 import type { Attachment, MessageView } from '../core/types.js';
 import { isPrintableKey, type KeyContext, type Keymap, type KeyToken } from '../keymap/index.js';
 import { adjacentFolderPath, folderTree, foldKey } from './folder-tree.js';
 import { cachedHelpLines, type HelpLine } from './help-lines.js';
+import { logLines } from './message-log.js';
 import { readerTextWidth } from './layout.js';
 import { cursorToUid, INITIAL_CURSOR, moveCursor, scrollIntoView, syncCursor } from './list-nav.js';
 import {
@@ -145,6 +146,8 @@ export class Controller implements UiController {
   private lastView: FolderView | null = null;
   private newestUid = 0;
   private lastUndo = 0;
+  /** The engine's last notice put in the message log. */
+  private loggedNotice: Notice | null = null;
   private readonly unsubscribe: () => void;
 
   constructor(options: ControllerOptions) {
@@ -181,6 +184,11 @@ export class Controller implements UiController {
 
   /** Keeps the cursor on its message as the list changes; starts over in a new folder. */
   private followMail(): void {
+    const notice = this.engine.state.notice;
+    if (notice && notice !== this.loggedNotice) {
+      this.loggedNotice = notice;
+      this.store.dispatch({ type: 'log-notice', notice });
+    }
     const view = this.engine.state.view;
     if (view === this.lastView) return;
     this.lastView = view;
@@ -552,8 +560,22 @@ export class Controller implements UiController {
     return cachedHelpLines(this.keymap, behind, this.store.metrics.columns - 2);
   }
 
+  /** Lines of what the help screen shows now (the keys, or the message log). */
+  private helpLineCount(): number {
+    return this.store.ui.helpPage === 'messages'
+      ? logLines(this.store.ui.log, this.store.metrics.columns - 2).length
+      : this.helpLines().length;
+  }
+
   showHelp(): void {
     this.store.dispatch({ type: 'show-help' });
+  }
+
+  showMessages(): void {
+    // Newest last, as vim shows them: opened at the end of the log.
+    const lines = logLines(this.store.ui.log, this.store.metrics.columns - 2).length;
+    const body = Math.max(1, this.store.metrics.mainHeight - 1);
+    this.store.dispatch({ type: 'show-help', page: 'messages', scroll: Math.max(0, lines - body) });
   }
 
   closeHelp(): void {
@@ -562,7 +584,7 @@ export class Controller implements UiController {
 
   scrollHelp(motion: Motion): void {
     const h = Math.max(1, this.store.metrics.mainHeight - 1);
-    const max = Math.max(0, this.helpLines().length - h);
+    const max = Math.max(0, this.helpLineCount() - h);
     const current = this.store.ui.helpScroll;
     const delta =
       motion === 'next' ? 1 : motion === 'prev' ? -1 : motion.endsWith('down') ? h - 1 : -(h - 1);

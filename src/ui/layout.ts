@@ -10,6 +10,8 @@ export interface LayoutInput {
   sidebar: boolean;
   layout: Layout;
   screen: Screen;
+  /** Rows of the message line at the bottom (a long notice wraps onto up to 3); default 1. */
+  messageRows?: number;
   /** The list's part of the height in the split layout (ui.splitList); default a third. */
   splitList?: number | `${number}%`;
 }
@@ -40,7 +42,8 @@ export const SIDEBAR_MIN_COLUMNS = 60;
 export function computeLayout(input: LayoutInput): LayoutMetrics {
   const columns = Math.max(20, input.columns);
   const rows = Math.max(5, input.rows);
-  const mainHeight = rows - 2;
+  const messageRows = Math.max(1, Math.min(input.messageRows ?? 1, rows - 3));
+  const mainHeight = rows - 1 - messageRows;
   const wholeScreen = input.screen === 'help' || input.screen === 'compose';
   const sidebarWidth =
     input.sidebar && !wholeScreen && columns >= SIDEBAR_MIN_COLUMNS

@@ -6,6 +6,7 @@
  */
 import type { Layout, Screen } from '../commands/index.js';
 import type { Notice } from '../core/store/state.js';
+import { appendNotice } from './message-log.js';
 
 /** Text shown in the reader's pager over the message (raw source, links, a text attachment). */
 export interface Page {
@@ -46,6 +47,10 @@ export interface UiState {
   unfoldedAccounts: ReadonlySet<string>;
   message: MessagePane | null;
   helpScroll: number;
+  /** What the help screen shows: the keys, or the message log (`:messages`). */
+  helpPage: 'keys' | 'messages';
+  /** Every notice of this run, the UI's and the engine's, oldest first (`:messages`). */
+  log: readonly Notice[];
   tagged: ReadonlySet<number>;
   /** The UI's own last notice (the engine has its own). */
   notice: Notice | null;
@@ -67,6 +72,8 @@ export function initialUiState(
     unfoldedAccounts: new Set(options.account === undefined ? [] : [options.account]),
     message: null,
     helpScroll: 0,
+    helpPage: 'keys',
+    log: [],
     tagged: new Set(),
     notice: null,
     dismissedAt: 0,
@@ -87,7 +94,7 @@ export type UiAction =
   | { type: 'swap-message'; screen: 'message' | 'attachments'; attachment?: number }
   | { type: 'show-page'; title: string; text: string; back: Screen }
   | { type: 'close-page' }
-  | { type: 'show-help' }
+  | { type: 'show-help'; page?: 'keys' | 'messages'; scroll?: number }
   | { type: 'close-help' }
   | { type: 'help-scroll'; scroll: number }
   | { type: 'show-compose' }
@@ -102,6 +109,8 @@ export type UiAction =
   | { type: 'add-tags'; uids: readonly number[] }
   | { type: 'remove-tags'; uids: readonly number[] }
   | { type: 'notify'; notice: Notice }
+  /** A notice said elsewhere (the engine), for the log only. */
+  | { type: 'log-notice'; notice: Notice }
   | { type: 'dismiss-notices'; at: number }
   | { type: 'redraw' };
 
@@ -209,8 +218,17 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
         },
       };
     case 'show-help':
-      if (state.screen === 'help') return state;
-      return { ...state, screen: 'help', behindHelp: state.screen, helpScroll: 0 };
+      if (state.screen === 'help')
+        return action.page && action.page !== state.helpPage
+          ? { ...state, helpPage: action.page, helpScroll: action.scroll ?? 0 }
+          : state;
+      return {
+        ...state,
+        screen: 'help',
+        behindHelp: state.screen,
+        helpPage: action.page ?? 'keys',
+        helpScroll: action.scroll ?? 0,
+      };
     case 'close-help':
       return state.screen === 'help' ? { ...state, screen: state.behindHelp } : state;
     case 'help-scroll':
@@ -266,7 +284,9 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
       return { ...state, tagged };
     }
     case 'notify':
-      return { ...state, notice: action.notice };
+      return { ...state, notice: action.notice, log: appendNotice(state.log, action.notice) };
+    case 'log-notice':
+      return { ...state, log: appendNotice(state.log, action.notice) };
     case 'dismiss-notices':
       return { ...state, dismissedAt: action.at };
     case 'redraw':

@@ -96,3 +96,71 @@ describe('the split layout', () => {
     await tui.waitFor((f) => listRows(f) === 12);
   });
 });
+
+describe('long notices and the message log', () => {
+  const name = 'this-is-not-a-command-of-tmail-at-all';
+  const sentence = `There is no command :${name}; :help lists the keys and commands.`;
+
+  it('wraps a sentence longer than the screen instead of cutting it', async () => {
+    tui = await renderTui({ inbox: numbered(3), columns: 60, rows: 20 });
+    await tui.see('Message number 3');
+    tui.press(':');
+    tui.type(name);
+    tui.press('<Enter>');
+    const frame = await tui.waitFor((f) => f.includes(':help lists the keys and commands.'));
+    const lines = frame.split('\n');
+    expect(lines).toHaveLength(20);
+    // The last rows hold the whole sentence, and the status line is still above them.
+    const bottom = lines.slice(-2).map((l) => l.trimEnd());
+    expect(bottom.join(' ')).toBe(sentence);
+    expect(lines.at(-3)).toContain('online');
+  });
+
+  it('keeps every notice, whole, for :messages; Esc and q go back', async () => {
+    tui = await renderTui({ inbox: numbered(3), columns: 60, rows: 20 });
+    await tui.see('Message number 3');
+    tui.press(':');
+    tui.type(name);
+    tui.press('<Enter>');
+    await tui.see(':help lists the keys');
+    tui.press('Q');
+    await tui.see('Q is not bound to anything here');
+    tui.press(':');
+    tui.type('messages');
+    tui.press('<Enter>');
+    const frame = await tui.see('tmail messages');
+    const text = frame.replace(/\s+/g, ' ');
+    expect(text).toContain(sentence);
+    expect(text).toContain('Q is not bound to anything here; ? shows the keys.');
+    expect(text.indexOf(sentence)).toBeLessThan(text.indexOf('Q is not bound'));
+    tui.press('<Esc>');
+    await tui.waitFor((f) => !f.includes('tmail messages') && f.includes('Message number 3'));
+    tui.press(':');
+    tui.type('messages');
+    tui.press('<Enter>');
+    await tui.see('tmail messages');
+    tui.press('q');
+    await tui.waitFor((f) => !f.includes('tmail messages') && f.includes('Message number 3'));
+    expect(tui.exited()).toBe(false);
+  });
+
+  it('scrolls a log longer than the screen, opening at its end', async () => {
+    tui = await renderTui({ inbox: numbered(3), columns: 60, rows: 12 });
+    await tui.see('Message number 3');
+    for (let i = 1; i <= 15; i++) {
+      tui.press(':');
+      tui.type(`nope${i}`);
+      tui.press('<Enter>');
+      await tui.see(`:nope${i};`);
+    }
+    tui.press(':');
+    tui.type('messages');
+    tui.press('<Enter>');
+    await tui.see('tmail messages');
+    expect(tui.frame()).toContain(':nope15;');
+    expect(tui.frame()).not.toContain(':nope1;');
+    // 30 lines of log, 9 rows a page: the top is a few pages up.
+    for (let i = 0; i < 5; i++) tui.press('<PgUp>');
+    await tui.see(':nope1;');
+  });
+});
