@@ -192,7 +192,9 @@ describe(':sort from', () => {
     tui = await renderTui({ server });
     await tui.see('Zed Quill');
     await command(tui, 'sort from');
-    const frame = await tui.see('cannot sort by from');
+    const frame = await tui.waitFor(
+      (f) => f.includes('cannot sort by from') && f.includes('anna Berg'),
+    );
     const [anna, mia, zed] = order(frame);
     expect(anna).toBeLessThan(mia!);
     expect(mia).toBeLessThan(zed!);
