@@ -17,6 +17,9 @@
  * Once, on Courier (a server without QRESYNC): moving 1 and 100 messages out of
  * a 20,000-message folder (bench/removal.ts). `npm run bench -- removal` runs
  * that part alone and keeps the other results of bench/results/latest.json.
+ * Once, the local cache (bench/cache.ts): the store's size for 100,000 real
+ * envelopes and search across folders over them; `npm run bench -- cache`
+ * runs that part alone.
  * Each timing is the median of several rounds, each round running all of them in
  * turn (the machine is noisy: a busy moment then hits all alike); compare
  * ratios within one run rather than numbers across runs.
@@ -33,6 +36,7 @@ import { startMailStack, type MailStack } from '../test/support/mail-stack.js';
 import { seedMaildir } from '../test/support/seed.js';
 import type { TestUser } from '../test/support/stack.js';
 import { useRunTempDir } from '../test/support/run-tmp.js';
+import { benchCache, type CacheBench } from './cache.js';
 import { benchRemoval, type RemovalBench } from './removal.js';
 import { runTuiOnce, summarizeTui, type TuiBench } from './tui.js';
 
@@ -45,9 +49,12 @@ const SIZES = (process.env.TMAIL_BENCH_SIZES ?? '1000,10000,100000').split(',').
 const RUNS = Number(process.env.TMAIL_BENCH_RUNS ?? 7);
 const PARTS = process.argv.slice(2);
 for (const part of PARTS) {
-  if (part !== 'removal') throw new Error(`Unknown bench part "${part}"; known: removal.`);
+  if (part !== 'removal' && part !== 'cache')
+    throw new Error(`Unknown bench part "${part}"; known: removal, cache.`);
 }
-const ONLY_REMOVAL = PARTS.includes('removal');
+const ONLY_REMOVAL = PARTS.includes('removal') && !PARTS.includes('cache');
+const ONLY_CACHE = PARTS.includes('cache') && !PARTS.includes('removal');
+const ONLY_PARTS = PARTS.length > 0;
 const RESULTS_JSON = join(root, 'bench/results/latest.json');
 
 interface ProcessSample {
@@ -134,21 +141,29 @@ interface BenchFile {
   runs: number;
   results: Array<Record<string, unknown>>;
   removal?: RemovalBench & { at: string };
+  cache?: CacheBench & { at: string };
 }
 
 const previous: BenchFile | undefined = existsSync(RESULTS_JSON)
   ? (JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as BenchFile)
   : undefined;
-if (ONLY_REMOVAL && !previous)
+if (ONLY_PARTS && !previous)
   throw new Error(`${RESULTS_JSON} is missing: run the whole bench once.`);
 
 const stack = await startMailStack({ servers: ['courier'] });
 const results: Array<Record<string, unknown>> = [];
-let removal: BenchFile['removal'];
+let removal: BenchFile['removal'] = previous?.removal;
+let cache: BenchFile['cache'] = previous?.cache;
 try {
-  removal = { ...(await benchRemoval(stack)), at: new Date().toISOString() };
-  process.stderr.write(`${JSON.stringify(removal)}\n`);
-  for (const size of ONLY_REMOVAL ? [] : SIZES) {
+  if (!ONLY_CACHE) {
+    removal = { ...(await benchRemoval(stack)), at: new Date().toISOString() };
+    process.stderr.write(`${JSON.stringify(removal)}\n`);
+  }
+  if (!ONLY_REMOVAL) {
+    cache = { ...(await benchCache(stack)), at: new Date().toISOString() };
+    process.stderr.write(`${JSON.stringify(cache)}\n`);
+  }
+  for (const size of ONLY_PARTS ? [] : SIZES) {
     const user = await stack.addUser(`bench${size}`);
     process.stderr.write(`Seeding ${size} messages...\n`);
     const seedStart = performance.now();
@@ -214,9 +229,9 @@ try {
   await stack.stop();
 }
 
-const data: BenchFile = ONLY_REMOVAL
-  ? { ...previous!, removal }
-  : { at: new Date().toISOString(), node: process.version, runs: RUNS, results, removal };
+const data: BenchFile = ONLY_PARTS
+  ? { ...previous!, removal, cache }
+  : { at: new Date().toISOString(), node: process.version, runs: RUNS, results, removal, cache };
 const lines = [
   `# tmail benchmark`,
   '',
@@ -255,6 +270,18 @@ const lines = [
         '| folder | move 1 | move 100 | ratio |',
         '|---:|---:|---:|---:|',
         `| ${data.removal.folderSize.toLocaleString('en')} | ${data.removal.oneMs} ms | ${data.removal.hundredMs} ms | ${data.removal.ratio.toFixed(2)} |`,
+        '',
+      ]
+    : []),
+  ...(data.cache
+    ? [
+        `The local cache at ${data.cache.messages.toLocaleString('en')} real envelopes (${data.cache.at}): the store file holds them in ${data.cache.storeMB} MB (target: 80 MB at most), written in ${data.cache.writeMs} ms. Search across folders over them, in-process, median of 7 (target: under 200 ms):`,
+        '',
+        '| query | search |',
+        '|---|---:|',
+        ...Object.entries(data.cache.searchMs).map(([q, ms]) => `| \`${q}\` | ${ms} ms |`),
+        '',
+        `\`tmail search report --all-folders --json\` answered from the cache alone (server out of reach), process start to exit: ${data.cache.cliMs} ms (\`node -e 0\`: ${data.cache.nodeMs} ms).`,
         '',
       ]
     : []),

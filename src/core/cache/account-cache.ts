@@ -1029,17 +1029,35 @@ export class AccountCache {
     return this.guard([], (db) => {
       const where = [...local.where];
       const params = [...local.params];
-      if (local.match) {
-        where.unshift('m.id IN (SELECT rowid FROM search WHERE search MATCH ?)');
-        params.unshift(local.match);
-      }
       if (options.folders) {
         where.push('f.path IN (SELECT value FROM json_each(?))');
         params.push(JSON.stringify(options.folders));
       }
+      // Without words, the messages are walked newest first (an index on date)
+      // until enough match. With words, it depends on how many match: many (a
+      // common word) are met soon on that walk too; few are best sorted on
+      // their own (`+m.date` keeps SQLite off the date index), since the walk
+      // would pass every message to find them.
+      let dense = true;
+      if (local.match) {
+        const matches = (
+          this.stmt(db, 'SELECT count(*) AS n FROM search WHERE search MATCH ?').get(
+            local.match,
+          ) as { n: number }
+        ).n;
+        if (matches === 0) return [];
+        const messages = (this.stmt(db, 'SELECT max(id) AS n FROM messages').get() as { n: number })
+          .n;
+        dense = matches * 50 >= messages;
+        // `+m.id` tests membership row by row on the walk by date.
+        where.unshift(
+          `${dense ? '+m.id' : 'm.id'} IN (SELECT rowid FROM search WHERE search MATCH ?)`,
+        );
+        params.unshift(local.match);
+      }
+      const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const sql = `SELECT ${MESSAGE_COLUMNS}, f.path AS path FROM messages m JOIN folders f ON f.id = m.folder
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY m.date DESC, m.id DESC LIMIT ? OFFSET ?`;
+        ${filter} ORDER BY ${dense ? 'm.date' : '+m.date'} DESC, m.id DESC LIMIT ? OFFSET ?`;
       const rows = db
         .prepare(sql)
         .all(...params, options.limit ?? -1, options.offset ?? 0) as MessageRow[];

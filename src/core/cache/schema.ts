@@ -10,7 +10,7 @@
  */
 
 /** Bumped whenever a table changes; older stores are rebuilt. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE meta (
@@ -49,6 +49,7 @@ CREATE TABLE messages (
   UNIQUE (folder, uid)
 );
 CREATE INDEX messages_by_date ON messages (folder, date);
+CREATE INDEX messages_newest ON messages (date);
 CREATE TABLE bodies (
   message INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
   text TEXT NOT NULL,
