@@ -93,6 +93,7 @@ export function envelopeJson(e: Envelope): Record<string, unknown> {
 export function folderJson(f: Mailbox): Record<string, unknown> {
   return {
     path: f.path,
+    serverPath: f.serverPath ?? f.path,
     name: f.name,
     role: f.role,
     total: f.total ?? null,

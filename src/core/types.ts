@@ -20,11 +20,18 @@ export type FolderRole =
 
 /** A folder on the server. */
 export interface Mailbox {
-  /** Full server path, e.g. `INBOX.Lists.node` (the identity of the folder). */
+  /**
+   * The folder's path as the user sees and types it (the identity of the folder
+   * above the IMAP backend): folders separated by `/`, without the personal
+   * namespace prefix, e.g. `Lists/node` for Courier's `INBOX.Lists.node`
+   * (core/folder-path).
+   */
   path: string;
+  /** The name on the server, e.g. `INBOX.Lists.node`, where the backend knows it (the IMAP one does). */
+  serverPath?: string;
   /** Last segment of the path, for display. */
   name: string;
-  /** Hierarchy delimiter, e.g. `/` or `.`; empty when the server has none. */
+  /** Separator of `path`: `/`, or empty when the server's folders are flat. */
   delimiter: string;
   /** Path of the parent folder, or null at the top. */
   parentPath: string | null;

@@ -4,6 +4,10 @@
  * imapflow answers many refused commands with `false` instead of throwing and
  * logs the server's words; the logger passed to it here keeps the last command
  * error so that a refusal still reaches the user with the server's text.
+ *
+ * Folder paths cross this edge in both directions translated (core/folder-path):
+ * the engine and everything above it see and give display paths (`Projects/Sub`),
+ * the server gets its own (`INBOX.Projects.Sub` on Courier).
  */
 import type { ImapFlow, SearchObject } from 'imapflow';
 import type { Socket } from 'node:net';
@@ -22,6 +26,7 @@ import type {
 } from '../engine/backend.js';
 import { serverSorts } from '../engine/backend.js';
 import { TmailError } from '../errors.js';
+import { folderNaming, toDisplayPath, toServerPath, type FolderNaming } from '../folder-path.js';
 import { ENVELOPE_HEADER_FIELDS } from '../mime/envelope-fields.js';
 import { fileNameFromHeader } from '../mime/header-values.js';
 import { structureFromSource } from '../mime/structure.js';
@@ -203,7 +208,27 @@ export class ImapBackend implements MailBackend {
 
   get selected(): string | null {
     const mailbox = this.client?.mailbox;
-    return mailbox && typeof mailbox === 'object' ? mailbox.path : null;
+    return mailbox && typeof mailbox === 'object' ? this.display(mailbox.path) : null;
+  }
+
+  /** How this server names folders, from its NAMESPACE answer (imapflow asks at login). */
+  private get naming(): FolderNaming {
+    return folderNaming(this.client?.namespace);
+  }
+
+  /** The server's path of a folder the engine names by its display path. */
+  private server(path: string): string {
+    return toServerPath(path, this.naming);
+  }
+
+  /** The display path of a folder the server names. */
+  private display(serverPath: string): string {
+    return toDisplayPath(serverPath, this.naming);
+  }
+
+  /** What SELECT told, the folder named by its display path. */
+  private folderStatus(mailbox: Awaited<ReturnType<ImapFlow['mailboxOpen']>>): FolderStatus {
+    return toFolderStatus(mailbox, this.display(mailbox.path));
   }
 
   private get imap(): ImapFlow {
@@ -261,17 +286,22 @@ export class ImapBackend implements MailBackend {
       socket?.on?.('error', (error: unknown) => this.loss.noteError(error));
     }
     client.on('exists', (e: { path: string; count: number; prevCount: number }) =>
-      this.emit({ type: 'exists', path: e.path, count: e.count, prevCount: e.prevCount }),
+      this.emit({
+        type: 'exists',
+        path: this.display(e.path),
+        count: e.count,
+        prevCount: e.prevCount,
+      }),
     );
     client.on('expunge', (e: { path: string; seq?: number; uid?: number }) =>
-      this.emit({ type: 'expunge', path: e.path, seq: e.seq, uid: e.uid }),
+      this.emit({ type: 'expunge', path: this.display(e.path), seq: e.seq, uid: e.uid }),
     );
     client.on(
       'flags',
       (e: { path: string; seq: number; uid?: number; flags: Set<string>; modseq?: bigint }) =>
         this.emit({
           type: 'flags',
-          path: e.path,
+          path: this.display(e.path),
           seq: e.seq,
           uid: e.uid,
           flags: toFlags(e.flags),
@@ -349,29 +379,33 @@ export class ImapBackend implements MailBackend {
     const entries = await this.call('list the folders', (c) =>
       c.list(counts ? { statusQuery: { messages: true, unseen: true } } : {}),
     );
-    return entries.map(toMailbox);
+    const naming = this.naming;
+    return entries.map((entry) => toMailbox(entry, naming));
   }
 
   async folderCounts(path: string): Promise<{ total: number; unread: number }> {
     const status = await this.call(`read the counts of ${path}`, (c) =>
-      c.status(path, { messages: true, unseen: true }),
+      c.status(this.server(path), { messages: true, unseen: true }),
     );
     return { total: status.messages ?? 0, unread: status.unseen ?? 0 };
   }
 
   async createFolder(path: string): Promise<void> {
-    await this.call(`create the folder ${path}`, (c) => c.mailboxCreate(path));
+    const name = this.server(path);
+    await this.call(`create the folder ${path}`, (c) => c.mailboxCreate(name));
   }
 
   async renameFolder(path: string, newPath: string): Promise<void> {
-    const wasSubscribed = (await this.listedExactly('LSUB', path)) !== null;
-    await this.call(`rename the folder ${path}`, (c) => c.mailboxRename(path, newPath));
+    const from = this.server(path);
+    const to = this.server(newPath);
+    const wasSubscribed = (await this.listedExactly('LSUB', from, path)) !== null;
+    await this.call(`rename the folder ${path}`, (c) => c.mailboxRename(from, to));
     // RENAME does not carry the subscription: Dovecot and Cyrus drop it, Courier
     // keeps the old name subscribed. Move it by hand so the folder stays shown.
     if (!wasSubscribed) return;
-    await this.call(`subscribe to the folder ${newPath}`, (c) => c.mailboxSubscribe(newPath));
+    await this.call(`subscribe to the folder ${newPath}`, (c) => c.mailboxSubscribe(to));
     try {
-      await this.call(`unsubscribe from ${path}`, (c) => c.mailboxUnsubscribe(path));
+      await this.call(`unsubscribe from ${path}`, (c) => c.mailboxUnsubscribe(from));
     } catch (error) {
       // Servers that dropped the old subscription may refuse to drop it again.
       if (!(error instanceof TmailError) || !error.code.startsWith('SERVER_')) throw error;
@@ -384,8 +418,12 @@ export class ImapBackend implements MailBackend {
    * Courier, and listing every folder grows with the account). A name outside
    * ASCII is compared as the server spells it.
    */
-  private async listedExactly(command: 'LIST' | 'LSUB', path: string): Promise<string[] | null> {
-    return this.call(`list the folder ${path}`, async (c) => {
+  private async listedExactly(
+    command: 'LIST' | 'LSUB',
+    path: string,
+    shown: string,
+  ): Promise<string[] | null> {
+    return this.call(`list the folder ${shown}`, async (c) => {
       let found: string[] | null = null;
       const response = await (c as unknown as ImapExec).exec(
         command,
@@ -411,18 +449,21 @@ export class ImapBackend implements MailBackend {
   }
 
   async deleteFolder(path: string): Promise<string[] | null> {
-    await this.call(`delete the folder ${path}`, (c) => c.mailboxDelete(path));
+    const name = this.server(path);
+    await this.call(`delete the folder ${path}`, (c) => c.mailboxDelete(name));
     // With subfolders, a server may keep the name as a \Noselect container.
-    return this.listedExactly('LIST', path);
+    return this.listedExactly('LIST', name, path);
   }
 
   async select(path: string): Promise<FolderStatus> {
     // mailboxOpen issues SELECT directly; it never sends CLOSE, which would expunge.
-    const mailbox = await this.call(`open the folder ${path}`, (c) => c.mailboxOpen(path));
-    return toFolderStatus(mailbox);
+    const name = this.server(path);
+    const mailbox = await this.call(`open the folder ${path}`, (c) => c.mailboxOpen(name));
+    return this.folderStatus(mailbox);
   }
 
   async resync(path: string, known: KnownFolderState): Promise<FolderResync> {
+    const name = this.server(path);
     const qresync = this.enabled('QRESYNC') && known.highestModseq !== undefined;
     let mailbox: Awaited<ReturnType<ImapFlow['mailboxOpen']>>;
     let pushed: BackendEvent[] = [];
@@ -434,7 +475,7 @@ export class ImapBackend implements MailBackend {
       this.captured = [];
       try {
         mailbox = await this.call(`open the folder ${path}`, (c) =>
-          c.mailboxOpen(path, {
+          c.mailboxOpen(name, {
             uidValidity: known.uidValidity,
             changedSince: known.highestModseq,
           }),
@@ -444,16 +485,17 @@ export class ImapBackend implements MailBackend {
         this.captured = null;
       }
       // Pushes about another folder (the one selected before) still go to the listeners.
-      const mine = pushed.filter((event) => event.type !== 'closed' && event.path === mailbox.path);
+      const shown = this.display(mailbox.path);
+      const mine = pushed.filter((event) => event.type !== 'closed' && event.path === shown);
       if (mine.length < pushed.length) {
         const kept = new Set(mine);
         for (const event of pushed) if (!kept.has(event)) this.emit(event);
       }
       pushed = mine;
     } else {
-      mailbox = await this.call(`open the folder ${path}`, (c) => c.mailboxOpen(path));
+      mailbox = await this.call(`open the folder ${path}`, (c) => c.mailboxOpen(name));
     }
-    const status = toFolderStatus(mailbox);
+    const status = this.folderStatus(mailbox);
     if (status.uidValidity !== known.uidValidity) return { uidValidityChanged: true, status };
     const modseqs =
       known.highestModseq !== undefined &&
@@ -797,9 +839,10 @@ export class ImapBackend implements MailBackend {
 
   async copy(uids: number[], destination: string): Promise<UidMap> {
     const map: UidMap = new Map();
+    const to = this.server(destination);
     for (const set of compressUids(uids)) {
       const result = await this.call(`copy to ${destination}`, (c) =>
-        c.messageCopy(set, destination, { uid: true }),
+        c.messageCopy(set, to, { uid: true }),
       );
       for (const [from, to] of result.uidMap ?? []) map.set(from, to);
     }
@@ -812,9 +855,10 @@ export class ImapBackend implements MailBackend {
     if (!this.capabilities.has('MOVE'))
       throw new TmailError('INTERNAL', 'move() needs the MOVE capability.');
     const map: UidMap = new Map();
+    const to = this.server(destination);
     for (const set of compressUids(uids)) {
       const result = await this.call(`move to ${destination}`, (c) =>
-        c.messageMove(set, destination, { uid: true }),
+        c.messageMove(set, to, { uid: true }),
       );
       for (const [from, to] of result.uidMap ?? []) map.set(from, to);
     }
@@ -835,8 +879,9 @@ export class ImapBackend implements MailBackend {
   }
 
   async append(path: string, raw: Buffer, flags: Flag[], date?: Date): Promise<number | undefined> {
+    const name = this.server(path);
     const result = await this.call(`save the message to ${path}`, (c) =>
-      c.append(path, raw, flags, date),
+      c.append(name, raw, flags, date),
     );
     return result.uid;
   }
@@ -984,9 +1029,12 @@ export class ImapBackend implements MailBackend {
 }
 
 /** What SELECT told, in the engine's terms. */
-function toFolderStatus(mailbox: Awaited<ReturnType<ImapFlow['mailboxOpen']>>): FolderStatus {
+function toFolderStatus(
+  mailbox: Awaited<ReturnType<ImapFlow['mailboxOpen']>>,
+  path: string,
+): FolderStatus {
   return {
-    path: mailbox.path,
+    path,
     uidValidity: String(mailbox.uidValidity),
     uidNext: mailbox.uidNext,
     exists: mailbox.exists,

@@ -7,6 +7,7 @@
 import { ImapFlow } from 'imapflow';
 import type { AccountConfig, Credentials, FolderRoles, ProbeResult } from '../config/types.js';
 import { TmailError } from '../errors.js';
+import { folderNaming, toDisplayPath } from '../folder-path.js';
 import { startProbe } from '../probe-base.js';
 import { imapOptions, translateImapError } from './connect.js';
 
@@ -56,7 +57,8 @@ export async function probeImap(
         for (const folder of await client.list()) {
           // Only what the server itself flags: name guesses are the engine's business.
           const role = folder.specialUse && ROLE_OF_FLAG[folder.specialUse];
-          if (role && folder.specialUseSource !== 'name' && !roles[role]) roles[role] = folder.path;
+          if (role && folder.specialUseSource !== 'name' && !roles[role])
+            roles[role] = toDisplayPath(folder.path, folderNaming(client.namespace));
         }
         return roles;
       })(),

@@ -8,6 +8,13 @@ import type {
   MessageAddressObject,
   MessageStructureObject,
 } from 'imapflow';
+import {
+  DISPLAY_SEPARATOR,
+  displayName,
+  displayParent,
+  toDisplayPath,
+  type FolderNaming,
+} from '../folder-path.js';
 import { decodeEnvelopeFields } from '../mime/envelope-fields.js';
 import type { Address, BodyPart, Envelope, Flag, FolderRole, Mailbox } from '../types.js';
 
@@ -53,7 +60,11 @@ export function roleOf(
   return null;
 }
 
-export function toMailbox(entry: ListResponse): Mailbox {
+/**
+ * One LIST entry as tmail's folder: its path, parent and name in display form
+ * (core/folder-path), the server's own name kept beside them.
+ */
+export function toMailbox(entry: ListResponse, naming: FolderNaming): Mailbox {
   const flags = new Set([...(entry.flags ?? [])].map((f) => f.toLowerCase()));
   // imapflow guesses special-use from names itself; only trust real flags for
   // the name fallback to stay predictable.
@@ -61,11 +72,13 @@ export function toMailbox(entry: ListResponse): Mailbox {
     entry.specialUseSource === 'extension' || entry.specialUseSource === 'user'
       ? entry.specialUse
       : undefined;
+  const path = toDisplayPath(entry.path, naming);
   const mailbox: Mailbox = {
-    path: entry.path,
-    name: entry.path.toUpperCase() === 'INBOX' ? 'INBOX' : entry.name,
-    delimiter: entry.delimiter ?? '',
-    parentPath: entry.parentPath ? entry.parentPath : null,
+    path,
+    serverPath: entry.path,
+    name: displayName(path, naming),
+    delimiter: naming.delimiter ? DISPLAY_SEPARATOR : '',
+    parentPath: displayParent(path, naming),
     role: roleOf(entry.path, entry.name, specialUse),
     subscribed: Boolean(entry.subscribed),
     selectable: !flags.has('\\noselect') && !flags.has('\\nonexistent'),
