@@ -64,6 +64,7 @@ describe('the npm package', () => {
         'dist/boot.js',
         'dist/tmail.cjs',
         'dist/vendor/pino.cjs',
+        'LICENSE',
         'package.json',
       ]),
     );
