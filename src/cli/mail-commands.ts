@@ -112,40 +112,49 @@ async function listPage(
 ): Promise<number> {
   const first = (options.page - 1) * options.limit;
   const last = first + options.limit - 1;
-  const { rows, total, sortedHere } = await withMail(io, values.account, async (engine) => {
-    // Without SORT the server gives only arrival order. Sorting the whole folder
-    // here would fetch every envelope (all of a 100,000-message INBOX to print
-    // 50), so the page is taken by arrival and sorted here: the work is the page.
-    const sortedHere =
-      options.sort.key !== 'arrival' && !serverSorts(engine.capabilities, options.sort.key);
-    const order: SortOrder = sortedHere
-      ? { key: 'arrival', reverse: options.sort.key === 'date' ? options.sort.reverse : true }
-      : options.sort;
-    // Page 1 in the default order comes straight from the newest sequence numbers,
-    // and needs no UID list at all.
-    const newest = first === 0 && !options.search && order.key === 'arrival' && order.reverse;
-    await engine.request({
-      type: 'open-folder',
-      path: folder,
-      sort: order,
-      search: options.search,
-      rows: first === 0 ? options.limit : 0,
-      list: !newest,
-    });
-    const page = await envelopesForRows(engine, first, last);
-    const byUid = new Map(page.map((e) => [e.uid, e]));
-    return {
-      rows: sortedHere
-        ? sortKnownEnvelopes(
-            page.map((e) => e.uid),
-            byUid,
-            options.sort,
-          ).map((uid) => byUid.get(uid)!)
-        : page,
-      total: engine.state.view?.total ?? 0,
-      sortedHere: sortedHere ? order : null,
-    };
-  });
+  const { rows, total, sortedHere } = await withMail(
+    io,
+    values.account,
+    async (engine) => {
+      // Without SORT the server gives only arrival order. Sorting the whole folder
+      // here would fetch every envelope (all of a 100,000-message INBOX to print
+      // 50), so the page is taken by arrival and sorted here: the work is the page.
+      // Offline, the page comes from the local cache, which sorts by any key itself.
+      const online = engine.state.connection.status === 'online';
+      const sortedHere =
+        online &&
+        options.sort.key !== 'arrival' &&
+        !serverSorts(engine.capabilities, options.sort.key);
+      const order: SortOrder = sortedHere
+        ? { key: 'arrival', reverse: options.sort.key === 'date' ? options.sort.reverse : true }
+        : options.sort;
+      // Page 1 in the default order comes straight from the newest sequence numbers,
+      // and needs no UID list at all.
+      const newest = first === 0 && !options.search && order.key === 'arrival' && order.reverse;
+      await engine.request({
+        type: 'open-folder',
+        path: folder,
+        sort: order,
+        search: options.search,
+        rows: first === 0 ? options.limit : 0,
+        list: !newest,
+      });
+      const page = await envelopesForRows(engine, first, last);
+      const byUid = new Map(page.map((e) => [e.uid, e]));
+      return {
+        rows: sortedHere
+          ? sortKnownEnvelopes(
+              page.map((e) => e.uid),
+              byUid,
+              options.sort,
+            ).map((uid) => byUid.get(uid)!)
+          : page,
+        total: engine.state.view?.total ?? 0,
+        sortedHere: sortedHere ? order : null,
+      };
+    },
+    { fromCache: true },
+  );
   // A page that holds the whole folder is sorted exactly: nothing to say then.
   if (sortedHere && rows.length && !(first === 0 && rows.length >= total)) {
     const which = sortedHere.reverse ? 'newest' : 'oldest';

@@ -3,15 +3,32 @@
  * once (a script wants an answer, not a retry loop), and always log out.
  */
 import type { MailEngine } from '../core/engine/engine.js';
+import { toTmailError } from '../core/errors.js';
 import { promptSecret } from '../core/secrets/index.js';
 import { openSession, type Session } from '../core/session.js';
 import type { CliIo } from './io.js';
 
-/** Opens the account (default one unless named), connects, runs `work`, logs out. */
+/** Failures that mean the server cannot be reached now (not that it refused us). */
+const UNREACHABLE = new Set(['HOST_UNKNOWN', 'CONNECTION_REFUSED', 'TIMEOUT', 'CONNECTION_LOST']);
+
+/** "2026-12-05 10:42" in local time. */
+function localTime(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/**
+ * Opens the account (default one unless named), connects, runs `work`, logs out.
+ * With `fromCache` (list, read, search), a server that cannot be reached is
+ * not the end: `work` runs on the local cache, and one line on stderr says so
+ * and as of when.
+ */
 export async function withMail<T>(
   io: CliIo,
   account: string | undefined,
   work: (engine: MailEngine, session: Session) => Promise<T>,
+  options: { fromCache?: boolean } = {},
 ): Promise<T> {
   const session = openSession({
     account,
@@ -22,8 +39,23 @@ export async function withMail<T>(
   const { engine } = session;
   try {
     // Each command reads the folder list itself when it needs one (folders, delete).
-    await engine.start({ retry: false, folders: false });
-    return await work(engine, session);
+    let unreachable: string | null = null;
+    try {
+      await engine.start({ retry: false, folders: false });
+    } catch (error) {
+      const e = toTmailError(error);
+      if (!options.fromCache || !UNREACHABLE.has(e.code) || !engine.hasLocalCache) throw error;
+      unreachable = e.userMessage;
+    }
+    const result = await work(engine, session);
+    if (unreachable !== null) {
+      const syncedAt = engine.state.fromCache?.syncedAt;
+      const asOf = syncedAt ? ` as of ${localTime(syncedAt)}` : '';
+      io.stderr.write(
+        `tmail: ${unreachable.replace(/\.$/, '')}; these answers are from the local cache${asOf}.\n`,
+      );
+    }
+    return result;
   } finally {
     await engine.close().catch(() => {});
     const statsFile = io.env.TMAIL_STATS_FILE;

@@ -67,44 +67,54 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const folder = values.folder ?? 'INBOX';
   const terminal = Boolean((io.stdout as { isTTY?: boolean }).isTTY);
 
-  await withMail(io, values.account, async (engine) => {
-    await engine.request({ type: 'open-folder', path: folder, rows: 0, list: false });
-    if (values.raw) {
-      const source = await engine.request({ type: 'source', uid });
-      if (values.json) json(io, { uid, source: source.toString('utf8') });
-      else if (terminal) io.stdout.write(sanitizeText(source.toString('utf8')) + '\n');
-      // To a file or a pipe the source goes byte for byte: ESC is part of ISO-2022-JP.
-      else io.stdout.write(source);
-      return;
-    }
-    const view = await engine.request({ type: 'read', uid, peek: values.peek ?? false });
-    const saved: string[] = [];
-    if (saveDir) {
-      const dir = resolve(saveDir);
-      for (const attachment of view.attachments) {
-        saved.push(
-          await engine.request({ type: 'save-attachment', uid, attachmentId: attachment.id, dir }),
-        );
+  await withMail(
+    io,
+    values.account,
+    async (engine) => {
+      await engine.request({ type: 'open-folder', path: folder, rows: 0, list: false });
+      if (values.raw) {
+        const source = await engine.request({ type: 'source', uid });
+        if (values.json) json(io, { uid, source: source.toString('utf8') });
+        else if (terminal) io.stdout.write(sanitizeText(source.toString('utf8')) + '\n');
+        // To a file or a pipe the source goes byte for byte: ESC is part of ISO-2022-JP.
+        else io.stdout.write(source);
+        return;
       }
-    }
-    if (values.json) {
-      json(
-        io,
-        values.headers
-          ? { uid, headers: view.headers }
-          : { ...messageJson(view), ...(saveDir ? { saved } : {}) },
-      );
-      return;
-    }
-    if (values.headers) {
-      for (const { key, value } of view.headers)
-        out(io, `${sanitizeLine(key)}: ${sanitizeLine(value)}`);
-    } else {
-      // A file or a pipe gets whole lines: nothing wrapped, no name cut short.
-      const width = terminal ? ((io.stdout as { columns?: number }).columns ?? 80) : Infinity;
-      for (const line of renderMessageText(view, { width })) out(io, line);
-    }
-    for (const path of saved) out(io, `Saved ${sanitizeLine(path)}`);
-  });
+      const view = await engine.request({ type: 'read', uid, peek: values.peek ?? false });
+      const saved: string[] = [];
+      if (saveDir) {
+        const dir = resolve(saveDir);
+        for (const attachment of view.attachments) {
+          saved.push(
+            await engine.request({
+              type: 'save-attachment',
+              uid,
+              attachmentId: attachment.id,
+              dir,
+            }),
+          );
+        }
+      }
+      if (values.json) {
+        json(
+          io,
+          values.headers
+            ? { uid, headers: view.headers }
+            : { ...messageJson(view), ...(saveDir ? { saved } : {}) },
+        );
+        return;
+      }
+      if (values.headers) {
+        for (const { key, value } of view.headers)
+          out(io, `${sanitizeLine(key)}: ${sanitizeLine(value)}`);
+      } else {
+        // A file or a pipe gets whole lines: nothing wrapped, no name cut short.
+        const width = terminal ? ((io.stdout as { columns?: number }).columns ?? 80) : Infinity;
+        for (const line of renderMessageText(view, { width })) out(io, line);
+      }
+      for (const path of saved) out(io, `Saved ${sanitizeLine(path)}`);
+    },
+    { fromCache: true },
+  );
   return 0;
 }

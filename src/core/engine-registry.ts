@@ -192,7 +192,8 @@ export class EngineRegistry {
 
 /**
  * Opens a folder of an engine as soon as its connection is up (at once when it
- * is). Dispatched from the `online` event itself, the open goes ahead of the
+ * is, or when the local cache holds the folder: it shows from there while the
+ * connection comes up, or without one). Dispatched from the `online` event itself, the open goes ahead of the
  * folder list in the engine's queue, so the list reaches the screen first. A
  * folder that cannot be opened falls back to INBOX, with `onError` told why.
  */
@@ -229,7 +230,9 @@ export function openWhenOnline(
       if (state.view) unsubscribe();
       return;
     }
-    if (state.connection.status !== 'online' || state.view || state.opening) return;
+    if (state.view || state.opening) return;
+    // Before the connection is up (or without one), a folder the local cache holds opens from it.
+    if (state.connection.status !== 'online' && !engine.hasCached(folder)) return;
     done = true;
     open(folder);
   };

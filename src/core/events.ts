@@ -8,7 +8,8 @@ import type { ConnectionState, Envelope, Flag, Mailbox, SearchQuery, SortOrder }
 
 export type EngineEvent =
   | { type: 'connection'; state: ConnectionState }
-  | { type: 'folders'; folders: Mailbox[] }
+  /** `cached`: the list saved last time, shown until the server's arrives. */
+  | { type: 'folders'; folders: Mailbox[]; cached?: boolean }
   | { type: 'folder-counts'; path: string; total: number; unread: number }
   | { type: 'opening'; path: string | null }
   /** A folder (or search) view starts: resets the list. */
@@ -32,7 +33,8 @@ export type EngineEvent =
       guides?: Map<number, string>;
       folded?: Map<number, readonly number[]>;
     }
-  | { type: 'envelopes'; path: string; envelopes: Envelope[] }
+  /** `cached`: read from the local cache, not from the server. */
+  | { type: 'envelopes'; path: string; envelopes: Envelope[]; cached?: boolean }
   | { type: 'previews'; path: string; previews: Map<number, string> }
   /** Absolute flags of messages, from the server or an optimistic local change. */
   | {
@@ -51,4 +53,10 @@ export type EngineEvent =
   | { type: 'outbox'; waiting: number; needsYou: number }
   /** Offline changes waiting; `unsaved` of them are only in memory (the disk refused them). */
   | { type: 'queued-changes'; count: number; unsaved?: number }
-  | { type: 'undo-label'; label: string | null };
+  | { type: 'undo-label'; label: string | null }
+  /**
+   * What is shown comes from the local cache, as of `syncedAt` (ms; null when
+   * unknown), and the server has not confirmed it yet; `current` once it has.
+   */
+  | { type: 'from-cache'; syncedAt: number | null }
+  | { type: 'current' };

@@ -5,8 +5,10 @@
  */
 import { getAccount, loadConfig } from './config/index.js';
 import type { AccountConfig, TmailConfig } from './config/types.js';
+import { cacheSettings } from './cache/settings.js';
 import { EngineRegistry } from './engine-registry.js';
 import { MailEngine } from './engine/engine.js';
+import { openLocalMail } from './engine/local-mail.js';
 import { ImapBackend } from './imap/imap-backend.js';
 import { resolveCredentials, type ResolveOptions } from './secrets/index.js';
 
@@ -19,6 +21,11 @@ export interface SessionOptions {
   askAgain?: boolean;
   /** Connect timeout in ms. */
   timeoutMs?: number;
+  /**
+   * The configuration whose cache settings apply: given, the engine keeps the
+   * account's local cache (the reader and the mail commands); absent, none.
+   */
+  cacheConfig?: TmailConfig;
 }
 
 export interface Session {
@@ -32,8 +39,12 @@ export function createEngine(
   account: AccountConfig,
   options: Omit<SessionOptions, 'account'> = {},
 ): MailEngine {
+  const config = options.cacheConfig;
   return new MailEngine({
     account,
+    cache: config
+      ? (onNotice) => openLocalMail(account, cacheSettings(config, account), onNotice)
+      : undefined,
     backendFactory: async () => {
       const credentials = await resolveCredentials(account, 'imap', {
         prompt: options.prompt,
@@ -48,7 +59,11 @@ export function createEngine(
 export function openSession(options: SessionOptions = {}): Session {
   const config = loadConfig();
   const account = getAccount(config, options.account);
-  return { config, account, engine: createEngine(account, options) };
+  return {
+    config,
+    account,
+    engine: createEngine(account, { ...options, cacheConfig: config }),
+  };
 }
 
 /**
@@ -64,7 +79,7 @@ export function openRegistry(
     accounts: Object.values(session.config.accounts),
     firstEngine: session.engine,
     open: (account) => {
-      const engine = createEngine(account, options);
+      const engine = createEngine(account, { ...options, cacheConfig: session.config });
       void engine.start({ retry: true });
       return engine;
     },

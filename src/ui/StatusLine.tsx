@@ -23,7 +23,33 @@ export interface StatusLineProps {
   busy: string | null;
 }
 
-function connectionText(connection: ConnectionState, now: number, account: string): string {
+/** "as of 10:42" today, "as of Dec 4 10:42" before: when the cache shown was last in step. */
+export function cacheAge(syncedAt: number | null, now: number): string {
+  if (syncedAt === null) return 'cached';
+  const then = new Date(syncedAt);
+  const time = then.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  const sameDay = new Date(now).toDateString() === then.toDateString();
+  const day = then.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+  return `cached, as of ${sameDay ? time : `${day} ${time}`}`;
+}
+
+function connectionText(
+  connection: ConnectionState,
+  now: number,
+  account: string,
+  fromCache: { syncedAt: number | null } | null,
+): string {
+  // Rows from the cache are not yet current: said first, so that it is never what is cut.
+  if (fromCache) {
+    const age = cacheAge(fromCache.syncedAt, Date.now());
+    if (connection.status === 'connecting') return `${age}; connecting…`;
+    if (connection.status === 'online') return `${age}; updating…`;
+    if (connection.status === 'offline' && !isSignInExpired(connection.reason, account)) {
+      if (connection.retryAt === undefined) return `offline, ${age}`;
+      const seconds = Math.max(0, Math.ceil((connection.retryAt - now) / 1000));
+      return `offline, ${age}, retrying in ${seconds} s`;
+    }
+  }
   switch (connection.status) {
     case 'online':
       return 'online';
@@ -65,6 +91,7 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
   const queued = useMail((s) => s.queuedChanges);
   const outbox = useMail((s) => s.outbox);
   const progress = useMail((s) => s.progress);
+  const fromCache = useMail((s) => s.fromCache);
   const now = useNow(connection.status === 'offline' && connection.retryAt !== undefined);
   const slowProgress = useDelayed(progress, 200);
   const slowBusy = useDelayed(props.busy, 0);
@@ -97,7 +124,7 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
   if (outbox.needsYou)
     parts.push({ text: `${count(outbox.needsYou)} unsent: tmail outbox`, rank: 6 });
   if (outbox.waiting) parts.push({ text: `${count(outbox.waiting)} to send`, rank: 3 });
-  const state = ` ${connectionText(connection, now, account)} `;
+  const state = ` ${connectionText(connection, now, account, fromCache)} `;
   const activity = slowProgress
     ? `${sanitizeLine(slowProgress.label)}${
         slowProgress.total

@@ -232,9 +232,12 @@ function toEnvelope(row: MessageRow): CachedEnvelope {
 const MESSAGE_COLUMNS =
   'm.id, m.uid, m.date, m.arrival, m.size, m.flags, m.modseq, m.subject, m.addresses, m.message_id, m.in_reply_to, m.refs, m.attachments, m.preview, m.structure';
 
-/** The files SQLite keeps for one store: the database, its write-ahead log and shared memory. */
+/**
+ * The files of one store: the database, its write-ahead log and shared
+ * memory, and the folder list the engine keeps beside it (engine/local-mail.ts).
+ */
 export function storeFiles(file: string): string[] {
-  return [file, `${file}-wal`, `${file}-shm`];
+  return [file, `${file}-wal`, `${file}-shm`, `${file}-folders.json`];
 }
 
 /** Deletes a store's files; true when there was anything to delete. */

@@ -52,7 +52,11 @@ export class EngineContext {
     return this.store.getSnapshot();
   }
 
+  /** Sees every event before the store applies it (the local cache's writer). */
+  tap: ((event: EngineEvent) => void) | null = null;
+
   emit(event: EngineEvent): void {
+    this.tap?.(event);
     this.store.apply(event);
   }
 

@@ -30,6 +30,7 @@ import type { BackendFactory, MailBackend } from './backend.js';
 import { Connection } from './connection.js';
 import { EngineContext, type EngineStats } from './context.js';
 import { FolderSync } from './folder-sync.js';
+import { CacheWriter, type LocalMail } from './local-mail.js';
 import { Mutations } from './mutations.js';
 import { pendingQueueFile } from './pending-flags.js';
 import { SerialQueue } from './queue.js';
@@ -45,6 +46,11 @@ export interface EngineOptions {
   pendingFile?: string;
   /** Reconnect back-off in ms; the last value repeats. */
   reconnectDelaysMs?: number[];
+  /**
+   * Opens the account's local cache (session.ts: openLocalMail), told where to
+   * say a sentence about trouble with it; null or absent: no cache.
+   */
+  cache?: (onNotice: (text: string) => void) => LocalMail | null;
 }
 
 export interface StartOptions {
@@ -72,6 +78,8 @@ export class MailEngine {
   private readonly folders: FolderSync;
   private readonly mutations: Mutations;
   private readonly reading: Reading;
+  private readonly local: LocalMail | null;
+  private readonly writer: CacheWriter | null;
   private loadFolders = true;
 
   constructor(options: EngineOptions) {
@@ -84,6 +92,12 @@ export class MailEngine {
       createLogger(`engine:${options.account.name}`),
     );
     this.stats = this.ctx.stats;
+    this.local = options.cache?.((text) => this.ctx.notice('info', text)) ?? null;
+    this.writer = this.local ? new CacheWriter(this.local, () => this.store.getSnapshot()) : null;
+    if (this.writer) {
+      const writer = this.writer;
+      this.ctx.tap = (event) => writer.write(event);
+    }
     this.connection = new Connection(
       this.ctx,
       options.backendFactory,
@@ -95,16 +109,30 @@ export class MailEngine {
       },
       options.reconnectDelaysMs,
     );
-    this.folders = new FolderSync(this.ctx, this.connection);
+    this.folders = new FolderSync(this.ctx, this.connection, this.local);
     this.mutations = new Mutations(
       this.ctx,
       this.connection,
       this.folders,
       options.pendingFile ?? pendingQueueFile(options.account.name),
     );
-    this.reading = new Reading(this.ctx, this.connection, this.folders, (uid, signal) =>
-      this.mutations.setFlags([uid], [SEEN], [], false, signal),
+    this.reading = new Reading(
+      this.ctx,
+      this.connection,
+      this.folders,
+      (uid, signal) => this.mutations.setFlags([uid], [SEEN], [], false, signal),
+      this.local,
     );
+  }
+
+  /** True when the account has a usable local cache (the CLI answers from it offline). */
+  get hasLocalCache(): boolean {
+    return this.local?.available ?? false;
+  }
+
+  /** True when the local cache can show `path` before the server answers. */
+  hasCached(path: string): boolean {
+    return this.folders.hasCached(path);
   }
 
   get state(): MailState {
@@ -127,6 +155,8 @@ export class MailEngine {
    */
   async start(options: StartOptions = { retry: true }): Promise<void> {
     this.loadFolders = options.folders ?? true;
+    // The folder list as it was last time, shown before the connection is up.
+    if (this.loadFolders) this.folders.showCachedFolders();
     if (options.watch ?? options.retry) {
       this.folders.startCountsTimer();
       this.connection.startPolling();
@@ -141,13 +171,20 @@ export class MailEngine {
     const staleView = this.state.view;
     return async () => {
       await this.mutations.catchUp(b);
+      // A view shown from the cache while connecting is caught up the same way, and
+      // first: its rows are what is on screen, the folder list can wait a moment.
+      const fromCache = this.folders.viewFromCache;
+      if (fromCache) await this.folders.resyncView(b);
       if (this.loadFolders) {
         // Counts come with the list only where one LIST-STATUS gives them; otherwise the
         // folders on screen are counted a few at a time (50,000 STATUS in a row held
         // every command, quitting included, for more than half an hour).
         await this.folders.readFolders(b, 'cheap');
       }
-      if (staleView && this.state.view === staleView) await this.folders.resyncView(b);
+      if (!fromCache && staleView && this.state.view === staleView)
+        await this.folders.resyncView(b);
+      // What is shown is the server's now.
+      this.ctx.emit({ type: 'current' });
     };
   }
 
@@ -165,6 +202,8 @@ export class MailEngine {
     await this.ctx.queue.idle().catch(() => {});
     await this.connection.logout();
     await this.reading.cleanup();
+    this.writer?.flush();
+    this.local?.close();
     this.ctx.emit({ type: 'connection', state: { status: 'closed' } });
   }
 

@@ -18,8 +18,9 @@ import { DEFAULT_SORT } from '../store/state.js';
 import { missingUids, wantedRows, type RowRange } from '../store/window.js';
 import { SEEN, type Envelope, type FolderRole, type Mailbox, type SearchQuery } from '../types.js';
 import type { ActionOf } from './actions.js';
-import type { BackendEvent, FolderStatus, MailBackend } from './backend.js';
+import type { BackendEvent, FolderResync, FolderStatus, MailBackend } from './backend.js';
 import type { EngineContext, Link } from './context.js';
+import type { LocalMail } from './local-mail.js';
 import { plural } from './outcome.js';
 import { ThreadFolding, type FoldMode, type ThreadRows } from './thread-view.js';
 import {
@@ -59,10 +60,109 @@ export class FolderSync {
     { uidValidity: string | undefined; keys: Map<number, number> }
   >();
 
+  /** The view on screen came from the local cache and the server has not caught it up yet. */
+  viewFromCache = false;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly link: Link,
+    /** The account's local cache; null when it has none. */
+    private readonly local: LocalMail | null = null,
   ) {}
+
+  // ---------------------------------------------------------------- the local cache
+
+  /** True when the cache can show `path` before (or without) the server. */
+  hasCached(path: string): boolean {
+    return Boolean(this.local?.available && this.local.syncedAt(path) !== null);
+  }
+
+  /** Shows the folder list saved last time, until the server's arrives. */
+  showCachedFolders(): void {
+    const folders = this.local?.folders();
+    if (!folders?.length || this.ctx.state.foldersLoaded) return;
+    this.ctx.emit({ type: 'folders', folders, cached: true });
+    if (!this.ctx.state.fromCache) this.ctx.emit({ type: 'from-cache', syncedAt: null });
+  }
+
+  /**
+   * Shows a folder from the cache (offline, or before the connection is up):
+   * its cached rows in the asked order, the first ones with their envelopes.
+   * False when the cache holds nothing of it.
+   */
+  private openFromCache(action: ActionOf<'open-folder'>): boolean {
+    const local = this.local;
+    if (!local?.available) return false;
+    const sort = action.sort ?? DEFAULT_SORT;
+    const search = action.search ?? null;
+    const rows = action.rows ?? DEFAULT_FIRST_ROWS;
+    const cached = local.view(action.path, sort, search ? 0 : rows);
+    if (!cached) return false;
+    let uids = cached.uids;
+    let envelopes = cached.envelopes;
+    if (search) {
+      envelopes = local.search(action.path, search);
+      uids = envelopes.map((e) => e.uid);
+    }
+    this.selected = null;
+    this.folderUids = null;
+    this.inflight.clear();
+    this.viewport = null;
+    this.viewFromCache = true;
+    this.ctx.emit({ type: 'from-cache', syncedAt: cached.syncedAt });
+    this.ctx.emit({
+      type: 'view-opened',
+      path: action.path,
+      uidValidity: cached.uidValidity,
+      total: uids.length,
+      sort,
+      threaded: action.threaded ?? false,
+      search,
+    });
+    this.ctx.emit({ type: 'envelopes', path: action.path, envelopes, cached: true });
+    this.ctx.emit({ type: 'view-uids', path: action.path, uids, complete: true });
+    return true;
+  }
+
+  /** Offline: the rows the viewport wants, from the cache. */
+  private fillFromCache(): void {
+    const view = this.ctx.state.view;
+    const range = this.viewport;
+    if (!this.local || !view || !range || !this.viewFromCache) return;
+    const rows = wantedRows(
+      view,
+      range,
+      range.margin ?? Math.max(10, range.last - range.first + 1),
+    );
+    if (!rows) return;
+    const missing = missingUids(view, rows, this.inflight);
+    if (!missing.length) return;
+    const envelopes = this.local.envelopes(view.path, missing);
+    if (envelopes.length)
+      this.ctx.emit({ type: 'envelopes', path: view.path, envelopes, cached: true });
+  }
+
+  /**
+   * Selects a folder the cache knows as a re-sync (QRESYNC, CONDSTORE or the
+   * UID list; see MailBackend.resync), so that the cached rows the view does
+   * not fetch again are brought up to date too; a folder it does not know
+   * with a plain SELECT. The cache learns the folder's new state either way.
+   */
+  private async selectAndSync(
+    b: MailBackend,
+    path: string,
+    visible: readonly number[],
+  ): Promise<{ status: FolderStatus; resync: FolderResync | null }> {
+    const known = this.local?.available ? this.local.known(path, visible) : null;
+    if (!known) {
+      const status = await b.select(path);
+      this.local?.selected(status);
+      return { status, resync: null };
+    }
+    const resync = await b.resync(path, known);
+    this.local!.resynced({ path: resync.status.path, uidValidity: known.uidValidity }, resync);
+    return { status: resync.status, resync };
+  }
 
   // ---------------------------------------------------------------- selection
 
@@ -333,12 +433,23 @@ export class FolderSync {
         `${action.path} is a folder that holds only folders and cannot be opened.`,
       );
     }
+    // Offline, or before the connection is up: what the cache holds of the folder.
+    // The connection's catch-up brings it up to date (resyncView).
+    if (!this.link.current && this.openFromCache(action)) return;
+    if (
+      !this.link.current &&
+      this.local?.available &&
+      this.ctx.state.connection.status === 'offline'
+    )
+      throw new TmailError(
+        'OFFLINE',
+        `${action.path} is not in the local cache, and the server cannot be reached now.`,
+      );
     this.ctx.emit({ type: 'opening', path: action.path });
     this.ctx.emit({ type: 'progress', progress: { label: `Opening ${action.path}` } });
-    // A local store would show what it knew of the folder here, before SELECT.
     try {
       await this.link.task(async (b) => {
-        const status = await b.select(action.path);
+        const { status } = await this.selectAndSync(b, action.path, []);
         // Folds last while the same folder is shown threaded again (another sort, new mail).
         const previous = this.ctx.state.view;
         if (
@@ -349,6 +460,7 @@ export class FolderSync {
         )
           this.folding.reset(action.folded ?? false);
         this.selected = status;
+        this.viewFromCache = false;
         this.folderUids = null;
         this.inflight.clear();
         // The old viewport described the old list; the face sends a new one.
@@ -523,15 +635,21 @@ export class FolderSync {
     const view = this.ctx.state.view;
     if (!view) return;
     let status: FolderStatus;
+    let resync: FolderResync | null;
     try {
-      status = await b.select(view.path);
+      ({ status, resync } = await this.selectAndSync(b, view.path, [...view.envelopes.keys()]));
     } catch (error) {
+      this.viewFromCache = false;
       this.ctx.notice('error', toTmailError(error).userMessage);
       this.ctx.emit({ type: 'view-closed' });
       return;
     }
     this.selected = status;
-    if (status.uidValidity !== view.uidValidity) {
+    this.viewFromCache = false;
+    if (resync && !resync.uidValidityChanged && status.uidValidity === view.uidValidity) {
+      // In place: the rows on screen change where they are, nothing is read again.
+      await this.applyResync(b, view.path, resync);
+    } else if (status.uidValidity !== view.uidValidity) {
       // The UIDs we hold now name other messages: start the folder again.
       this.ctx.notice('info', `${view.path} was rebuilt on the server; it has been read again.`);
       this.ctx.emit({
@@ -561,11 +679,44 @@ export class FolderSync {
     this.scheduleViewportFetch();
   }
 
+  /** What a re-sync found, shown in the open view: flags, removals, new mail. */
+  private async applyResync(
+    b: MailBackend,
+    path: string,
+    resync: Extract<FolderResync, { uidValidityChanged: false }>,
+  ): Promise<void> {
+    if (resync.uids) this.folderUids = resync.uids;
+    if (resync.changed.size) {
+      this.ctx.emit({
+        type: 'flags',
+        path,
+        changes: [...resync.changed].map(([uid, s]) => ({ uid, ...s })),
+      });
+    }
+    if (resync.vanished.length) this.forgetUids(path, resync.vanished);
+    const view = this.ctx.state.view;
+    if (resync.added.length && view?.path === path) {
+      const envelopes = await b.fetchEnvelopes({ uids: resync.added });
+      this.envelopesArrived(path, envelopes);
+      if (!view.search && !view.threaded && view.sort.key === 'arrival') {
+        const ordered = envelopes.map((e) => e.uid).sort((x, y) => x - y);
+        this.ctx.emit({
+          type: 'messages-added',
+          path,
+          uids: view.sort.reverse ? ordered.reverse() : ordered,
+          position: view.sort.reverse ? 'top' : 'bottom',
+        });
+      }
+    }
+    this.refreshCountsSoon(path);
+  }
+
   // ---------------------------------------------------------------- the viewport
 
   /** The rows a face shows (and how many either side to fetch ahead). */
   setViewport(range: RowRange & { margin?: number }): void {
     this.viewport = range;
+    if (!this.link.current) this.fillFromCache();
     this.scheduleViewportFetch();
   }
 
@@ -727,7 +878,7 @@ export class FolderSync {
 
   // ---------------------------------------------------------------- where a local store plugs in
 
-  /** Every folder list the server gives passes here. */
+  /** Every folder list the server gives passes here (the cache's writer keeps it). */
   private foldersArrived(folders: Mailbox[]): void {
     this.ctx.emit({ type: 'folders', folders });
   }

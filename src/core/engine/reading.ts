@@ -14,6 +14,7 @@ import type { ActionResults } from './actions.js';
 import type { MailBackend, MessageSkeleton } from './backend.js';
 import type { EngineContext, Link } from './context.js';
 import type { FolderSync } from './folder-sync.js';
+import type { LocalMail } from './local-mail.js';
 
 /** Messages up to this size are fetched whole to read (best fidelity); larger ones part by part. */
 const WHOLE_MESSAGE_LIMIT = 256 * 1024;
@@ -47,6 +48,8 @@ export class Reading {
     private readonly folders: FolderSync,
     /** Marks a message of the open folder read (a mutation: it is queued while offline). */
     private readonly markSeen: (uid: number, signal?: AbortSignal) => Promise<unknown>,
+    /** The account's local cache: messages read are kept there, and read from it offline. */
+    private readonly local: LocalMail | null = null,
   ) {}
 
   /** Removes the temp files of opened attachments (on close). */
@@ -56,7 +59,16 @@ export class Reading {
 
   /** A message of the open folder, decoded for the reader; marked read unless `peek`. */
   async read(uid: number, peek: boolean, signal?: AbortSignal): Promise<MessageView> {
-    this.ctx.currentView();
+    const folder = this.ctx.currentView();
+    if (!this.link.current && this.local?.available) {
+      // Offline: the message as it was read before, if it was.
+      const cached = this.local.body(folder.path, uid);
+      if (cached) return cached;
+      throw new TmailError(
+        'MESSAGE_UNKNOWN',
+        `Message ${uid} of ${folder.path} is not in the local cache, and the server cannot be reached now.`,
+      );
+    }
     const {
       attachmentsFromStructure,
       chooseTextParts,
@@ -87,6 +99,7 @@ export class Reading {
       attachmentsFromStructure(view.skeleton.structure),
       message.attachments,
     );
+    this.local?.read(folder, uid, message);
     if (!peek && !view.skeleton.flags.includes(SEEN)) {
       await this.markSeen(uid, signal).catch(() => {});
     }

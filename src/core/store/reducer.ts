@@ -203,5 +203,11 @@ export function reduce(state: MailState, event: EngineEvent): MailState {
 
     case 'undo-label':
       return { ...state, undoLabel: event.label };
+
+    case 'from-cache':
+      return { ...state, fromCache: { syncedAt: event.syncedAt } };
+
+    case 'current':
+      return state.fromCache ? { ...state, fromCache: null } : state;
   }
 }

@@ -72,6 +72,12 @@ export interface MailState {
   outbox: { waiting: number; needsYou: number };
   /** What `undo` would undo, for the status line; null when nothing. */
   undoLabel: string | null;
+  /**
+   * Set while the list, folders and counts shown come from the local cache
+   * and the server has not yet confirmed them: when they were last in step
+   * (ms; null when unknown). Null once the server has answered.
+   */
+  fromCache: { syncedAt: number | null } | null;
 }
 
 export const DEFAULT_SORT: SortOrder = { key: 'arrival', reverse: true };
@@ -90,5 +96,6 @@ export function initialState(account: string): MailState {
     unsavedChanges: 0,
     outbox: { waiting: 0, needsYou: 0 },
     undoLabel: null,
+    fromCache: null,
   };
 }

@@ -1,0 +1,180 @@
+/**
+ * Starting from the local cache, against the real Dovecot: a second start
+ * shows the folder list and the first rows from the cache while the server
+ * has not even greeted (a proxy holds the greeting back), says they are not
+ * yet current, and then brings them up to date in place once it answers; with
+ * the server unreachable, the cached list and a message read before are still
+ * there, and a message never read is one sentence. What the server holds is
+ * read with an independent connection.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ImapFlow } from 'imapflow';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openAccountCache } from '../../src/core/cache/index.js';
+import { MailEngine } from '../../src/core/engine/engine.js';
+import { LocalMail } from '../../src/core/engine/local-mail.js';
+import { ImapBackend } from '../../src/core/imap/imap-backend.js';
+import { isTmailError } from '../../src/core/errors.js';
+import { testAccount, testCredentials } from '../support/accounts.js';
+import { checker, serverFlags } from '../support/engine.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { seedMaildir } from '../support/seed.js';
+import { newTestUser, sharedMailStack, type TestUser } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
+
+const stack = sharedMailStack();
+const ROWS = 30;
+let proxy: FaultProxy;
+const cleanups: Array<() => Promise<void> | void> = [];
+
+beforeAll(async () => {
+  proxy = await startFaultProxy({ host: stack.host, port: stack.ports.imap });
+});
+afterEach(async () => {
+  proxy.thaw();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(async () => {
+  await proxy?.close();
+});
+
+/** An engine for `user` through a proxy (the shared one by default), with its cache in `dir`. */
+function engineWithCache(user: TestUser, dir: string, via: FaultProxy = proxy): MailEngine {
+  const port = via.port;
+  const account = testAccount(stack.info(), user, {
+    imap: { host: '127.0.0.1', port, security: 'plain' },
+  });
+  const engine = new MailEngine({
+    account,
+    pendingFile: join(dir, 'pending.json'),
+    reconnectDelaysMs: [200, 400, 800],
+    cache: (onNotice) =>
+      new LocalMail(
+        openAccountCache(account, { file: join(dir, 'store.sqlite3'), onNotice }),
+        join(dir, 'folders.json'),
+      ),
+    backendFactory: async () =>
+      new ImapBackend({ account, credentials: testCredentials(user), timeoutMs: 5000 }),
+  });
+  cleanups.push(() => engine.close());
+  return engine;
+}
+
+/** A first session: the list's first rows seen and one message read; the cache holds them. */
+async function firstSession(
+  user: TestUser,
+  dir: string,
+  via: FaultProxy = proxy,
+): Promise<{ read: number; text: string }> {
+  const engine = engineWithCache(user, dir, via);
+  await engine.start({ retry: true });
+  await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
+  await engine.request({ type: 'open-folder', path: 'INBOX', rows: ROWS });
+  await engine.request({ type: 'viewport', first: 0, last: ROWS - 1, margin: 0 });
+  await engine.idle();
+  const read = engine.state.view!.uids[2]!;
+  const view = await engine.request({ type: 'read', uid: read, peek: true });
+  await engine.close();
+  return { read, text: view.text };
+}
+
+async function withChecker<T>(user: TestUser, work: (c: ImapFlow) => Promise<T>): Promise<T> {
+  const client = await checker(stack.info(), user);
+  try {
+    return await work(client);
+  } finally {
+    await client.logout();
+  }
+}
+
+describe('starting from the cache', () => {
+  it('shows the cached list before the server greets, then updates it in place', async () => {
+    const user = await newTestUser(stack, 'cachestart');
+    await seedMaildir(stack.info(), user.name, 200);
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-cache-'));
+    await firstSession(user, dir);
+
+    // Meanwhile another client: a flag on a row on screen, one row removed, new mail.
+    const before = await withChecker(user, (c) => serverFlags(c, 'INBOX'));
+    const uids = [...before.keys()].sort((a, b) => b - a);
+    const flagged = uids[4]!;
+    const removed = uids[7]!;
+    await withChecker(user, async (c) => {
+      const lock = await c.getMailboxLock('INBOX');
+      try {
+        await c.messageFlagsAdd([flagged], ['\\Flagged'], { uid: true });
+        await c.messageDelete([removed], { uid: true });
+      } finally {
+        lock.release();
+      }
+      await c.append('INBOX', 'From: a@example.test\r\nSubject: Arrived later\r\n\r\nHi.\r\n');
+    });
+
+    proxy.freeze(); // the server's greeting is held back
+    const engine = engineWithCache(user, dir);
+    await engine.start({ retry: true });
+    await engine.request({ type: 'open-folder', path: 'INBOX', rows: ROWS });
+    let state = engine.state;
+    expect(state.connection.status).toBe('connecting');
+    expect(state.fromCache).not.toBeNull();
+    expect(state.folders.map((f) => f.path)).toContain('INBOX');
+    expect(state.view?.path).toBe('INBOX');
+    const cachedRows = state.view!.uids.slice(0, ROWS);
+    expect(cachedRows).toEqual(uids.slice(0, ROWS));
+    expect(cachedRows.every((uid) => state.view!.envelopes.has(uid))).toBe(true);
+    // As the cache knew it: the flag is not there yet, the removed row is.
+    expect(state.view!.envelopes.get(flagged)!.flags).not.toContain('\\Flagged');
+
+    proxy.thaw();
+    await waitFor(() => engine.state.fromCache === null && engine.state.view?.complete, {
+      what: 'the server to confirm the list',
+    });
+    await engine.idle();
+    state = engine.state;
+    const server = await withChecker(user, (c) => serverFlags(c, 'INBOX'));
+    const newest = [...server.keys()].sort((a, b) => b - a);
+    expect(state.view!.uids).toEqual(newest);
+    expect(state.view!.uids).not.toContain(removed);
+    expect(state.view!.envelopes.get(flagged)!.flags).toContain('\\Flagged');
+    for (const uid of newest.slice(0, ROWS)) {
+      const shown = state.view!.envelopes.get(uid);
+      if (!shown) continue;
+      expect([...shown.flags].sort(), `UID ${uid}`).toEqual(
+        server
+          .get(uid)!
+          .filter((f) => f !== '\\Recent')
+          .sort(),
+      );
+    }
+  });
+
+  it('offline, opens the cached list and a message read before', async () => {
+    const user = await newTestUser(stack, 'cacheoff');
+    await seedMaildir(stack.info(), user.name, 60);
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-cache-'));
+    const own = await startFaultProxy({ host: stack.host, port: stack.ports.imap });
+    const { read, text } = await firstSession(user, dir, own);
+
+    // Nothing listens there any more: the server cannot be reached.
+    await own.close();
+    const engine = engineWithCache(user, dir, own);
+    await engine.start({ retry: true });
+    await waitFor(() => engine.state.connection.status === 'offline', { what: 'offline' });
+    await engine.request({ type: 'open-folder', path: 'INBOX', rows: ROWS });
+    const view = engine.state.view!;
+    expect(engine.state.fromCache).not.toBeNull();
+    expect(view.uids.length).toBeGreaterThanOrEqual(ROWS);
+    expect(view.envelopes.size).toBeGreaterThanOrEqual(ROWS);
+    const message = await engine.request({ type: 'read', uid: read, peek: true });
+    expect(message.text).toBe(text);
+    const never = view.uids[10]!;
+    const refused = await engine.dispatch({ type: 'read', uid: never, peek: true });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok && !refused.cancelled) {
+      expect(isTmailError(refused.error)).toBe(true);
+      expect(refused.error.userMessage).toMatch(/not in the local cache/);
+    }
+  });
+});
