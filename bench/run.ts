@@ -7,13 +7,19 @@
  *    envelopes): the least any Node client can do, the yardstick;
  *  - `tmail list --limit 50 --json`: process start to exit, and peak RSS;
  *  - marking 10,000 messages read (all of them at 1k) through the engine;
+ *  - `node -e 0`: Node's own start, the floor under any Node program;
  *  - the TUI: launch to the first screen of the list, peak RSS, and key press
  *    to repainted frame (bench/tui.ts), and the first screen again with three
  *    accounts configured (the two others real accounts on the same server,
  *    which connect only when shown: the first screen must not wait for them),
  *    in the same rounds; the rounds run with V8's code cache
  *    (src/boot.ts) as every start but the first does, and the first start, without
- *    it, is given on its own (one run).
+ *    it, is given on its own (one run). The rounds start with the local cache
+ *    warm (a second start); each round also starts once with the store
+ *    removed (an empty cache: the first start of an account) and once with
+ *    the cache turned off (as tmail started before it had one);
+ *  - at the largest size, re-sync after another client changed the flags of
+ *    the newest 1,000 messages (bench/resync.ts).
  * Once, on Courier (a server without QRESYNC): moving 1 and 100 messages out of
  * a 20,000-message folder (bench/removal.ts). `npm run bench -- removal` runs
  * that part alone and keeps the other results of bench/results/latest.json.
@@ -25,7 +31,7 @@
  * ratios within one run rather than numbers across runs.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +44,7 @@ import type { TestUser } from '../test/support/stack.js';
 import { useRunTempDir } from '../test/support/run-tmp.js';
 import { benchCache, type CacheBench } from './cache.js';
 import { benchRemoval, type RemovalBench } from './removal.js';
+import { benchResync, type ResyncBench } from './resync.js';
 import { runTuiOnce, summarizeTui, type TuiBench } from './tui.js';
 
 useRunTempDir('tmail-bench-');
@@ -185,6 +192,16 @@ try {
         {},
       );
     const listOnce = () => timeTmail(['list', '--limit', '50', '--json'], env);
+    const nodeOnce = () => timeNode(['-e', '0'], {});
+    // The same account with the cache off (its code cache shared, so only the store differs).
+    const noCacheEnv = {
+      ...testConfigEnv([testAccount(stack.info(), user)], { cache: { enabled: false } }),
+      TMAIL_CACHE_DIR: env.TMAIL_CACHE_DIR!,
+    };
+    const emptyCacheOnce = () => {
+      rmSync(join(env.TMAIL_CACHE_DIR!, 'mail'), { recursive: true, force: true });
+      return runTuiOnce(env, 0);
+    };
     // A round to warm the server's caches and the file system, then the rounds measured,
     // each running all three in turn, so that a busy moment of the machine hits all alike.
     // Each size has a config and cache directory of its own: this start has no code cache.
@@ -195,30 +212,50 @@ try {
     await runTuiOnce(env3, 3);
     const samples = {
       bare: [] as ProcessSample[],
+      node: [] as ProcessSample[],
       list: [] as ProcessSample[],
       tui: [] as TuiRun[],
       tui3: [] as TuiRun[],
+      tuiEmpty: [] as TuiRun[],
+      tuiNoCache: [] as TuiRun[],
     };
     for (let i = 0; i < RUNS; i++) {
       samples.bare.push(await bareOnce());
+      samples.node.push(await nodeOnce());
       samples.list.push(await listOnce());
+      samples.tuiNoCache.push(await runTuiOnce(noCacheEnv, 0));
+      samples.tuiEmpty.push(await emptyCacheOnce());
+      // Last: the empty-cache start has just filled the cache again.
       samples.tui.push(await runTuiOnce(env));
       samples.tui3.push(await runTuiOnce(env3));
     }
     const bare = summarize(samples.bare);
+    const node = summarize(samples.node);
     const list = summarize(samples.list);
     const tui = summarizeTui(samples.tui);
     const tuiThreeAccounts = summarizeTui(samples.tui3);
+    const firstScreen = (runs: TuiRun[]) => ({
+      ms: Math.round(median(runs.map((r) => r.firstScreenMs))),
+      rssMiB: Math.round(Math.max(...runs.map((r) => r.rssKiB)) / 1024),
+    });
+    const tuiEmpty = firstScreen(samples.tuiEmpty);
+    const tuiNoCache = firstScreen(samples.tuiNoCache);
+    const resync: ResyncBench | null =
+      size === Math.max(...SIZES) ? await benchResync(stack, user, size) : null;
     // Last: it changes the folder's flags (and puts them back).
     const read = await markRead(stack, user, size);
     results.push({
       size,
       seedMs,
       bare,
+      node,
       list,
       markRead: read,
       tui,
       tuiThreeAccounts,
+      tuiEmpty,
+      tuiNoCache,
+      resync,
       tuiFirstStartMs: Math.round(firstStart.firstScreenMs),
       // That start also writes the cache: its memory counts.
       tuiFirstStartRssMiB: Math.round(firstStart.rssKiB / 1024),
@@ -262,6 +299,39 @@ const lines = [
       ].join(' | ');
     })
     .map((row) => `| ${row} |`),
+  '',
+  'Starting from the local cache: the TUI rounds above start with a warm cache (a second start); beside them, in the same rounds, a start with the store removed (empty cache) and one with the cache off (as before it existed). Targets: warm start at most 0.5x the bare script and 2x `node -e 0`; empty cache within 1.1x of cache off.',
+  '',
+  '| messages | node -e 0 | bare imapflow | TUI, warm cache | / bare | / node -e 0 | TUI, empty cache | TUI, cache off | empty / off | peak RSS (warm, empty, off) |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...data.results
+    .filter((r) => r.node && r.tuiEmpty && r.tuiNoCache)
+    .map((r) => {
+      const bare = r.bare as { ms: number };
+      const node = r.node as { ms: number };
+      const tui = r.tui as TuiBench;
+      const empty = r.tuiEmpty as { ms: number; rssMiB: number };
+      const off = r.tuiNoCache as { ms: number; rssMiB: number };
+      return `| ${[
+        (r.size as number).toLocaleString('en'),
+        `${node.ms} ms`,
+        `${bare.ms} ms`,
+        `${tui.firstScreenMs} ms`,
+        (tui.firstScreenMs / bare.ms).toFixed(2),
+        (tui.firstScreenMs / node.ms).toFixed(2),
+        `${empty.ms} ms`,
+        `${off.ms} ms`,
+        (empty.ms / off.ms).toFixed(2),
+        `${tui.rssMiB}, ${empty.rssMiB}, ${off.rssMiB} MiB`,
+      ].join(' | ')} |`;
+    }),
+  '',
+  ...data.results
+    .filter((r) => r.resync)
+    .map((r) => {
+      const x = r.resync as ResyncBench;
+      return `Re-sync of ${x.size.toLocaleString('en')} messages after another client flagged ${x.changed.toLocaleString('en')} (the rows on screen among them): every row on screen changed ${x.onScreenMs} ms after the connection was ready; before that the engine sent ${x.selects} SELECT${x.qresync ? ' (with QRESYNC)' : ''} and ${x.uidLists} UID list${x.uidLists === 1 ? '' : 's'}.`;
+    }),
   '',
   ...(data.removal
     ? [

@@ -1,0 +1,117 @@
+/**
+ * Re-sync from a warm cache after another client changed the flags of 1,000
+ * messages (the newest 1,000, so every row on screen is among them), for
+ * `npm run bench`: from the moment the engine says it is online to the moment
+ * every row on screen shows the change, and what the engine sent meanwhile
+ * (read on the wire through the fault proxy): SELECTs, and UID lists (UID
+ * SEARCH) that came before the changes were on screen.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openAccountCache } from '../src/core/cache/index.js';
+import { MailEngine } from '../src/core/engine/engine.js';
+import { foldersFileOf, LocalMail } from '../src/core/engine/local-mail.js';
+import { ImapBackend } from '../src/core/imap/imap-backend.js';
+import { FLAGGED } from '../src/core/types.js';
+import { testAccount, testCredentials } from '../test/support/accounts.js';
+import { checker } from '../test/support/engine.js';
+import { startFaultProxy } from '../test/support/fault-proxy.js';
+import type { MailStack } from '../test/support/mail-stack.js';
+import type { TestUser } from '../test/support/stack.js';
+
+export interface ResyncBench {
+  size: number;
+  changed: number;
+  /** ms from "online" to every row on screen showing the change. */
+  onScreenMs: number;
+  /** SELECT commands sent before that moment, and whether one carried QRESYNC. */
+  selects: number;
+  qresync: boolean;
+  /** UID SEARCH commands (a UID list) sent before that moment. */
+  uidLists: number;
+}
+
+const ROWS = 50;
+
+export async function benchResync(
+  stack: MailStack,
+  user: TestUser,
+  size: number,
+): Promise<ResyncBench> {
+  const proxy = await startFaultProxy({ host: stack.host, port: stack.ports.imap });
+  const dir = mkdtempSync(join(tmpdir(), 'tmail-bench-resync-'));
+  const account = testAccount(stack.info(), user, {
+    imap: { host: proxy.host, port: proxy.port, security: 'plain' },
+  });
+  const file = join(dir, 'store.sqlite3');
+  const engineWithCache = () =>
+    new MailEngine({
+      account,
+      pendingFile: join(dir, 'pending.json'),
+      cache: (onNotice) =>
+        new LocalMail(openAccountCache(account, { file, onNotice }), foldersFileOf(file)),
+      backendFactory: async () =>
+        new ImapBackend({ account, credentials: testCredentials(user), timeoutMs: 30_000 }),
+    });
+  const client = await checker(stack.info(), user);
+  try {
+    // A first session fills the cache with the newest rows.
+    const first = engineWithCache();
+    await first.start({ retry: false });
+    await first.request({ type: 'open-folder', path: 'INBOX', rows: ROWS });
+    await first.request({ type: 'viewport', first: 0, last: ROWS - 1, margin: 0 });
+    await first.idle();
+    const shown = first.state.view!.uids.slice(0, ROWS);
+    await first.close();
+
+    const changed = Math.min(1000, size);
+    await client.mailboxOpen('INBOX');
+    const from = Math.max(1, size - changed + 1);
+    await client.messageFlagsAdd(`${from}:*`, [FLAGGED]);
+
+    const engine = engineWithCache();
+    let onlineAt = 0;
+    let doneAt = 0;
+    let mark = 0;
+    const done = new Promise<void>((resolve) => {
+      const check = () => {
+        const state = engine.state;
+        if (!onlineAt && state.connection.status === 'online') {
+          onlineAt = performance.now();
+        }
+        const view = state.view;
+        if (
+          onlineAt &&
+          !doneAt &&
+          view &&
+          shown.every((uid) => view.envelopes.get(uid)?.flags.includes(FLAGGED))
+        ) {
+          doneAt = performance.now();
+          mark = proxy.sent.length;
+          resolve();
+        }
+      };
+      engine.store.subscribe(check);
+    });
+    const sentBefore = proxy.sent.length;
+    await engine.start({ retry: true });
+    await engine.request({ type: 'open-folder', path: 'INBOX', rows: ROWS });
+    await done;
+    const lines = proxy.sent.slice(sentBefore, mark).map((l) => l.replace(/^\S+ /, ''));
+    await engine.idle();
+    await engine.close();
+    await client.messageFlagsRemove(`${from}:*`, [FLAGGED]);
+    return {
+      size,
+      changed,
+      onScreenMs: Math.round(doneAt - onlineAt),
+      selects: lines.filter((l) => /^SELECT\b/i.test(l)).length,
+      qresync: lines.some((l) => /^SELECT\b.*\(QRESYNC /i.test(l)),
+      uidLists: lines.filter((l) => /^UID SEARCH\b/i.test(l)).length,
+    };
+  } finally {
+    await client.logout().catch(() => {});
+    await proxy.close();
+  }
+}
