@@ -40,14 +40,24 @@ export async function withMail<T>(
   try {
     // Each command reads the folder list itself when it needs one (folders, delete).
     let unreachable: string | null = null;
+    let connectError: unknown = null;
     try {
       await engine.start({ retry: false, folders: false });
     } catch (error) {
       const e = toTmailError(error);
       if (!options.fromCache || !UNREACHABLE.has(e.code) || !engine.hasLocalCache) throw error;
       unreachable = e.userMessage;
+      connectError = error;
     }
-    const result = await work(engine, session);
+    let result: T;
+    try {
+      result = await work(engine, session);
+    } catch (error) {
+      // The cache holds nothing of what was asked: why the server could not be
+      // reached is what the user needs to know, not that the cache is empty.
+      if (connectError !== null && toTmailError(error).code === 'OFFLINE') throw connectError;
+      throw error;
+    }
     if (unreachable !== null) {
       const syncedAt = engine.state.fromCache?.syncedAt;
       const asOf = syncedAt ? ` as of ${localTime(syncedAt)}` : '';
