@@ -64,10 +64,12 @@ export class Reading {
       // Offline: the message as it was read before, if it was.
       const cached = this.local.body(folder.path, uid);
       if (cached) return cached;
-      throw new TmailError(
-        'MESSAGE_UNKNOWN',
-        `Message ${uid} of ${folder.path} is not in the local cache, and the server cannot be reached now.`,
-      );
+      // Still connecting (started from the cache): the server answers in a moment.
+      if (this.ctx.state.connection.status !== 'connecting')
+        throw new TmailError(
+          'MESSAGE_UNKNOWN',
+          `Message ${uid} of ${folder.path} is not in the local cache, and the server cannot be reached now.`,
+        );
     }
     const {
       attachmentsFromStructure,
