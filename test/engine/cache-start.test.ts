@@ -150,6 +150,39 @@ describe('starting from the cache', () => {
     }
   });
 
+  it('a message the cache lacks, read while connecting, is the server\'s once the connection is up', async () => {
+    const user = await newTestUser(stack, 'cacheconn');
+    await seedMaildir(stack.info(), user.name, 60);
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-cache-'));
+    const { read } = await firstSession(user, dir);
+
+    proxy.freeze(); // the server's greeting is held back: still connecting
+    const engine = engineWithCache(user, dir);
+    await engine.start({ retry: true });
+    await engine.request({ type: 'open-folder', path: 'INBOX', rows: ROWS });
+    expect(engine.state.connection.status).toBe('connecting');
+    const never = engine.state.view!.uids[10]!;
+    expect(never).not.toBe(read);
+    // Asked before the server greets; answered once it has.
+    const reading = engine.dispatch({ type: 'read', uid: never, peek: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(engine.state.connection.status).toBe('connecting');
+    proxy.thaw();
+    const outcome = await reading;
+    expect(outcome.ok ? null : outcome).toBeNull();
+    const expected = await withChecker(user, async (c) => {
+      const lock = await c.getMailboxLock('INBOX');
+      try {
+        const message = await c.fetchOne(String(never), { envelope: true }, { uid: true });
+        return message ? message.envelope?.subject : undefined;
+      } finally {
+        lock.release();
+      }
+    });
+    if (outcome.ok) expect(outcome.value.subject).toBe(expected);
+    expect(engine.state.connection.status).toBe('online');
+  });
+
   it('offline, opens the cached list and a message read before', async () => {
     const user = await newTestUser(stack, 'cacheoff');
     await seedMaildir(stack.info(), user.name, 60);

@@ -106,14 +106,11 @@ export class Connection implements Link {
     work: (backend: MailBackend, signal: AbortSignal) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
+    const run = () => this.ctx.queue.run((s) => work(this.requireBackend(), s), signal);
     // Started from the cache, the user can act before the connection is up: wait
     // for it (outside the queue, which the connection's own catch-up uses).
-    if (!this.backend && this.connecting) {
-      return this.connecting
-        .catch(() => {})
-        .then(() => this.ctx.queue.run((s) => work(this.requireBackend(), s), signal));
-    }
-    return this.ctx.queue.run((s) => work(this.requireBackend(), s), signal);
+    if (!this.backend && this.connecting) return this.connecting.catch(() => {}).then(run);
+    return run();
   }
 
   /** Without IDLE, a NOOP now and then brings the open folder's news (imapflow's own comes every 2 minutes). */
