@@ -4,18 +4,22 @@
  * by a proxy (test/support/fault-proxy.ts, frozen), and brings it up to date
  * once the server answers; with the server out of reach the reader opens on
  * the cached list and a message read before, and `tmail list` and `tmail
- * read` answer from the cache; a store file that is cut off or garbage is
- * rebuilt. What the server holds is changed through a second connection.
+ * read` answer from the cache; a flag, a read mark and a move made offline
+ * reach the server exactly once when it is back (the proxy closed, then
+ * started again on its port), with a `tmail list` logging in at the same time
+ * and a restart after; a store file that is cut off or garbage is rebuilt.
+ * What the server holds is changed and checked through a second connection.
  */
 import { existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { runTmail } from '../support/cli.js';
-import { checker } from '../support/engine.js';
+import { checker, serverFlags } from '../support/engine.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { seedOverImap, type SeedMessage } from '../support/seed.js';
 import { sharedMailStack } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 import type { TmuxSession } from '../support/tmux.js';
 import { e2eAccount, launch, logText, requireBuild, type E2eAccount } from './setup.js';
 
@@ -75,6 +79,21 @@ const short = (m: SeedMessage) => m.subject.slice(0, 18);
 /** The store file the reader keeps for the account (the test's own cache directory). */
 function storeFile(f: Fixture): string {
   return join(f.setup.stateDir, 'cache/mail', `${f.setup.account.name}.sqlite3`);
+}
+
+/** Message-IDs of a folder's messages, by UID, as the server holds them now. */
+async function messageIds(client: ImapFlow, path: string): Promise<Map<number, string>> {
+  const lock = await client.getMailboxLock(path);
+  try {
+    await client.noop();
+    const out = new Map<number, string>();
+    if (!client.mailbox || client.mailbox.exists === 0) return out;
+    for await (const message of client.fetch('1:*', { uid: true, envelope: true }))
+      out.set(message.uid, message.envelope?.messageId ?? '');
+    return out;
+  } finally {
+    lock.release();
+  }
 }
 
 /** A first session: the list seen and the newest message read; then quit. */
@@ -163,6 +182,92 @@ describe('the local cache in a terminal', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/not in the local cache/);
+  });
+
+  it('a flag, a read mark and a move made offline reach the server exactly once, with two processes and a restart', async () => {
+    const f = await fixture('replaye2e', 6);
+    await f.client.mailboxOpen('INBOX');
+    await f.client.messageFlagsSet('1:*', [], { uid: true });
+    // The list shows the newest first: the rows acted on, top to bottom.
+    const [flagged, read, moved] = [...f.seeded].reverse();
+    const uidOf = async (m: SeedMessage) =>
+      [...(await messageIds(f.client, 'INBOX')).entries()].find(([, id]) => id === m.messageId)![0];
+    const uids = {
+      flagged: await uidOf(flagged!),
+      read: await uidOf(read!),
+      moved: await uidOf(moved!),
+    };
+    const copies = async (folder: string, m: SeedMessage) =>
+      [...(await messageIds(f.client, folder)).values()].filter((id) => id === m.messageId).length;
+
+    const term = await start(f);
+    await term.waitFor(
+      (s) => s.includes('6 messages') && s.includes('Archive') && /\sonline$/m.test(s),
+    );
+    // The server goes away: tmail notices and says it is offline.
+    await f.proxy.close();
+    await term.waitFor((s) => /\soffline\b/.test(s));
+
+    await term.command('list', 'mail.toggle-flagged');
+    await term.command('list', 'list.next');
+    await term.command('list', 'mail.toggle-read');
+    await term.command('list', 'list.next');
+    await term.command('list', 'mail.move');
+    await term.see('to:');
+    await term.type('Archive');
+    await term.press('<Enter>');
+    await term.waitFor((s) => s.includes('3 queued') && s.includes('5 messages'));
+    // Nothing reached the server yet.
+    expect((await serverFlags(f.client, 'INBOX')).get(uids.flagged)).not.toContain('\\Flagged');
+
+    // The server is back on the same port; while the reader reconnects, a script starts too.
+    const back = await startFaultProxy(
+      { host: stack.host, port: stack.ports.imap },
+      { port: f.proxy.port },
+    );
+    proxies.push(back);
+    // Both log in at once: the greeting is held back until both have connected.
+    back.freeze();
+    await term.command('global', 'global.refresh');
+    const listing = runTmail(['list', '--json'], cliEnv(f));
+    await waitFor(() => back.connections >= 2, { what: 'both processes to connect' });
+    back.thaw();
+    await term.waitFor((s) => /\sonline$/m.test(s) && !s.includes('queued'));
+    const list = await listing;
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stderr).not.toMatch(/local cache/);
+
+    // What the server holds: exactly the result, once.
+    const flags = await serverFlags(f.client, 'INBOX');
+    expect(flags.get(uids.flagged)).toContain('\\Flagged');
+    expect(flags.get(uids.read)).toContain('\\Seen');
+    expect(flags.has(uids.moved)).toBe(false);
+    expect([...flags.values()].filter((x) => x.includes('\\Flagged'))).toHaveLength(1);
+    expect(await copies('Archive', moved!)).toBe(1);
+    expect(await copies('INBOX', moved!)).toBe(0);
+    // And sent once, by one of the two processes: every command both sent went through the proxies.
+    // A replay that finds its move's message gone looks for it in the target by
+    // Message-ID: done once, that never happens; a second replay of the same move would.
+    const changes = () =>
+      [...f.proxy.sent, ...back.sent].filter((line) =>
+        /^\S+ UID (STORE|MOVE|COPY|EXPUNGE)\b|HEADER MESSAGE-ID/i.test(line),
+      );
+    const sentOnce = changes();
+    expect(sentOnce.filter((l) => /STORE .*\\Flagged/i.test(l))).toHaveLength(1);
+    expect(sentOnce.filter((l) => /STORE .*\\Seen/i.test(l))).toHaveLength(1);
+    expect(sentOnce.filter((l) => /^\S+ UID (MOVE|COPY) /i.test(l))).toHaveLength(1);
+    expect(sentOnce.filter((l) => /HEADER MESSAGE-ID/i.test(l))).toEqual([]);
+
+    // Quit and start again: nothing is replayed a second time.
+    await term.press('q');
+    expect(await term.exited()).toBe(0);
+    const again = await start(f);
+    await again.waitFor((s) => s.includes(short(flagged!)) && /\sonline$/m.test(s));
+    await again.press('q');
+    expect(await again.exited()).toBe(0);
+    expect(changes()).toEqual(sentOnce);
+    expect(await copies('Archive', moved!)).toBe(1);
+    expect((await serverFlags(f.client, 'INBOX')).has(uids.moved)).toBe(false);
   });
 
   it.each(['truncated', 'garbage'])('a %s store file is rebuilt', async (damage) => {

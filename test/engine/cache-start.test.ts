@@ -150,7 +150,7 @@ describe('starting from the cache', () => {
     }
   });
 
-  it('a message the cache lacks, read while connecting, is the server\'s once the connection is up', async () => {
+  it("a message the cache lacks, read while connecting, is the server's once the connection is up", async () => {
     const user = await newTestUser(stack, 'cacheconn');
     await seedMaildir(stack.info(), user.name, 60);
     const dir = mkdtempSync(join(tmpdir(), 'tmail-cache-'));

@@ -56,7 +56,14 @@ interface Pair {
   held: Array<{ to: Socket; data: Buffer }>;
 }
 
-export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
+/**
+ * Starts a proxy to `target` on a free port, or on `options.port`: a proxy
+ * closed earlier comes back on the same port that way (the server is back).
+ */
+export async function startFaultProxy(
+  target: { host: string; port: number },
+  options: { port?: number } = {},
+): Promise<FaultProxy> {
   let rule: FaultRule | null = null;
   let firedResolve: (() => void) | null = null;
   let firedPromise: Promise<void> = Promise.resolve();
@@ -170,7 +177,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     upstream.on('error', () => {});
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('fault proxy has no port');
 
