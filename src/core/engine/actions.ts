@@ -4,6 +4,7 @@
  * TmailError) or cancelled; it never throws.
  */
 import type { TmailError } from '../errors.js';
+import type { AllFoldersResult } from './all-folders-search.js';
 import type { ChangeOutcome, MoveOutcome } from './outcome.js';
 import type { FoldMode } from './thread-view.js';
 import type { Flag, FolderRole, Mailbox, MessageView, SearchQuery, SortOrder } from '../types.js';
@@ -55,6 +56,11 @@ export type EngineAction =
    * the open list (its search, or every message).
    */
   | { type: 'search-uids'; query?: SearchQuery }
+  /**
+   * Searches every folder (the local cache where it answers, the server for
+   * the rest), newest first, at most `limit` hits; the open folder stays open.
+   */
+  | { type: 'search-all'; query: SearchQuery; limit: number }
   /** Expunges the \Deleted messages of the open folder (all of them, or these UIDs). */
   | { type: 'expunge'; uids?: number[] }
   | { type: 'undo' }
@@ -101,6 +107,7 @@ export interface ActionResults {
   archive: MoveOutcome;
   'count-deleted': number;
   'search-uids': number[];
+  'search-all': AllFoldersResult;
   /** `leftMarked`: chosen UIDs the server could not expunge alone (no UIDPLUS). */
   expunge: { count: number; leftMarked: number[] };
   undo: { label: string } | null;

@@ -5,13 +5,14 @@
  * account's connection (a serial queue). Results and server pushes become
  * events, and one pure reducer turns events into store snapshots.
  *
- * The engine is a facade: it wires four collaborators, one per concern, and
+ * The engine is a facade: it wires five collaborators, one per concern, and
  * routes each action to one of them (see context.ts for how they depend on
  * each other):
  * - `Connection` (connection.ts): connect, reconnect, pushes, polling;
  * - `FolderSync` (folder-sync.ts): folder list and counts, the open view and its viewport;
  * - `Mutations` (mutations.ts): flags, moves, removal, undo, the offline queue;
- * - `Reading` (reading.ts): message bodies and attachments.
+ * - `Reading` (reading.ts): message bodies and attachments;
+ * - `AllFoldersSearch` (all-folders-search.ts): a search across every folder.
  */
 import type { AccountConfig } from '../config/types.js';
 import { toTmailError } from '../errors.js';
@@ -26,6 +27,7 @@ import type {
   DispatchResult,
   EngineAction,
 } from './actions.js';
+import { AllFoldersSearch } from './all-folders-search.js';
 import type { BackendFactory, MailBackend } from './backend.js';
 import { Connection } from './connection.js';
 import { EngineContext, type EngineStats } from './context.js';
@@ -37,6 +39,7 @@ import { SerialQueue } from './queue.js';
 import { Reading } from './reading.js';
 
 export type { EngineStats } from './context.js';
+export type { AllFoldersResult, FolderHit } from './all-folders-search.js';
 export { sortFolders } from './folder-sync.js';
 
 export interface EngineOptions {
@@ -78,6 +81,7 @@ export class MailEngine {
   private readonly folders: FolderSync;
   private readonly mutations: Mutations;
   private readonly reading: Reading;
+  private readonly searchAll: AllFoldersSearch;
   private readonly local: LocalMail | null;
   private readonly writer: CacheWriter | null;
   private loadFolders = true;
@@ -123,6 +127,7 @@ export class MailEngine {
       (uid, signal) => this.mutations.setFlags([uid], [SEEN], [], false, signal),
       this.local,
     );
+    this.searchAll = new AllFoldersSearch(this.ctx, this.connection, this.folders, this.local);
   }
 
   /** True when the account has a usable local cache (the CLI answers from it offline). */
@@ -292,6 +297,8 @@ export class MailEngine {
         return mutations.countDeleted(signal);
       case 'search-uids':
         return folders.searchUids(action.query, signal);
+      case 'search-all':
+        return this.searchAll.run(action.query, action.limit, signal);
       case 'fold':
         return folders.fold(action.mode, action.uids);
       case 'expunge':

@@ -148,7 +148,7 @@ export class FolderSync {
    * not fetch again are brought up to date too; a folder it does not know
    * with a plain SELECT. The cache learns the folder's new state either way.
    */
-  private async selectAndSync(
+  async selectAndSync(
     b: MailBackend,
     path: string,
     visible: readonly number[],
@@ -195,10 +195,20 @@ export class FolderSync {
     work: (backend: MailBackend) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
+    if (this.selected?.path === folder) return this.link.task((b) => work(b), signal);
+    return this.elsewhere(async (b) => {
+      await b.select(folder);
+      return work(b);
+    }, signal);
+  }
+
+  /**
+   * Runs work that selects other folders itself (a search across folders),
+   * then selects the open folder again once, as `inFolder` does.
+   */
+  elsewhere<T>(work: (backend: MailBackend) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.link.task(async (b) => {
       const back = this.selected;
-      if (back?.path === folder) return work(b);
-      await b.select(folder);
       try {
         return await work(b);
       } finally {

@@ -14,6 +14,7 @@ import {
   openAccountCache,
   type AccountCache,
   type CachedEnvelope,
+  type CachedFolder,
   type CacheSettings,
 } from '../cache/index.js';
 import type { EngineEvent } from '../events.js';
@@ -128,6 +129,29 @@ export class LocalMail {
   /** Cached messages of a folder matching a search, newest first. */
   search(path: string, query: SearchQuery): Envelope[] {
     return this.cache.search(query, { folders: [path] }).map((hit) => plain(hit.envelope));
+  }
+
+  /** What the cache holds of a folder (its state at the last sync, how many rows), or null. */
+  folderState(path: string): CachedFolder | null {
+    return this.cache.folderState(path);
+  }
+
+  /** Every folder the cache holds something of. */
+  cachedFolders(): CachedFolder[] {
+    return this.cache.folders();
+  }
+
+  /**
+   * Cached messages of every folder (or of `folders`) matching a search,
+   * newest first, at most `limit`, each with its folder.
+   */
+  searchFolders(
+    query: SearchQuery,
+    options: { limit: number; folders?: string[] },
+  ): Array<{ path: string; envelope: Envelope }> {
+    return this.cache
+      .search(query, options)
+      .map((hit) => ({ path: hit.path, envelope: plain(hit.envelope) }));
   }
 
   /** Cached envelopes of some UIDs (for rows scrolled to while offline). */
