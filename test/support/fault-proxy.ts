@@ -9,6 +9,7 @@
  *
  * Line matching is on what the client sends, so it knows IMAP only as far as
  * "a command is a line starting with a tag"; that is enough for SMTP too.
+ * Once a client turns on COMPRESS, its connection is passed through as is.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -103,8 +104,16 @@ export async function startFaultProxy(
     let pending: { tag: string; rule: FaultRule; budget: number | null } | null = null;
     let serverText = '';
 
+    // After COMPRESS DEFLATE (Cyrus offers it, imapflow takes it) the bytes are no
+    // lines any more: they pass as they come, and no rule can match them.
+    let compressed = false;
+
     client.on('data', (data: Buffer) => {
       if (pair.dead) return;
+      if (compressed) {
+        send(pair, upstream, data);
+        return;
+      }
       // Forward whole lines only, so that a matching command can be kept back entirely.
       clientBuf = Buffer.concat([clientBuf, data]);
       for (;;) {
@@ -114,6 +123,12 @@ export async function startFaultProxy(
         clientBuf = clientBuf.subarray(nl + 1);
         const line = chunk.toString('latin1').replace(/\r?\n$/, '');
         sent.push(line);
+        if (/^\S+ COMPRESS /i.test(line)) {
+          compressed = true;
+          send(pair, upstream, Buffer.concat([chunk, clientBuf]));
+          clientBuf = Buffer.alloc(0);
+          return;
+        }
         if (rule && !pending && rule.match.test(line)) {
           const armed = rule;
           rule = null;
