@@ -7,7 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccountConfig } from '../../src/core/config/types.js';
+import { openAccountCache, type CacheSettings } from '../../src/core/cache/index.js';
 import { MailEngine } from '../../src/core/engine/engine.js';
+import { LocalMail } from '../../src/core/engine/local-mail.js';
 import { ImapBackend } from '../../src/core/imap/imap-backend.js';
 import type { MailStackInfo } from './mail-stack.js';
 import { testAccount, testCredentials } from './accounts.js';
@@ -47,6 +49,42 @@ export function testEngine(
     },
   });
   return { engine, account, backends, pendingFile };
+}
+
+/**
+ * An engine for `user` with a local cache in `dir` (`store.sqlite3` and
+ * `folders.json`), reaching IMAP at `imap` (a proxy in front of the server)
+ * when given, with cache settings on top of the defaults.
+ */
+export function cachedTestEngine(
+  stack: MailStackInfo,
+  user: TestUser,
+  dir: string,
+  options: { imap?: { host: string; port: number }; settings?: Partial<CacheSettings> } = {},
+): MailEngine {
+  const account = testAccount(
+    stack,
+    user,
+    options.imap
+      ? { imap: { host: options.imap.host, port: options.imap.port, security: 'plain' } }
+      : {},
+  );
+  return new MailEngine({
+    account,
+    pendingFile: join(dir, 'pending.json'),
+    reconnectDelaysMs: [200, 400, 800],
+    cache: (onNotice) =>
+      new LocalMail(
+        openAccountCache(account, {
+          file: join(dir, 'store.sqlite3'),
+          onNotice,
+          settings: options.settings,
+        }),
+        join(dir, 'folders.json'),
+      ),
+    backendFactory: async () =>
+      new ImapBackend({ account, credentials: testCredentials(user), timeoutMs: 5000 }),
+  });
 }
 
 /** A second, independent connection for checking what the server holds. */

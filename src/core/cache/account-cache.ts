@@ -900,6 +900,35 @@ export class AccountCache {
   }
 
   /**
+   * Which of `uids` have their envelope cached, and whether with a body: a UID
+   * absent from the answer is not cached at all (the background prefetch asks
+   * this of the newest messages of a folder before fetching their text).
+   */
+  bodyState(path: string, uids: readonly number[]): Map<number, boolean> {
+    if (!uids.length) return new Map();
+    return this.guard(new Map<number, boolean>(), (db) => {
+      const rows = this.stmt(
+        db,
+        `SELECT m.uid, (SELECT count(*) FROM bodies b WHERE b.message = m.id) FROM messages m
+         WHERE m.folder = (SELECT id FROM folders WHERE path = ?)
+           AND m.uid IN (SELECT value FROM json_each(?))`,
+      )
+        .raw()
+        .all(path, JSON.stringify(uids)) as Array<[number, number]>;
+      return new Map(rows.map(([uid, bodies]) => [uid, bodies > 0]));
+    });
+  }
+
+  /**
+   * Bytes the store can still grow by before its size cap makes it drop the
+   * least recently used bodies (0 when at or over it, or unusable): background
+   * work stops there rather than push out what was read.
+   */
+  freeBytes(): number {
+    return this.guard(0, (db) => Math.max(0, this.settings.maxBytes - this.usedBytes(db)));
+  }
+
+  /**
    * Keeps an opened attachment, when it is within the attachment cap (false
    * when it is larger, or its message is not cached).
    */

@@ -222,6 +222,22 @@ export interface MailBackend {
   fetchParts(uid: number, parts: string[], maxBytes: number): Promise<Map<string, Buffer>>;
   /** The whole message source. */
   fetchSource(uid: number): Promise<Buffer>;
+  /**
+   * Header, structure and envelope of many messages in one UID FETCH (the
+   * background prefetch). Gone UIDs, and messages whose structure the server
+   * cannot describe, are absent.
+   */
+  fetchSkeletons(uids: number[]): Promise<Array<{ skeleton: MessageSkeleton; envelope: Envelope }>>;
+  /**
+   * The same parts of many messages in one UID FETCH, each capped at
+   * `maxBytes` (raw, transfer-encoded); by UID, then by part as asked.
+   */
+  fetchPartsOf(
+    uids: number[],
+    parts: string[],
+    maxBytes: number,
+  ): Promise<Map<number, Map<string, Buffer>>>;
+
   /** One part, decoded from its transfer encoding, as a stream (for saving attachments). */
   downloadPart(uid: number, part: string): Promise<Readable>;
 

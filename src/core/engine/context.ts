@@ -28,6 +28,10 @@ export interface EngineStats {
   uidListReads: number;
   /** STATUS commands for folder counts. */
   statusCommands: number;
+  /** UID FETCH commands of the background body prefetch (structures and texts). */
+  prefetchCommands: number;
+  /** Message texts the background prefetch put in the local cache. */
+  bodiesPrefetched: number;
 }
 
 /** The account's plumbing, one per engine, handed to each of its parts. */
@@ -38,6 +42,8 @@ export class EngineContext {
     storeCommands: 0,
     uidListReads: 0,
     statusCommands: 0,
+    prefetchCommands: 0,
+    bodiesPrefetched: 0,
   };
 
   constructor(

@@ -12,7 +12,9 @@
  * - `FolderSync` (folder-sync.ts): folder list and counts, the open view and its viewport;
  * - `Mutations` (mutations.ts): flags, moves, removal, undo, the offline queue;
  * - `Reading` (reading.ts): message bodies and attachments;
- * - `AllFoldersSearch` (all-folders-search.ts): a search across every folder.
+ * - `AllFoldersSearch` (all-folders-search.ts): a search across every folder;
+ * and `BodyPrefetch` (prefetch.ts), which fetches the text of a folder's
+ * newest messages into the local cache in the background once it is open.
  */
 import type { AccountConfig } from '../config/types.js';
 import { toTmailError } from '../errors.js';
@@ -35,6 +37,7 @@ import { FolderSync } from './folder-sync.js';
 import { CacheWriter, type LocalMail } from './local-mail.js';
 import { Mutations } from './mutations.js';
 import { pendingQueueFile } from './pending-flags.js';
+import { BodyPrefetch } from './prefetch.js';
 import { SerialQueue } from './queue.js';
 import { Reading } from './reading.js';
 
@@ -82,6 +85,7 @@ export class MailEngine {
   private readonly mutations: Mutations;
   private readonly reading: Reading;
   private readonly searchAll: AllFoldersSearch;
+  private readonly prefetch: BodyPrefetch;
   private readonly local: LocalMail | null;
   private readonly writer: CacheWriter | null;
   private loadFolders = true;
@@ -128,11 +132,17 @@ export class MailEngine {
       this.local,
     );
     this.searchAll = new AllFoldersSearch(this.ctx, this.connection, this.folders, this.local);
+    this.prefetch = new BodyPrefetch(this.ctx, this.connection, this.folders, this.local);
   }
 
   /** True when the account has a usable local cache (the CLI answers from it offline). */
   get hasLocalCache(): boolean {
     return this.local?.available ?? false;
+  }
+
+  /** True while texts of the open folder are being fetched into the local cache in the background. */
+  get prefetching(): boolean {
+    return this.prefetch.running;
   }
 
   /** True when the local cache can show `path` before the server answers. */
@@ -163,6 +173,8 @@ export class MailEngine {
     // The folder list as it was last time, shown before the connection is up.
     if (this.loadFolders) this.folders.showCachedFolders();
     if (options.watch ?? options.retry) {
+      // Bodies fetched ahead are for a session that goes on, not a one-shot command.
+      this.prefetch.enable();
       this.folders.startCountsTimer();
       this.connection.startPolling();
     }
@@ -190,6 +202,7 @@ export class MailEngine {
         await this.folders.resyncView(b);
       // What is shown is the server's now.
       this.ctx.emit({ type: 'current' });
+      this.prefetch.start();
     };
   }
 
@@ -203,6 +216,7 @@ export class MailEngine {
     this.connection.stop();
     // Queued count work sees `closed` and does nothing: quitting waits for no STATUS.
     this.folders.stop();
+    this.prefetch.stop();
     this.mutations.stop();
     await this.ctx.queue.idle().catch(() => {});
     await this.connection.logout();
@@ -265,9 +279,15 @@ export class MailEngine {
         folders.showFolders(action.paths);
         return;
       case 'open-folder':
-        return folders.openFolder(action, signal);
+        this.prefetch.stop();
+        await folders.openFolder(action, signal);
+        this.prefetch.start();
+        return;
       case 'reload':
-        return folders.reload(signal);
+        this.prefetch.stop();
+        await folders.reload(signal);
+        this.prefetch.start();
+        return;
       case 'viewport':
         folders.setViewport({ first: action.first, last: action.last, margin: action.margin });
         return;

@@ -627,6 +627,48 @@ export class FakeBackend implements MailBackend {
     return out;
   }
 
+  async fetchSkeletons(
+    uids: number[],
+  ): Promise<Array<{ skeleton: MessageSkeleton; envelope: Envelope }>> {
+    this.log('FETCH BODYSTRUCTURE');
+    const wanted = new Set(uids);
+    return this.folder()
+      .messages.filter((m) => wanted.has(m.uid))
+      .map((m) => {
+        const end = m.raw.indexOf('\r\n\r\n');
+        return {
+          envelope: { ...m.envelope, flags: [...m.flags] },
+          skeleton: {
+            uid: m.uid,
+            header: m.raw.subarray(0, end + 4),
+            structure: m.structure,
+            size: m.raw.length,
+            flags: [...m.flags],
+          },
+        };
+      });
+  }
+
+  async fetchPartsOf(
+    uids: number[],
+    parts: string[],
+    maxBytes: number,
+  ): Promise<Map<number, Map<string, Buffer>>> {
+    this.log('FETCH BODY[]');
+    const wanted = new Set(uids);
+    const out = new Map<number, Map<string, Buffer>>();
+    for (const m of this.folder().messages) {
+      if (!wanted.has(m.uid)) continue;
+      const bodies = new Map<string, Buffer>();
+      for (const part of parts) {
+        const body = m.parts.get(part);
+        if (body) bodies.set(part, body.subarray(0, maxBytes));
+      }
+      out.set(m.uid, bodies);
+    }
+    return out;
+  }
+
   async fetchSource(uid: number): Promise<Buffer> {
     this.log('FETCH BODY[]');
     return this.message(uid).raw;

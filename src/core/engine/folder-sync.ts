@@ -171,6 +171,16 @@ export class FolderSync {
     return this.selected?.path ?? null;
   }
 
+  /** What SELECT said of the folder selected on the connection, or null. */
+  get selectedStatus(): FolderStatus | null {
+    return this.selected;
+  }
+
+  /** Every UID of the selected folder, ascending, once its list was read; else null. */
+  get selectedUids(): readonly number[] | null {
+    return this.selected ? this.folderUids : null;
+  }
+
   /**
    * Forgets what is selected (the connection was lost, or other work selected
    * another folder): the next catch-up selects the view's folder again.

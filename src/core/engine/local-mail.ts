@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import {
   openAccountCache,
   type AccountCache,
+  type CachedAttachment,
   type CachedEnvelope,
   type CachedFolder,
   type CacheSettings,
@@ -241,6 +242,40 @@ export class LocalMail {
   /** Keeps a message read, to read it again offline. */
   read(key: FolderKey, uid: number, view: MessageView): void {
     this.cache.putBody(key, uid, { text: view.text, view });
+  }
+
+  // ---------------------------------------------------------------- bodies fetched ahead, attachments kept
+
+  /** How many of the newest messages of a folder to fetch the text of in the background (0: none). */
+  get prefetchBodies(): number {
+    return this.cache.available ? Math.max(0, Math.floor(this.cache.settings.prefetchBodies)) : 0;
+  }
+
+  /** Attachments up to this many bytes are kept when opened or saved (0: none). */
+  get attachmentMaxBytes(): number {
+    return this.cache.settings.attachmentMaxBytes;
+  }
+
+  /** Which of `uids` are cached, and whether with their text (absent: not cached). */
+  bodyState(path: string, uids: readonly number[]): Map<number, boolean> {
+    return this.cache.bodyState(path, uids);
+  }
+
+  /** True when `bytes` more fit under the size cap without dropping anything. */
+  roomFor(bytes: number): boolean {
+    return this.cache.freeBytes() >= bytes;
+  }
+
+  /** Keeps an attachment opened or saved, when within the cap; true when kept. */
+  keepAttachment(key: FolderKey, uid: number, part: string, attachment: CachedAttachment): boolean {
+    if (this.attachmentMaxBytes <= 0 || attachment.data.length > this.attachmentMaxBytes)
+      return false;
+    return this.cache.putAttachment(key, uid, part, attachment);
+  }
+
+  /** An attachment kept before, or null. */
+  attachment(path: string, uid: number, part: string): CachedAttachment | null {
+    return this.cache.getAttachment(path, uid, part);
   }
 
   close(): void {

@@ -5,21 +5,26 @@
  * Small messages are fetched whole (best fidelity); large ones part by part,
  * only the text parts and each capped. An attachment is downloaded by itself,
  * streamed to disk with progress events.
+ *
+ * With a local cache, a message read is kept with its view, and an attachment
+ * opened or saved is kept when it is within `cache.attachmentMaxMB`; opening
+ * or saving it again (online or not) uses the kept bytes. Offline, a message
+ * or attachment not kept is one sentence.
  */
 import { mkdir } from 'node:fs/promises';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { TmailError } from '../errors.js';
-import { SEEN, type Attachment, type MessageView } from '../types.js';
+import { SEEN, type Attachment, type BodyPart, type MessageView } from '../types.js';
 import type { ActionResults } from './actions.js';
 import type { MailBackend, MessageSkeleton } from './backend.js';
 import type { EngineContext, Link } from './context.js';
 import type { FolderSync } from './folder-sync.js';
-import type { LocalMail } from './local-mail.js';
+import type { FolderKey, LocalMail } from './local-mail.js';
 
 /** Messages up to this size are fetched whole to read (best fidelity); larger ones part by part. */
 const WHOLE_MESSAGE_LIMIT = 256 * 1024;
-/** Cap on each text part fetched to read a large message. */
-const TEXT_PART_CAP = 512 * 1024;
+/** Cap on each text part fetched to read a large message (and by the background prefetch). */
+export const TEXT_PART_CAP = 512 * 1024;
 /** Cap on an attached message fetched to be read. */
 const ATTACHED_MESSAGE_CAP = 32 * 1024 * 1024;
 
@@ -29,6 +34,18 @@ function loadMime() {
 }
 function loadSave() {
   return import('../mime/save.js');
+}
+
+/** An attachment kept in the local cache. */
+interface KeptAttachment {
+  filename: string;
+  contentType: string;
+  data: Buffer;
+}
+
+/** A size in MB as the setting gives it (`10 MB`, `0.5 MB`). */
+function megabytes(bytes: number): string {
+  return `${Number((bytes / (1024 * 1024)).toFixed(2))} MB`;
 }
 
 /** What the attachments of one message are read from, fetched once for all of them. */
@@ -71,36 +88,19 @@ export class Reading {
           `Message ${uid} of ${folder.path} is not in the local cache, and the server cannot be reached now.`,
         );
     }
-    const {
-      attachmentsFromStructure,
-      chooseTextParts,
-      mergeAttachmentSizes,
-      messageFromParts,
-      parseMessage,
-    } = await loadMime();
+    const { parseMessage } = await loadMime();
     const view = await this.link.task(async (b) => {
       const skeleton = await b.fetchSkeleton(uid);
       if (skeleton.size <= WHOLE_MESSAGE_LIMIT) {
         const source = await b.fetchSource(uid);
-        return { message: await parseMessage(source), skeleton };
+        return { message: await finishView(await parseMessage(source), skeleton), skeleton };
       }
       // Large: the header, the structure and only the text parts, each capped.
-      const parts = chooseTextParts(skeleton.structure).map((p) => p.part);
+      const parts = await textPartsOf(skeleton.structure);
       const bodies = await b.fetchParts(uid, parts, TEXT_PART_CAP);
-      const message = await messageFromParts({
-        uid,
-        header: skeleton.header,
-        structure: skeleton.structure,
-        parts: bodies,
-      });
-      return { message, skeleton };
+      return { message: await viewFromParts(skeleton, bodies), skeleton };
     }, signal);
-    const message: MessageView = { ...view.message, uid };
-    // Attachment ids are IMAP part numbers, so that saving can fetch exactly one part.
-    message.attachments = mergeAttachmentSizes(
-      attachmentsFromStructure(view.skeleton.structure),
-      message.attachments,
-    );
+    const message = view.message;
     this.local?.read(folder, uid, message);
     if (!peek && !view.skeleton.flags.includes(SEEN)) {
       await this.markSeen(uid, signal).catch(() => {});
@@ -179,14 +179,20 @@ export class Reading {
     from?: AttachmentSource,
   ): Promise<T> {
     const { attachment, stream } = await this.attachmentStream(b, uid, attachmentId, from);
+    const view = this.ctx.state.view;
+    const keeper = view ? this.keeper() : null;
     try {
       const counter = this.progressOf(`${verb} ${attachment.filename}`, attachment.size);
       // pipeline, not pipe: a connection cut mid-transfer must reach the consumer as an
       // error (pipe drops it, and the unhandled 'error' event ended the whole program).
-      return await consume(
+      const result = await consume(
         attachment,
-        pipeline(stream, counter, () => {}),
+        keeper
+          ? pipeline(stream, counter, keeper.through, () => {})
+          : pipeline(stream, counter, () => {}),
       );
+      if (keeper && view) keeper.keep(view, uid, attachmentId, attachment);
+      return result;
     } finally {
       this.ctx.emit({ type: 'progress', progress: null });
     }
@@ -217,6 +223,9 @@ export class Reading {
     signal?: AbortSignal,
   ): Promise<string> {
     await makeDownloadDir(dir);
+    const kept = this.kept(uid, attachmentId);
+    if (kept) return this.saveKept(kept, dir);
+    this.needServer(uid, attachmentId);
     return this.link.task((b) => this.saveFrom(b, uid, attachmentId, dir), signal);
   }
 
@@ -227,14 +236,104 @@ export class Reading {
   async saveAllAttachments(uid: number, dir: string, signal?: AbortSignal): Promise<string[]> {
     const view = await this.read(uid, true, signal);
     await makeDownloadDir(dir);
+    const kept = new Map<string, KeptAttachment>();
+    for (const attachment of view.attachments) {
+      const found = this.kept(uid, attachment.id);
+      if (found) kept.set(attachment.id, found);
+    }
+    const missing = view.attachments.find((a) => !kept.has(a.id));
+    if (!missing) {
+      const saved: string[] = [];
+      for (const attachment of view.attachments)
+        saved.push(await this.saveKept(kept.get(attachment.id)!, dir));
+      return saved;
+    }
+    this.needServer(uid, missing.id);
     return this.link.task(async (b) => {
       const from: AttachmentSource = { skeleton: await b.fetchSkeleton(uid) };
       const saved: string[] = [];
       for (const attachment of view.attachments) {
-        saved.push(await this.saveFrom(b, uid, attachment.id, dir, from));
+        const found = kept.get(attachment.id);
+        saved.push(
+          found
+            ? await this.saveKept(found, dir)
+            : await this.saveFrom(b, uid, attachment.id, dir, from),
+        );
       }
       return saved;
     }, signal);
+  }
+
+  /** Saves an attachment kept in the local cache into `dir`; the file written. */
+  private async saveKept(kept: KeptAttachment, dir: string): Promise<string> {
+    const { saveAttachmentStream } = await loadSave();
+    return saveAttachmentStream(dir, kept.filename, Readable.from([kept.data]));
+  }
+
+  /** An attachment of a message of the open folder kept in the local cache, or null. */
+  private kept(uid: number, attachmentId: string): KeptAttachment | null {
+    const view = this.ctx.state.view;
+    if (!view || !this.local?.available) return null;
+    return this.local.attachment(view.path, uid, attachmentId);
+  }
+
+  /**
+   * Offline with a local cache, an attachment it does not hold is one sentence
+   * saying why; still connecting, the server answers in a moment.
+   */
+  private needServer(uid: number, attachmentId: string): void {
+    const local = this.local;
+    const view = this.ctx.state.view;
+    if (this.link.current || !local?.available || !view) return;
+    if (this.ctx.state.connection.status === 'connecting') return;
+    const listed = local.body(view.path, uid)?.attachments.find((a) => a.id === attachmentId);
+    const name = listed
+      ? `The attachment ${listed.filename}`
+      : `Attachment ${attachmentId} of message ${uid}`;
+    const cap = local.attachmentMaxBytes;
+    const why =
+      cap <= 0
+        ? 'is not kept for reading offline (cache.attachmentMaxMB is 0)'
+        : listed && listed.size > cap
+          ? `is larger than the ${megabytes(cap)} kept for reading offline`
+          : 'is not in the local cache (attachments are kept once opened or saved)';
+    throw new TmailError(
+      'MESSAGE_UNKNOWN',
+      `${name} ${why}, and the server cannot be reached now.`,
+    );
+  }
+
+  /**
+   * Collects an attachment's bytes as they pass to the disk, to keep them in
+   * the local cache when they are within its cap (bytes past it are not held).
+   */
+  private keeper(): {
+    through: Transform;
+    keep(folder: FolderKey, uid: number, part: string, attachment: Attachment): void;
+  } | null {
+    const local = this.local;
+    const cap = local?.available ? local.attachmentMaxBytes : 0;
+    if (!local || cap <= 0) return null;
+    let chunks: Buffer[] | null = [];
+    let size = 0;
+    return {
+      through: new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          size += chunk.length;
+          if (chunks && size <= cap) chunks.push(chunk);
+          else chunks = null;
+          callback(null, chunk);
+        },
+      }),
+      keep(folder, uid, part, attachment) {
+        if (!chunks) return;
+        local.keepAttachment(folder, uid, part, {
+          filename: attachment.filename,
+          contentType: attachment.contentType,
+          data: Buffer.concat(chunks),
+        });
+      },
+    };
   }
 
   /** Streams one attachment into `dir` under a safe name, with progress; the file written. */
@@ -271,14 +370,21 @@ export class Reading {
       loadMime(),
       loadSave(),
     ]);
-    const file = await this.link.task(
-      (b) =>
-        this.withAttachment(b, uid, attachmentId, 'Fetching', async (attachment, stream) => ({
-          ...(await writePrivateTempFile(attachment.filename, stream, { signal })),
-          contentType: attachment.contentType,
-        })),
-      signal,
-    );
+    const kept = this.kept(uid, attachmentId);
+    if (!kept) this.needServer(uid, attachmentId);
+    const file = kept
+      ? {
+          ...(await writePrivateTempFile(kept.filename, Readable.from([kept.data]), { signal })),
+          contentType: kept.contentType,
+        }
+      : await this.link.task(
+          (b) =>
+            this.withAttachment(b, uid, attachmentId, 'Fetching', async (attachment, stream) => ({
+              ...(await writePrivateTempFile(attachment.filename, stream, { signal })),
+              contentType: attachment.contentType,
+            })),
+          signal,
+        );
     this.tempFiles.push(file.cleanup);
     const choice = chooseOpener(file.contentType, file.path);
     const text = await pagerText(file.contentType, file.path, choice);
@@ -321,6 +427,45 @@ export class Reading {
       return { ...(await parseMessagePart(raw, part.encoding)), uid };
     }, signal);
   }
+}
+
+/** The parts reading fetches of a message it does not fetch whole: its text parts. */
+export async function textPartsOf(structure: BodyPart): Promise<string[]> {
+  const { chooseTextParts } = await loadMime();
+  return chooseTextParts(structure).map((p) => p.part);
+}
+
+/**
+ * The reader's view of a message from its header, structure and text parts
+ * (those `textPartsOf` names, each fetched capped at TEXT_PART_CAP): how
+ * reading decodes a large message, and what the background prefetch keeps.
+ */
+export async function viewFromParts(
+  skeleton: MessageSkeleton,
+  parts: Map<string, Buffer>,
+): Promise<MessageView> {
+  const { messageFromParts } = await loadMime();
+  const message = await messageFromParts({
+    uid: skeleton.uid,
+    header: skeleton.header,
+    structure: skeleton.structure,
+    parts,
+  });
+  return finishView(message, skeleton);
+}
+
+/** The view with its UID, and attachments listed by IMAP part number. */
+async function finishView(message: MessageView, skeleton: MessageSkeleton): Promise<MessageView> {
+  const { attachmentsFromStructure, mergeAttachmentSizes } = await loadMime();
+  // Attachment ids are IMAP part numbers, so that saving can fetch exactly one part.
+  return {
+    ...message,
+    uid: skeleton.uid,
+    attachments: mergeAttachmentSizes(
+      attachmentsFromStructure(skeleton.structure),
+      message.attachments,
+    ),
+  };
 }
 
 /** Creates the folder attachments are saved into (and its parents) when it is missing. */

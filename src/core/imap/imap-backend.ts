@@ -968,6 +968,62 @@ export class ImapBackend implements MailBackend {
     return result;
   }
 
+  async fetchSkeletons(
+    uids: number[],
+  ): Promise<Array<{ skeleton: MessageSkeleton; envelope: Envelope }>> {
+    const out: Array<{ skeleton: MessageSkeleton; envelope: Envelope }> = [];
+    for (const set of compressUids(uids)) {
+      // The whole header (not only the list's fields): the reader decodes the message from it.
+      const messages = await this.call('fetch the message list', (c) =>
+        c.fetchAll(set, { ...ENVELOPE_QUERY, headers: true }, { uid: true }),
+      );
+      for (const message of messages) {
+        // No BODYSTRUCTURE (see fetchSkeleton): left for reading, which copes with it.
+        if (!message.bodyStructure) continue;
+        const header = message.headers ?? Buffer.alloc(0);
+        const structure = toBodyPart(message.bodyStructure);
+        await this.decodeFileNames(message.uid, structure, header);
+        out.push({
+          envelope: toEnvelope(message),
+          skeleton: {
+            uid: message.uid,
+            header,
+            structure,
+            size: message.size ?? 0,
+            flags: toFlags(message.flags),
+          },
+        });
+      }
+    }
+    return out;
+  }
+
+  async fetchPartsOf(
+    uids: number[],
+    parts: string[],
+    maxBytes: number,
+  ): Promise<Map<number, Map<string, Buffer>>> {
+    const out = new Map<number, Map<string, Buffer>>();
+    if (!parts.length) return out;
+    const asked = new Map(parts.map((part) => [part.toUpperCase(), part]));
+    for (const set of compressUids(uids)) {
+      const messages = await this.call('fetch the message text', (c) =>
+        c.fetchAll(
+          set,
+          { uid: true, bodyParts: parts.map((key) => ({ key, maxLength: maxBytes })) },
+          { uid: true },
+        ),
+      );
+      for (const message of messages) {
+        const bodies = new Map<string, Buffer>();
+        for (const [key, value] of message.bodyParts ?? new Map<string, Buffer>())
+          bodies.set(asked.get(key.toUpperCase()) ?? key, value);
+        out.set(message.uid, bodies);
+      }
+    }
+    return out;
+  }
+
   async fetchSource(uid: number): Promise<Buffer> {
     const message = await this.call('fetch the message', (c) =>
       fetchOneOrNull(c, String(uid), { uid: true, source: true }, { uid: true }),
