@@ -43,10 +43,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const folder = values.folder ?? 'INBOX';
   const account = getAccount(loadConfig(), values.account);
 
-  const raw = await withMail(io, values.account, async (engine) => {
-    await engine.request({ type: 'open-folder', path: folder, rows: 0, list: false });
-    return engine.request({ type: 'source', uid: uids[0]! });
-  });
+  // Only the source is read, from the server: the cache has nothing to give or keep.
+  const raw = await withMail(
+    io,
+    values.account,
+    async (engine) => {
+      await engine.request({ type: 'open-folder', path: folder, rows: 0, list: false });
+      return engine.request({ type: 'source', uid: uids[0]! });
+    },
+    { cache: 'none' },
+  );
   if (raw.length === 0)
     throw new TmailError(
       'MESSAGE_UNKNOWN',

@@ -5,7 +5,7 @@
 import type { MailEngine } from '../core/engine/engine.js';
 import { toTmailError } from '../core/errors.js';
 import { promptSecret } from '../core/secrets/index.js';
-import { openSession, type Session } from '../core/session.js';
+import { openSession, type CacheUse, type Session } from '../core/session.js';
 import type { CliIo } from './io.js';
 
 /** Failures that mean the server cannot be reached now (not that it refused us). */
@@ -22,16 +22,20 @@ function localTime(ms: number): string {
  * Opens the account (default one unless named), connects, runs `work`, logs out.
  * With `fromCache` (list, read, search), a server that cannot be reached is
  * not the end: `work` runs on the local cache, and one line on stderr says so
- * and as of when.
+ * and as of when. Those open the cache (and fill it). The others never read
+ * it: by default (`cache: 'existing'`) they open a store only where one exists
+ * already, so that what they change (messages moved away, the folder list)
+ * reaches it, and make none; `cache: 'none'` leaves it closed.
  */
 export async function withMail<T>(
   io: CliIo,
   account: string | undefined,
   work: (engine: MailEngine, session: Session) => Promise<T>,
-  options: { fromCache?: boolean } = {},
+  options: { fromCache?: boolean; cache?: CacheUse } = {},
 ): Promise<T> {
   const session = openSession({
     account,
+    cacheUse: options.cache ?? (options.fromCache ? 'open' : 'existing'),
     prompt: (question) => promptSecret(question, { input: io.stdin, output: io.stderr }),
     // A piped password is one line: asking again would only find the input's end.
     askAgain: Boolean(io.stdin.isTTY),

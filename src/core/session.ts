@@ -3,8 +3,10 @@
  * credentials and an engine on the IMAP backend; for the reader, every
  * account of the dotfile in a registry, each opened when first shown.
  */
+import { existsSync } from 'node:fs';
 import { getAccount, loadConfig } from './config/index.js';
 import type { AccountConfig, TmailConfig } from './config/types.js';
+import { storeFile } from './cache/index.js';
 import { cacheSettings } from './cache/settings.js';
 import { EngineRegistry } from './engine-registry.js';
 import { MailEngine } from './engine/engine.js';
@@ -26,7 +28,19 @@ export interface SessionOptions {
    * account's local cache (the reader and the mail commands); absent, none.
    */
   cacheConfig?: TmailConfig;
+  /**
+   * How much the engine wants the cache (with `cacheConfig`): `open` opens or
+   * makes the store (the reader; the commands that answer from it); `existing`
+   * opens it only where one was made already, so that a change the command
+   * makes reaches it, and never makes one; `none` leaves it closed. Opening
+   * loads the native database module, which a command that never reads the
+   * cache has no use for. Default `open`.
+   */
+  cacheUse?: CacheUse;
 }
+
+/** See SessionOptions.cacheUse. */
+export type CacheUse = 'open' | 'existing' | 'none';
 
 export interface Session {
   config: TmailConfig;
@@ -40,11 +54,16 @@ export function createEngine(
   options: Omit<SessionOptions, 'account'> = {},
 ): MailEngine {
   const config = options.cacheConfig;
+  const use = options.cacheUse ?? 'open';
   return new MailEngine({
     account,
-    cache: config
-      ? (onNotice) => openLocalMail(account, cacheSettings(config, account), onNotice)
-      : undefined,
+    cache:
+      config && use !== 'none'
+        ? (onNotice) =>
+            use === 'existing' && !existsSync(storeFile(account.name))
+              ? null
+              : openLocalMail(account, cacheSettings(config, account), onNotice)
+        : undefined,
     backendFactory: async () => {
       const credentials = await resolveCredentials(account, 'imap', {
         prompt: options.prompt,
