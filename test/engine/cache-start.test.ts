@@ -183,6 +183,32 @@ describe('starting from the cache', () => {
     expect(engine.state.connection.status).toBe('online');
   });
 
+  it('offline, lists every message of the folder, the uncached ones as rows without envelopes', async () => {
+    const user = await newTestUser(stack, 'cachelen');
+    await seedMaildir(stack.info(), user.name, 120);
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-cache-'));
+    const own = await startFaultProxy({ host: stack.host, port: stack.ports.imap });
+    await firstSession(user, dir, own);
+    const server = await withChecker(user, (c) => serverFlags(c, 'INBOX'));
+    const newest = [...server.keys()].sort((a, b) => b - a);
+
+    await own.close();
+    const engine = engineWithCache(user, dir, own);
+    await engine.start({ retry: true });
+    await waitFor(() => engine.state.connection.status === 'offline', { what: 'offline' });
+    await engine.request({ type: 'open-folder', path: 'INBOX', rows: ROWS });
+    let view = engine.state.view!;
+    // The folder's true length, not the rows the first session happened to fetch.
+    expect(view.total).toBe(120);
+    expect(view.uids).toEqual(newest);
+    expect(view.complete).toBe(true);
+    // Scrolled to the oldest rows: they are listed, their envelopes were never fetched.
+    await engine.request({ type: 'viewport', first: 100, last: 119, margin: 0 });
+    view = engine.state.view!;
+    expect(newest.slice(0, ROWS).every((uid) => view.envelopes.has(uid))).toBe(true);
+    expect(newest.slice(100).some((uid) => view.envelopes.has(uid))).toBe(false);
+  });
+
   it('offline, opens the cached list and a message read before', async () => {
     const user = await newTestUser(stack, 'cacheoff');
     await seedMaildir(stack.info(), user.name, 60);

@@ -10,14 +10,21 @@
  * sessions; the result is checked against what the server holds, and the
  * commands sent are read on the wire through a proxy.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openAccountCache } from '../../src/core/cache/index.js';
 import type {
   BackendEvent,
   FolderResync,
   KnownFolderState,
   ResyncMethod,
 } from '../../src/core/engine/backend.js';
+import { MailEngine } from '../../src/core/engine/engine.js';
+import { foldersFileOf, LocalMail } from '../../src/core/engine/local-mail.js';
 import { ImapBackend } from '../../src/core/imap/imap-backend.js';
 import { testAccount, testCredentials } from '../support/accounts.js';
 import { checker, serverFlags } from '../support/engine.js';
@@ -25,6 +32,7 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startMailStack, type MailStack } from '../support/mail-stack.js';
 import { seedMaildir } from '../support/seed.js';
 import { forEachServer, newTestUser, sharedMailStack, type TestUser } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 
 const PATHS: Array<{ method: ResyncMethod; without: string[] }> = [
   { method: 'qresync', without: [] },
@@ -125,6 +133,238 @@ function resyncTests(
     await backend.connect();
     return backend;
   }
+
+  /** An engine for `user` (through the proxy where there is one) with its local cache in `dir`. */
+  function engineFor(user: TestUser, dir: string): MailEngine {
+    const account = testAccount(stack.info(), user, {
+      imap: {
+        host: proxy?.host ?? stack.host,
+        port: proxy?.port ?? stack.ports.imap,
+        security: 'plain',
+      },
+    });
+    const file = join(dir, 'store.sqlite3');
+    return new MailEngine({
+      account,
+      pendingFile: join(dir, 'pending.json'),
+      reconnectDelaysMs: [200, 400, 800],
+      cache: (onNotice) =>
+        new LocalMail(openAccountCache(account, { file, onNotice }), foldersFileOf(file)),
+      backendFactory: async () =>
+        new ImapBackend({ account, credentials: testCredentials(user), timeoutMs: 10_000 }),
+    });
+  }
+
+  /** A first session with the folder open: the cache holds its first rows and its UID list. */
+  async function warmCache(
+    user: TestUser,
+    path: string,
+    dir = mkdtempSync(join(tmpdir(), 'tmail-resync-')),
+  ): Promise<string> {
+    const engine = engineFor(user, dir);
+    try {
+      await engine.start({ retry: false });
+      await engine.request({ type: 'open-folder', path, rows: SCREEN });
+      await engine.request({ type: 'viewport', first: 0, last: SCREEN - 1, margin: 0 });
+      await engine.idle();
+    } finally {
+      await engine.close();
+    }
+    return dir;
+  }
+
+  /** The UID list the store keeps for a folder (null: none), read as the next start would. */
+  function storedList(dir: string, path: string): number[] | null {
+    const cache = openAccountCache('resync', { file: join(dir, 'store.sqlite3') });
+    try {
+      return cache.uidList(path);
+    } finally {
+      cache.close();
+    }
+  }
+
+  /** Another client flags and removes messages on screen and off it, and delivers two. */
+  async function changeElsewhere(user: TestUser, uids: number[]): Promise<void> {
+    const check = await checkerFor(user);
+    const newest = [...uids].sort((a, b) => b - a);
+    const lock = await check.getMailboxLock('INBOX');
+    try {
+      await check.messageFlagsAdd([newest[2]!, newest[150]!], ['\\Flagged'], { uid: true });
+      await check.messageFlagsAdd([newest[7]!, newest[200]!, newest[201]!], ['\\Deleted'], {
+        uid: true,
+      });
+      await check.messageDelete([newest[7]!, newest[200]!, newest[201]!], { uid: true });
+    } finally {
+      lock.release();
+    }
+    for (const n of [1, 2]) {
+      await check.append(
+        'INBOX',
+        `From: b@example.test\r\nSubject: Later ${n}\r\nMessage-ID: <later-${n}-${Date.now()}@example.test>\r\n\r\nHi.\r\n`,
+      );
+    }
+  }
+
+  /** The engine's list of INBOX equals the server's, and the rows fetched show the server's flags. */
+  async function expectServerList(user: TestUser, engine: MailEngine): Promise<number[]> {
+    const check = await checkerFor(user);
+    const server = await serverFlags(check, 'INBOX');
+    const newest = [...server.keys()].sort((a, b) => b - a);
+    const view = engine.state.view!;
+    expect(view.uids).toEqual(newest);
+    expect(view.total).toBe(newest.length);
+    for (const uid of newest.slice(0, SCREEN)) {
+      const shown = view.envelopes.get(uid);
+      expect(shown, `UID ${uid} on screen`).toBeDefined();
+      expect(sorted(shown!.flags), `UID ${uid}`).toEqual(sorted(server.get(uid)!));
+    }
+    return newest;
+  }
+
+  /** Closes an engine once, however often asked (a test's body and its finally). */
+  function closer(engine: MailEngine): () => Promise<void> {
+    let closing: Promise<void> | null = null;
+    return () => (closing ??= engine.close());
+  }
+
+  /** Commands sent through the proxy since `mark`, without their tags. */
+  function sentSince(mark: number): string[] {
+    return (proxy?.sent ?? []).slice(mark).map((line) => line.replace(/^\S+ /, ''));
+  }
+
+  for (const when of ['online', 'before the server answers'] as const) {
+    it(`reopening from a warm cache (${when}) reads no UID list where the cache kept it`, async () => {
+      // Before the server answers needs the proxy to hold its greeting back.
+      if (when !== 'online' && !proxy) return;
+      const user = await newTestUser(stack, 'resynclist');
+      await seedMaildir(stack.info(), user.name, 300);
+      const dir = await warmCache(user, 'INBOX');
+      const before = storedList(dir, 'INBOX');
+      expect(before).toHaveLength(300);
+      await changeElsewhere(user, before!);
+
+      const engine = engineFor(user, dir);
+      const close = closer(engine);
+      try {
+        const mark = proxy?.sent.length ?? 0;
+        if (when === 'online') {
+          await engine.start({ retry: false });
+        } else {
+          proxy!.freeze();
+          await engine.start({ retry: true });
+        }
+        await engine.request({ type: 'open-folder', path: 'INBOX', rows: SCREEN });
+        if (when !== 'online') {
+          // The cached list, every row of it, before the server has said a word.
+          expect(engine.state.connection.status).toBe('connecting');
+          expect(engine.state.view!.uids).toEqual([...before!].reverse());
+          proxy!.thaw();
+          await waitFor(() => engine.state.fromCache === null && engine.state.view?.complete, {
+            what: 'the server to confirm the list',
+          });
+        }
+        await engine.request({ type: 'viewport', first: 0, last: SCREEN - 1, margin: 0 });
+        await engine.idle();
+        const newest = await expectServerList(user, engine);
+        expect(engine.stats.uidListReads).toBe(0);
+        // The list the store keeps is the server's again, for the next start.
+        await close();
+        expect(storedList(dir, 'INBOX')).toEqual([...newest].reverse());
+
+        if (!proxy) return;
+        const commands = sentSince(mark);
+        const selects = commands.filter((c) => /^(SELECT|EXAMINE)\b/i.test(c));
+        expect(selects).toHaveLength(1);
+        const searches = commands.filter((c) => /^UID SEARCH\b/i.test(c));
+        if (method === 'qresync') {
+          expect(selects[0]).toMatch(/\(QRESYNC \(/);
+          expect(searches).toEqual([]);
+        } else if (method === 'condstore') {
+          // Counting says messages went: one search of the UIDs known before, no second list.
+          expect(searches).toHaveLength(1);
+          expect(searches[0]).toMatch(new RegExp(`UID 1:${before!.at(-1)!}\\b`));
+        } else {
+          // Without MODSEQ the re-sync reads the list; the view takes it from there.
+          expect(searches).toHaveLength(1);
+        }
+      } finally {
+        proxy?.thaw();
+        await close();
+      }
+    });
+  }
+
+  it("keeps each folder's stored list its own across a search of every folder", async () => {
+    // The engine's side of it is the same on every server; once is enough.
+    if (expected !== 'qresync') return;
+    const user = await newTestUser(stack, 'resyncsearch');
+    await seedMaildir(stack.info(), user.name, 50);
+    const check = await checkerFor(user);
+    await check.mailboxCreate('Work');
+    for (const n of [1, 2, 3]) {
+      await check.append(
+        'Work',
+        `From: c@example.test\r\nSubject: Budget ${n}\r\nMessage-ID: <work-${n}-${Date.now()}@example.test>\r\n\r\nHi.\r\n`,
+      );
+    }
+    const dir = await warmCache(user, 'Work');
+    const engine = engineFor(user, dir);
+    const close = closer(engine);
+    try {
+      await engine.start({ retry: false });
+      await engine.request({ type: 'open-folder', path: 'INBOX', rows: SCREEN });
+      // Selects Work (a re-sync: the cache knows it) and comes back to INBOX.
+      await engine.request({
+        type: 'search-all',
+        query: { subject: 'budget' },
+        limit: 10,
+      });
+      // New mail in the open folder changes its list, which the cache is given.
+      await check.append('INBOX', 'From: d@example.test\r\nSubject: Late\r\n\r\nHi.\r\n');
+      await waitFor(() => engine.state.view!.total === 51, { what: 'the new message' });
+      await engine.idle();
+    } finally {
+      await close();
+    }
+    const uidsOf = async (path: string) =>
+      [...(await serverFlags(check, path)).keys()].sort((a, b) => a - b);
+    expect(storedList(dir, 'INBOX')).toEqual(await uidsOf('INBOX'));
+    expect(storedList(dir, 'Work')).toEqual(await uidsOf('Work'));
+  });
+
+  it('reads the list once when the stored one is missing, damaged or wrong', async () => {
+    const user = await newTestUser(stack, 'resyncbad');
+    await seedMaildir(stack.info(), user.name, 300);
+    const dir = await warmCache(user, 'INBOX');
+    await changeElsewhere(user, storedList(dir, 'INBOX')!);
+    const breakings: Array<[string, (stored: number[]) => string | null]> = [
+      ['missing', () => null],
+      ['damaged', () => '7:3,x'],
+      // One message short: the count after the re-sync disagrees with EXISTS.
+      ['wrong', (stored) => stored.slice(1).join(',')],
+    ];
+    for (const [what, broken] of breakings) {
+      const db = new Database(join(dir, 'store.sqlite3'));
+      const stored = storedList(dir, 'INBOX') ?? [];
+      db.prepare("UPDATE folders SET uid_set = ? WHERE path = 'INBOX'").run(broken(stored));
+      db.close();
+      const engine = engineFor(user, dir);
+      const close = closer(engine);
+      try {
+        await engine.start({ retry: false });
+        await engine.request({ type: 'open-folder', path: 'INBOX', rows: SCREEN });
+        await engine.request({ type: 'viewport', first: 0, last: SCREEN - 1, margin: 0 });
+        await engine.idle();
+        // Without MODSEQ the re-sync reads the list itself, whatever the cache held.
+        expect(engine.stats.uidListReads, what).toBe(method === 'uids' ? 0 : 1);
+        const newest = await expectServerList(user, engine);
+        await close();
+        expect(storedList(dir, 'INBOX'), what).toEqual([...newest].reverse());
+      } finally {
+        await close();
+      }
+    }
+  });
 
   async function checkerFor(user: TestUser): Promise<ImapFlow> {
     const check = await checker(stack.info(), user);

@@ -149,6 +149,38 @@ describe('local store: what the folder sync writes', () => {
     cache.close();
   });
 
+  it("keeps the folder's whole UID list with the state it belongs to", () => {
+    const cache = open();
+    const list = [...Array.from({ length: 5000 }, (_, i) => i + 1), 5002, 5003];
+    cache.applyFolderState({ ...INBOX, highestModseq: '10', uidNext: 5004, total: 5002 });
+    expect(cache.folderState('INBOX')!.hasUidList).toBeUndefined();
+    expect(cache.uidList('INBOX')).toBeNull();
+    // Kept current while the folder is open, on the SELECT it builds on.
+    expect(cache.setUidList(INBOX, list, { highestModseq: '10' })).toBe(true);
+    expect(cache.folderState('INBOX')!.hasUidList).toBe(true);
+    expect(cache.uidList('INBOX')).toEqual(list);
+    // Another session synced since (HIGHESTMODSEQ 12): its list stands, this one's is refused.
+    cache.applyFolderState({ ...INBOX, highestModseq: '12', uids: [1, 2, 3] });
+    expect(cache.setUidList(INBOX, list, { highestModseq: '10' })).toBe(false);
+    expect(cache.uidList('INBOX')).toEqual([1, 2, 3]);
+    // A state without a list keeps it while HIGHESTMODSEQ stays, drops it when it moves on.
+    cache.applyFolderState({ ...INBOX, highestModseq: '12', total: 3 });
+    expect(cache.uidList('INBOX')).toEqual([1, 2, 3]);
+    cache.applyFolderState({ ...INBOX, highestModseq: '15' });
+    expect(cache.uidList('INBOX')).toBeNull();
+    // Nor for an older UIDVALIDITY.
+    cache.applyFolderState({ ...INBOX, highestModseq: '15', uids: [4] });
+    expect(cache.setUidList({ ...INBOX, uidValidity: '99' }, [5], { highestModseq: '15' })).toBe(
+      false,
+    );
+    expect(cache.uidList('INBOX')).toEqual([4]);
+    cache.close();
+    // Kept across runs, as the next start reads it.
+    const again = open();
+    expect(again.uidList('INBOX')).toEqual([4]);
+    again.close();
+  });
+
   it('drops a folder whose UIDVALIDITY changed, and ignores writes for the old one', () => {
     const cache = open();
     cache.applyFolderState({ ...INBOX, highestModseq: '10' });

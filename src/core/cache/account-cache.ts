@@ -38,6 +38,7 @@ import type {
 import { checkHeader, classify, troubleReason, type Trouble } from './health.js';
 import { localQuery } from './query.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { decodeUidSet, encodeUidSet } from './uid-set.js';
 import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from './settings.js';
 
 type Database = BetterSqlite3.Database;
@@ -61,6 +62,8 @@ export interface CachedFolder {
   cached: number;
   /** The highest cached UID, when any message is cached. */
   lastUid?: number;
+  /** True when the folder's whole UID list is stored (see `uidList`). */
+  hasUidList?: boolean;
 }
 
 /** What a folder sync records about a folder; absent fields keep their stored value. */
@@ -71,6 +74,13 @@ export interface FolderSyncState {
   uidNext?: number;
   total?: number;
   unread?: number;
+  /**
+   * The folder's whole UID list, ascending, as of this same moment (null: not
+   * known). Absent keeps the stored list, unless HIGHESTMODSEQ moves on: a list
+   * older than the HIGHESTMODSEQ stored beside it would mislead a re-sync
+   * (messages gone before it are not named again), so it is dropped then.
+   */
+  uids?: readonly number[] | null;
 }
 
 /** A folder at one UIDVALIDITY: what every write names (the engine's `currentView()` shape). */
@@ -228,6 +238,12 @@ function toEnvelope(row: MessageRow): CachedEnvelope {
   if (row.structure !== null) envelope.structure = JSON.parse(row.structure) as BodyPart;
   return envelope;
 }
+
+/** A folder's row without its UID list (which can be long), with what is cached of it. */
+const FOLDER_COLUMNS = `f.path, f.uid_validity, f.highest_modseq, f.uid_next, f.total, f.unread,
+  f.synced_at, f.uid_set IS NOT NULL AS has_uid_list,
+  (SELECT count(*) FROM messages m WHERE m.folder = f.id) AS cached,
+  (SELECT max(uid) FROM messages m WHERE m.folder = f.id) AS last_uid`;
 
 const MESSAGE_COLUMNS =
   'm.id, m.uid, m.date, m.arrival, m.size, m.flags, m.modseq, m.subject, m.addresses, m.message_id, m.in_reply_to, m.refs, m.attachments, m.preview, m.structure';
@@ -526,12 +542,9 @@ export class AccountCache {
   /** What the cache knows of a folder, or null when nothing. */
   folderState(path: string): CachedFolder | null {
     return this.guard(null, (db) => {
-      const row = this.stmt(
-        db,
-        `SELECT f.*, (SELECT count(*) FROM messages m WHERE m.folder = f.id) AS cached,
-         (SELECT max(uid) FROM messages m WHERE m.folder = f.id) AS last_uid
-         FROM folders f WHERE f.path = ?`,
-      ).get(path) as FolderRow | undefined;
+      const row = this.stmt(db, `SELECT ${FOLDER_COLUMNS} FROM folders f WHERE f.path = ?`).get(
+        path,
+      ) as FolderRow | undefined;
       return row ? toFolder(row) : null;
     });
   }
@@ -542,9 +555,7 @@ export class AccountCache {
       (
         this.stmt(
           db,
-          `SELECT f.*, (SELECT count(*) FROM messages m WHERE m.folder = f.id) AS cached,
-         (SELECT max(uid) FROM messages m WHERE m.folder = f.id) AS last_uid
-           FROM folders f ORDER BY f.path`,
+          `SELECT ${FOLDER_COLUMNS} FROM folders f ORDER BY f.path`,
         ).all() as FolderRow[]
       ).map(toFolder),
     );
@@ -569,11 +580,17 @@ export class AccountCache {
             this.stmt(db, 'DELETE FROM folders WHERE id = ?').run(row.id);
             dropped = true;
           }
+          // @listGiven: 1 with a list (or null) to store, 0 to keep the stored one
+          // while HIGHESTMODSEQ stays where it was.
           this.stmt(
             db,
-            `INSERT INTO folders (path, uid_validity, highest_modseq, uid_next, total, unread, synced_at)
-             VALUES (@path, @uidValidity, @highestModseq, @uidNext, @total, @unread, @syncedAt)
+            `INSERT INTO folders (path, uid_validity, highest_modseq, uid_next, total, unread, synced_at, uid_set)
+             VALUES (@path, @uidValidity, @highestModseq, @uidNext, @total, @unread, @syncedAt, @uidSet)
              ON CONFLICT (path) DO UPDATE SET
+               uid_set = CASE
+                 WHEN @listGiven THEN excluded.uid_set
+                 WHEN excluded.highest_modseq IS NULL OR excluded.highest_modseq IS highest_modseq THEN uid_set
+                 ELSE NULL END,
                highest_modseq = coalesce(excluded.highest_modseq, highest_modseq),
                uid_next = coalesce(excluded.uid_next, uid_next),
                total = coalesce(excluded.total, total),
@@ -587,11 +604,56 @@ export class AccountCache {
             total: state.total ?? null,
             unread: state.unread ?? null,
             syncedAt,
+            uidSet: state.uids ? encodeUidSet(state.uids) : null,
+            listGiven: state.uids === undefined ? 0 : 1,
           });
           return { dropped };
         })
         .immediate(),
     );
+  }
+
+  /**
+   * The folder's whole UID list as last stored, ascending, or null when none
+   * is (never synced whole, dropped, or unreadable).
+   */
+  uidList(path: string): number[] | null {
+    return this.guard(null, (db) => {
+      const row = this.stmt(db, 'SELECT uid_set FROM folders WHERE path = ?').get(path) as
+        { uid_set: string | null } | undefined;
+      if (!row || row.uid_set === null) return null;
+      const uids = decodeUidSet(row.uid_set);
+      if (!uids) log.warn('stored UID list unreadable; asking the server', { path });
+      return uids;
+    });
+  }
+
+  /**
+   * Stores the folder's whole UID list as it is now (the list read, or kept
+   * current while the folder is open). `basis` is the HIGHESTMODSEQ the writer's
+   * own SELECT recorded: when the stored one differs, another session synced
+   * the folder since and its list stands (a list must never be older than the
+   * HIGHESTMODSEQ beside it), so nothing is written; false then.
+   */
+  setUidList(
+    folder: FolderKey,
+    uids: readonly number[],
+    basis: { highestModseq: string | undefined },
+  ): boolean {
+    return this.guard(false, (db) => {
+      const set = encodeUidSet(uids);
+      const changed = db
+        .transaction(
+          () =>
+            this.stmt(
+              db,
+              `UPDATE folders SET uid_set = ?
+               WHERE path = ? AND uid_validity = ? AND highest_modseq IS ?`,
+            ).run(set, folder.path, folder.uidValidity, basis.highestModseq ?? null).changes,
+        )
+        .immediate();
+      return changed > 0;
+    });
   }
 
   /** Forgets a folder and everything cached of it (deleted or renamed on the server). */
@@ -1183,6 +1245,7 @@ interface FolderRow {
   total: number | null;
   unread: number | null;
   synced_at: number | null;
+  has_uid_list: number;
   cached: number;
   last_uid: number | null;
 }
@@ -1193,6 +1256,7 @@ function toFolder(row: FolderRow): CachedFolder {
     uidValidity: row.uid_validity,
     cached: row.cached,
   };
+  if (row.has_uid_list === 1) folder.hasUidList = true;
   if (row.last_uid !== null) folder.lastUid = row.last_uid;
   if (row.highest_modseq !== null) folder.highestModseq = row.highest_modseq;
   if (row.uid_next !== null) folder.uidNext = row.uid_next;

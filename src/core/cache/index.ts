@@ -13,7 +13,9 @@
  * - `openAccountCache(account, options)` -> an AccountCache (`available` false
  *   when the cache is off or unusable: reads find nothing, writes do nothing);
  * - folders: `folderState(path)`, `folders()`, `applyFolderState(state)` (a new
- *   UIDVALIDITY drops the folder's rows), `dropFolder(path)`;
+ *   UIDVALIDITY drops the folder's rows; with `uids`, the folder's whole UID
+ *   list), `uidList(path)` and `setUidList(folder, uids, basis)` (that list,
+ *   kept current while the folder is open), `dropFolder(path)`;
  * - messages: `applyEnvelopes(folder, envelopes)`, `applyFlagChanges(folder,
  *   changes)`, `removeUids(folder, uids)`, `uids(path)`, `orderedUids(path,
  *   order)`, `pageOfEnvelopes(path, order, offset, limit)`, `envelopes(path, uids)`;

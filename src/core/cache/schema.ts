@@ -7,10 +7,16 @@
  * rowid in the full-text index `search`, which is contentless (the text lives
  * once, in `messages` and `bodies`) with contentless_delete so that rows can be
  * replaced when a body arrives or is dropped.
+ *
+ * A folder's `uid_set` is its whole UID list (every message, cached or not)
+ * as of the sync that `highest_modseq` and `uid_next` describe, kept current
+ * while the folder is open, as ascending ranges (uid-set.ts); NULL when not
+ * known. A re-sync works out the list from it and the server's changes
+ * instead of reading it again, and the offline list shows every row.
  */
 
 /** Bumped whenever a table changes; older stores are rebuilt. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
 CREATE TABLE meta (
@@ -25,7 +31,8 @@ CREATE TABLE folders (
   uid_next INTEGER,
   total INTEGER,
   unread INTEGER,
-  synced_at INTEGER
+  synced_at INTEGER,
+  uid_set TEXT
 );
 CREATE TABLE messages (
   id INTEGER PRIMARY KEY,

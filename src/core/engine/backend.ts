@@ -57,6 +57,13 @@ export interface KnownFolderState {
   /** UIDs the caller holds, ascending; the gone ones among them come back as `vanished`. */
   uids: readonly number[];
   /**
+   * True when `uids` is the folder's whole UID list as of `highestModseq` and
+   * `uidNext` (the cache keeps it), not only the messages it holds rows for:
+   * the list after the re-sync is then `uids` less `vanished` plus `added`,
+   * with nothing read (see engine/uid-list.ts).
+   */
+  complete?: boolean;
+  /**
    * The rows on screen: on a server without CONDSTORE nothing tells which
    * flags changed, so only these get their flags read.
    */

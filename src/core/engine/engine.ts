@@ -222,6 +222,7 @@ export class MailEngine {
     await this.connection.logout();
     await this.reading.cleanup();
     this.writer?.flush();
+    this.folders.flushUidList();
     this.local?.close();
     this.ctx.emit({ type: 'connection', state: { status: 'closed' } });
   }

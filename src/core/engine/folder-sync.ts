@@ -23,6 +23,7 @@ import type { EngineContext, Link } from './context.js';
 import type { LocalMail } from './local-mail.js';
 import { plural } from './outcome.js';
 import { ThreadFolding, type FoldMode, type ThreadRows } from './thread-view.js';
+import { uidListAfterResync } from './uid-list.js';
 import {
   flattenThreads,
   sortKnownEnvelopes,
@@ -37,10 +38,18 @@ const DEFAULT_COUNTS_SECONDS = 60;
 const COUNTS_PER_TASK = 4;
 /** Up to this many folders one LIST-STATUS refreshes every count; above, STATUS of the shown ones. */
 const LIST_STATUS_MAX = 500;
+/** How long changes to the open folder's UID list gather before the cache gets the list (they come in bursts). */
+const SAVE_UID_LIST_DELAY_MS = 200;
 
 export class FolderSync {
   /** Ascending UIDs of the whole selected folder, for sequence-number mapping and new mail. */
   private folderUids: number[] | null = null;
+  /**
+   * The SELECT the cache's copy of `folderUids` builds on: the folder and the
+   * HIGHESTMODSEQ recorded with it (see AccountCache.setUidList).
+   */
+  private listBasis: { path: string; uidValidity: string; highestModseq?: string } | null = null;
+  private saveListTimer: NodeJS.Timeout | null = null;
   private selected: FolderStatus | null = null;
   private readonly inflight = new Set<number>();
   private viewport: (RowRange & { margin?: number }) | null = null;
@@ -104,6 +113,8 @@ export class FolderSync {
       envelopes = local.search(action.path, search);
       uids = envelopes.map((e) => e.uid);
     }
+    this.flushUidList();
+    this.listBasis = null;
     this.selected = null;
     this.folderUids = null;
     this.inflight.clear();
@@ -146,22 +157,72 @@ export class FolderSync {
    * Selects a folder the cache knows as a re-sync (QRESYNC, CONDSTORE or the
    * UID list; see MailBackend.resync), so that the cached rows the view does
    * not fetch again are brought up to date too; a folder it does not know
-   * with a plain SELECT. The cache learns the folder's new state either way.
+   * with a plain SELECT. The cache learns the folder's new state either way,
+   * with its whole UID list when that could be worked out (`uids`).
    */
   async selectAndSync(
     b: MailBackend,
     path: string,
     visible: readonly number[],
-  ): Promise<{ status: FolderStatus; resync: FolderResync | null }> {
+  ): Promise<{ status: FolderStatus; resync: FolderResync | null; uids: number[] | null }> {
     const known = this.local?.available ? this.local.known(path, visible) : null;
     if (!known) {
       const status = await b.select(path);
       this.local?.selected(status);
-      return { status, resync: null };
+      return { status, resync: null, uids: null };
     }
     const resync = await b.resync(path, known);
-    this.local!.resynced({ path: resync.status.path, uidValidity: known.uidValidity }, resync);
-    return { status: resync.status, resync };
+    // The UID list after the re-sync, worked out from the cache's and checked
+    // against EXISTS; written with the folder's new state in one step.
+    const uids = uidListAfterResync(known, resync);
+    this.local!.resynced(
+      { path: resync.status.path, uidValidity: known.uidValidity },
+      resync,
+      uids,
+    );
+    return { status: resync.status, resync, uids };
+  }
+
+  /**
+   * `selectAndSync` of the folder the view is to show: the UID list kept in the
+   * cache from now on is this folder's, built on this SELECT.
+   */
+  private async selectForView(
+    b: MailBackend,
+    path: string,
+    visible: readonly number[],
+  ): Promise<{ status: FolderStatus; resync: FolderResync | null; uids: number[] | null }> {
+    // What the cache should know of the folder left goes in before the new SELECT's state.
+    this.flushUidList();
+    this.listBasis = null;
+    const selected = await this.selectAndSync(b, path, visible);
+    this.listBasis = basisOf(selected.status);
+    return selected;
+  }
+
+  // ---------------------------------------------------------------- the UID list kept in the cache
+
+  /**
+   * The selected folder's whole UID list changed (read, worked out, new mail,
+   * messages gone): the cache gets it soon, after the burst (`now`: at once).
+   */
+  private uidListChanged(now = false): void {
+    if (!this.local?.available || !this.listBasis) return;
+    this.saveListTimer ??= setTimeout(() => this.flushUidList(), SAVE_UID_LIST_DELAY_MS);
+    this.saveListTimer.unref?.();
+    if (now) this.flushUidList();
+  }
+
+  /** Writes the open folder's UID list to the cache now, if it changed since it was written. */
+  flushUidList(): void {
+    const pending = this.saveListTimer !== null;
+    if (this.saveListTimer) clearTimeout(this.saveListTimer);
+    this.saveListTimer = null;
+    const basis = this.listBasis;
+    const uids = this.folderUids;
+    // `folderUids` is the basis folder's: showing another resets both (selectForView).
+    if (!pending || !basis || !uids) return;
+    this.local?.saveUidList(basis, uids, basis.highestModseq);
   }
 
   // ---------------------------------------------------------------- selection
@@ -314,6 +375,7 @@ export class FolderSync {
   stop(): void {
     this.countsRound = null;
     if (this.countsTimer) clearInterval(this.countsTimer);
+    this.flushUidList();
   }
 
   /** The folders a face shows: theirs are the counts kept current. */
@@ -469,7 +531,7 @@ export class FolderSync {
     this.ctx.emit({ type: 'progress', progress: { label: `Opening ${action.path}` } });
     try {
       await this.link.task(async (b) => {
-        const { status } = await this.selectAndSync(b, action.path, []);
+        const { status, uids: listed } = await this.selectForView(b, action.path, []);
         // Folds last while the same folder is shown threaded again (another sort, new mail).
         const previous = this.ctx.state.view;
         if (
@@ -481,7 +543,9 @@ export class FolderSync {
           this.folding.reset(action.folded ?? false);
         this.selected = status;
         this.viewFromCache = false;
-        this.folderUids = null;
+        // Known without reading when the cache kept the list and the re-sync told what changed.
+        this.folderUids = listed;
+        if (listed) this.uidListChanged(true);
         this.inflight.clear();
         // The old viewport described the old list; the face sends a new one.
         this.viewport = null;
@@ -512,7 +576,7 @@ export class FolderSync {
         }
       }, signal);
       if (action.list !== false) {
-        await this.link.task((b) => this.loadList(b), signal);
+        await this.link.task((b) => this.loadList(b, { listKnown: true }), signal);
       }
     } finally {
       this.ctx.emit({ type: 'progress', progress: null });
@@ -557,13 +621,21 @@ export class FolderSync {
     this.scheduleViewportFetch();
   }
 
-  /** Reads the UID list of the open view in display order (no per-message data). */
-  async loadList(b: MailBackend): Promise<void> {
+  /**
+   * Sets the UID list of the open view in display order (no per-message data).
+   * The folder's whole list is read (UID SEARCH) unless `listKnown` says the
+   * one held is current (worked out on opening, or just brought up to date);
+   * sorted, threaded and searched views then still ask the server their order.
+   */
+  async loadList(b: MailBackend, options: { listKnown?: boolean } = {}): Promise<void> {
     const view = this.ctx.state.view;
     const status = this.selected;
     if (!view || !status || view.path !== status.path) return;
-    this.ctx.stats.uidListReads += 1;
-    this.folderUids = await b.searchUids();
+    if (!options.listKnown || !this.folderUids) {
+      this.ctx.stats.uidListReads += 1;
+      this.folderUids = await b.searchUids();
+      this.uidListChanged(true);
+    }
     const search = view.search ?? undefined;
     let uids: number[];
     let threadRows: Omit<ThreadRows, 'uids'> | undefined;
@@ -656,8 +728,13 @@ export class FolderSync {
     if (!view) return;
     let status: FolderStatus;
     let resync: FolderResync | null;
+    let listed: number[] | null;
     try {
-      ({ status, resync } = await this.selectAndSync(b, view.path, [...view.envelopes.keys()]));
+      ({
+        status,
+        resync,
+        uids: listed,
+      } = await this.selectForView(b, view.path, [...view.envelopes.keys()]));
     } catch (error) {
       this.viewFromCache = false;
       this.ctx.notice('error', toTmailError(error).userMessage);
@@ -666,8 +743,11 @@ export class FolderSync {
     }
     this.selected = status;
     this.viewFromCache = false;
+    this.folderUids = null;
     if (resync && !resync.uidValidityChanged && status.uidValidity === view.uidValidity) {
       // In place: the rows on screen change where they are, nothing is read again.
+      this.folderUids = listed;
+      if (listed) this.uidListChanged(true);
       await this.applyResync(b, view.path, resync);
     } else if (status.uidValidity !== view.uidValidity) {
       // The UIDs we hold now name other messages: start the folder again.
@@ -695,7 +775,7 @@ export class FolderSync {
         if (gone.length) this.ctx.emit({ type: 'messages-removed', path: view.path, uids: gone });
       }
     }
-    await this.loadList(b);
+    await this.loadList(b, { listKnown: true });
     this.scheduleViewportFetch();
   }
 
@@ -705,7 +785,6 @@ export class FolderSync {
     path: string,
     resync: Extract<FolderResync, { uidValidityChanged: false }>,
   ): Promise<void> {
-    if (resync.uids) this.folderUids = resync.uids;
     if (resync.changed.size) {
       this.ctx.emit({
         type: 'flags',
@@ -845,6 +924,7 @@ export class FolderSync {
     if (!envelopes.length) return;
     const uids = envelopes.map((e) => e.uid).sort((x, y) => x - y);
     this.folderUids.push(...uids);
+    this.uidListChanged();
     const unseen = envelopes.filter((e) => !e.flags.includes(SEEN)).length;
     const folder = this.ctx.state.folders.find((f) => f.path === status.path);
     this.ctx.emit({
@@ -867,7 +947,8 @@ export class FolderSync {
         position: view.sort.reverse ? 'top' : 'bottom',
       });
     } else {
-      await this.loadList(b);
+      // The folder's list is current (the new UIDs went in above): only the order is asked.
+      await this.loadList(b, { listKnown: true });
     }
     this.ctx.notice('info', `${plural(envelopes.length, 'new message')} in ${view.path}.`);
   }
@@ -892,6 +973,7 @@ export class FolderSync {
     if (this.folderUids && this.selected?.path === path) {
       const gone = new Set(uids);
       this.folderUids = this.folderUids.filter((uid) => !gone.has(uid));
+      this.uidListChanged();
     }
     this.ctx.emit({ type: 'messages-removed', path, uids });
   }
@@ -913,6 +995,19 @@ export class FolderSync {
     this.ctx.stats.envelopesFetched += count;
     this.ctx.stats.envelopeCommands += 1;
   }
+}
+
+/** What a list written to the cache builds on: the folder and its SELECT's HIGHESTMODSEQ. */
+function basisOf(status: FolderStatus): {
+  path: string;
+  uidValidity: string;
+  highestModseq?: string;
+} {
+  return {
+    path: status.path,
+    uidValidity: status.uidValidity,
+    ...(status.highestModseq === undefined ? {} : { highestModseq: status.highestModseq }),
+  };
 }
 
 const ROLE_ORDER: Record<string, number> = {

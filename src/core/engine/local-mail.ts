@@ -23,14 +23,20 @@ import { writeFileAtomicSync } from '../fs-atomic.js';
 import type { MailState } from '../store/state.js';
 import type { Envelope, Flag, Mailbox, MessageView, SearchQuery, SortOrder } from '../types.js';
 import type { FolderResync, FolderStatus, KnownFolderState } from './backend.js';
+import { mergeAscending } from './uid-list.js';
 
 /** What the cache can show of a folder before the server answers. */
 export interface CachedFolderView {
   path: string;
   uidValidity: string;
-  /** Messages in the folder at the last sync (or the cached ones, when that was not recorded). */
+  /** Rows: the folder's messages as of the last sync where its UID list is kept, else the cached ones. */
   total: number;
-  /** The cached rows in display order (all of them: the cache holds what was once on screen). */
+  /**
+   * Every row in display order: the folder's whole UID list where the cache
+   * keeps it (rows whose envelope is not cached among them), else the cached
+   * rows. Sorted by anything but arrival, the cached rows come sorted first
+   * and the others follow by arrival, as the engine sorts without SORT.
+   */
   uids: number[];
   /** Envelopes of the first rows. */
   envelopes: Envelope[];
@@ -114,13 +120,27 @@ export class LocalMail {
   /** The folder as cached: its rows in `sort` order and the envelopes of the first `rows`. */
   view(path: string, sort: SortOrder, rows: number): CachedFolderView | null {
     const state = this.cache.folderState(path);
-    if (!state || !state.cached) return null;
-    const uids = this.cache.orderedUids(path, sort);
+    if (!state || (!state.cached && !state.hasUidList)) return null;
+    const cached = this.cache.orderedUids(path, sort);
+    const list = state.hasUidList ? this.cache.uidList(path) : null;
+    let uids = cached;
+    if (list && sort.key === 'arrival') {
+      uids = mergeAscending(
+        list,
+        [...cached].sort((a, b) => a - b),
+      );
+      if (sort.reverse) uids.reverse();
+    } else if (list) {
+      const have = new Set(cached);
+      const rest = list.filter((uid) => !have.has(uid));
+      uids = [...cached, ...(sort.reverse ? rest.reverse() : rest)];
+    }
+    if (!uids.length) return null;
     const envelopes = rows > 0 ? this.cache.pageOfEnvelopes(path, sort, 0, rows).map(plain) : [];
     return {
       path,
       uidValidity: state.uidValidity,
-      total: Math.max(state.total ?? 0, uids.length),
+      total: list ? uids.length : Math.max(state.total ?? 0, uids.length),
       uids,
       envelopes,
       syncedAt: state.syncedAt ?? null,
@@ -174,19 +194,23 @@ export class LocalMail {
 
   /**
    * What to tell the server on re-sync: UIDVALIDITY, HIGHESTMODSEQ, UIDNEXT and
-   * EXISTS as the last SELECT said them, and the cached UIDs; null when the
-   * folder was never synced.
+   * EXISTS as the last SELECT said them, and the folder's whole UID list where
+   * it is stored (with the cached UIDs, which it should hold already), else the
+   * cached UIDs only; null when the folder was never synced.
    */
   known(path: string, visible: readonly number[]): KnownFolderState | null {
     const state = this.cache.folderState(path);
     if (!state) return null;
-    const uids = this.cache.uids(path);
+    const cached = this.cache.uids(path);
+    const list = state.hasUidList ? this.cache.uidList(path) : null;
+    const uids = list ? mergeAscending(list, cached) : cached;
     return {
       uidValidity: state.uidValidity,
       highestModseq: state.highestModseq,
       uidNext: state.uidNext || (uids.at(-1) ?? 0) + 1,
       exists: state.total ?? uids.length,
       uids,
+      complete: list !== null,
       visible,
     };
   }
@@ -198,17 +222,18 @@ export class LocalMail {
    */
   selected(status: FolderStatus, unread?: number): boolean {
     return this.cache.applyFolderState({
-      path: status.path,
-      uidValidity: status.uidValidity,
-      highestModseq: status.highestModseq,
-      uidNext: status.uidNext || undefined,
-      total: status.exists,
+      ...stateOf(status),
       ...(unread === undefined ? {} : { unread }),
     }).dropped;
   }
 
-  /** Writes a re-sync's answer: flags changed, messages gone; then the new state of the folder. */
-  resynced(key: FolderKey, result: FolderResync): void {
+  /**
+   * Writes a re-sync's answer: flags changed, messages gone; then the new state
+   * of the folder together with its UID list after the re-sync (`uids`; null
+   * when not known, and then the stored list goes: it is older than the new
+   * HIGHESTMODSEQ).
+   */
+  resynced(key: FolderKey, result: FolderResync, uids: readonly number[] | null): void {
     if (result.uidValidityChanged) {
       this.cache.dropFolder(key.path);
       this.selected(result.status);
@@ -222,7 +247,16 @@ export class LocalMail {
     // With the `uids` method only the visible rows' flags were read; the other
     // cached rows keep the flags they had (shown offline as of the last sync;
     // online, rows off the first screen come from the server).
-    this.selected(result.status);
+    this.cache.applyFolderState({ ...stateOf(result.status), uids });
+  }
+
+  /**
+   * Keeps the folder's whole UID list as it is now, unless another session
+   * synced the folder since the SELECT with HIGHESTMODSEQ `basis` (see
+   * AccountCache.setUidList).
+   */
+  saveUidList(key: FolderKey, uids: readonly number[], basis: string | undefined): void {
+    this.cache.setUidList(key, uids, { highestModseq: basis });
   }
 
   // ---------------------------------------------------------------- what the server said
@@ -281,6 +315,17 @@ export class LocalMail {
   close(): void {
     this.cache.close();
   }
+}
+
+/** What SELECT said of a folder, as the store records it. */
+function stateOf(status: FolderStatus) {
+  return {
+    path: status.path,
+    uidValidity: status.uidValidity,
+    highestModseq: status.highestModseq,
+    uidNext: status.uidNext || undefined,
+    total: status.exists,
+  };
 }
 
 /** An envelope as the view holds it (without what only the cache keeps). */
