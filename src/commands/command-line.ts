@@ -23,6 +23,7 @@ import {
   runSearch,
 } from './handlers.js';
 import { openLink, pipeMessages, saveMessages, showLinks, showRaw } from './message-file.js';
+import { runSearchAll } from './search-all.js';
 
 interface LineCommand {
   names: string[];
@@ -142,9 +143,15 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
   })),
   {
     names: ['search', 'find'],
-    usage: ':search [from:X to:X subject:X body:X is:unread WORDS]',
-    summary: 'Search the folder; with nothing, show the whole folder again',
-    run: (ctx, _args, rest) => runSearch(ctx, rest),
+    usage: ':search [-a] [from:X to:X subject:X body:X is:unread WORDS]',
+    summary:
+      'Search the folder (nothing: all of it again); -a: every folder (nothing: last results)',
+    complete: ['-a'],
+    run: (ctx, _args, rest) => {
+      const all = /^(?:-a|--all)(?:\s+|$)/.exec(rest);
+      if (all) return runSearchAll(ctx, rest.slice(all[0].length));
+      return runSearch(ctx, rest);
+    },
   },
   {
     names: ['next-unread'],

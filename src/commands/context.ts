@@ -4,7 +4,7 @@
  * tests implement it with a plain object.
  */
 import type { AccountConfig } from '../core/config/types.js';
-import type { MailEngine } from '../core/engine/engine.js';
+import type { AllFoldersResult, FolderHit, MailEngine } from '../core/engine/engine.js';
 import type { MailState } from '../core/store/state.js';
 import type { Attachment, MessageView } from '../core/types.js';
 
@@ -20,8 +20,24 @@ export interface EngineApi {
 export type Motion =
   'next' | 'prev' | 'first' | 'last' | 'page-down' | 'page-up' | 'half-down' | 'half-up';
 
-/** The screens of the TUI. */
-export type Screen = 'list' | 'message' | 'attachments' | 'help' | 'compose';
+/** The screens of the TUI; `results` is the list of a search across every folder. */
+export type Screen = 'list' | 'results' | 'message' | 'attachments' | 'help' | 'compose';
+
+/** A search across every folder as the results screen shows it (`:search -a`). */
+export interface SearchResults {
+  /** The account searched: its folders are what the hits name. */
+  account: string;
+  /** The query in the search syntax, as typed back. */
+  query: string;
+  /** Newest first. */
+  hits: readonly FolderHit[];
+  /** More messages match than are shown. */
+  more: boolean;
+  /** Set when the server could not be asked at all: the hits are the cache's. */
+  fromCache: AllFoldersResult['fromCache'];
+  /** Folders the server could not search; their hits are the cache's. */
+  unsearched: AllFoldersResult['unsearched'];
+}
 
 export type Layout = 'split' | 'full';
 
@@ -107,6 +123,17 @@ export interface UiController {
    * until a key is pressed, so what the program printed can be read.
    */
   handOver<T>(work: () => Promise<T>, options?: HandOverOptions<T>): Promise<T>;
+
+  /** Shows the results of a search across folders in the list pane (the `results` screen). */
+  showResults(results: SearchResults): void;
+  /** Shows the last results again, where the cursor was; false when there are none. */
+  reshowResults(): boolean;
+  /** The results shown, or the last ones (null before the first search across folders). */
+  results(): SearchResults | null;
+  /** The hit under the results cursor, or null. */
+  selectedResult(): FolderHit | null;
+  /** Leaves the results for the folder's list (they are kept for `reshowResults`). */
+  closeResults(): void;
 
   showHelp(): void;
   /** Shows the message log: every notice of this run (`:messages`); Esc or q goes back. */

@@ -22,6 +22,7 @@ import type { CommandContext, ComposeKind, ComposerApi, Motion } from './context
 import { MESSAGE_FILE_HANDLERS } from './message-file.js';
 import { reported } from './report.js';
 import { foldThreads, goUnread, tagAll, tagPattern, untagAll } from './moving.js';
+import { openResult, searchAllAsking } from './search-all.js';
 import { formatSearch, parseSearchInput } from './search-query.js';
 
 export type CommandHandler = (ctx: CommandContext) => Promise<void> | void;
@@ -496,6 +497,10 @@ export const HANDLERS: Record<string, CommandHandler> = {
   'folder.prev': (ctx) => adjacentFolder(ctx, -1),
   'folder.go': goFolder,
   'folder.search': (ctx) => searchAsking(ctx),
+  'folder.search-all': searchAllAsking,
+
+  'results.open': openResult,
+  'results.close': (ctx) => ctx.ui.closeResults(),
   'folder.expunge': expungeAsking,
   'folder.fold': (ctx) => {
     const path = ctx.engine.state.view?.path;

@@ -6,11 +6,12 @@
 
 /** Where keys are read. `global` bindings apply under every context but `prompt`. */
 export type KeyContext =
-  'global' | 'list' | 'message' | 'attachments' | 'help' | 'compose' | 'prompt';
+  'global' | 'list' | 'results' | 'message' | 'attachments' | 'help' | 'compose' | 'prompt';
 
 /** Contexts in the order the help screen shows them. */
 export const CONTEXTS: readonly KeyContext[] = [
   'list',
+  'results',
   'message',
   'attachments',
   'compose',
@@ -23,6 +24,7 @@ export const CONTEXTS: readonly KeyContext[] = [
 export const CONTEXT_TITLES: Record<KeyContext, string> = {
   global: 'Everywhere',
   list: 'Message list',
+  results: 'Search results of every folder',
   message: 'Message view',
   attachments: 'Attachments',
   help: 'This help',
@@ -40,6 +42,7 @@ export const CONTEXT_ALIASES: Record<string, KeyContext> = {
   editor: 'prompt',
   'command-line': 'prompt',
   review: 'compose',
+  search: 'results',
 };
 
 export interface CommandInfo {
@@ -52,6 +55,8 @@ export interface CommandInfo {
 }
 
 const LIST_AND_MESSAGE: readonly KeyContext[] = ['list', 'message'];
+/** The list's motions move through search results the same way. */
+const LIST_AND_RESULTS: readonly KeyContext[] = ['list', 'results'];
 
 function group(
   contexts: readonly KeyContext[],
@@ -76,17 +81,26 @@ export const COMMANDS: readonly CommandInfo[] = [
       ['global.account-login', 'Sign in again (OAuth2 accounts) and reconnect (:login)'],
     ],
   ),
+  ...group(LIST_AND_RESULTS, [
+    ['list.next', 'Move to the next message'],
+    ['list.prev', 'Move to the previous message'],
+    ['list.first', 'Move to the first message'],
+    ['list.last', 'Move to the last message'],
+    ['list.page-down', 'Move down a page'],
+    ['list.page-up', 'Move up a page'],
+    ['list.half-down', 'Move down half a page'],
+    ['list.half-up', 'Move up half a page'],
+  ]),
+  ...group(
+    ['results'],
+    [
+      ['results.open', 'Open the message in its folder (q in the reader goes to that folder)'],
+      ['results.close', 'Back to the folder (:search -a alone shows the results again)'],
+    ],
+  ),
   ...group(
     ['list'],
     [
-      ['list.next', 'Move to the next message'],
-      ['list.prev', 'Move to the previous message'],
-      ['list.first', 'Move to the first message'],
-      ['list.last', 'Move to the last message'],
-      ['list.page-down', 'Move down a page'],
-      ['list.page-up', 'Move up a page'],
-      ['list.half-down', 'Move down half a page'],
-      ['list.half-up', 'Move up half a page'],
       ['list.open', 'Open the message'],
       ['list.quit', 'Quit (asks only when changes are waiting to be sent)'],
       ['list.escape', 'Leave the search results and return to the folder'],
@@ -109,6 +123,9 @@ export const COMMANDS: readonly CommandInfo[] = [
       ['folder.fold', 'Fold or unfold the subfolders of the open folder'],
     ],
   ),
+  ...group(LIST_AND_RESULTS, [
+    ['folder.search-all', 'Search every folder, newest first (:search -a QUERY)'],
+  ]),
   ...group(
     ['list'],
     [

@@ -21,6 +21,7 @@ import { MessageLine } from './MessageLine.js';
 import { noticeRows, shownNotice } from './message-log.js';
 import { MessageList } from './MessageList.js';
 import { ReaderPane } from './ReaderPane.js';
+import { SearchResultsList } from './SearchResultsList.js';
 import { StatusLine } from './StatusLine.js';
 import { ThemeContext, type Theme } from './theme.js';
 import type { UiStore } from './ui-store.js';
@@ -132,6 +133,15 @@ export function App({ runtime }: { runtime: Runtime }) {
   useEffect(() => controller.relayout(), [controller, metrics.listHeight]);
   useKeys(runtime);
 
+  // A new object only when the results change: the status line is memoised on its props.
+  const shownResults = ui.screen === 'results' ? ui.results : null;
+  const resultsStatus = useMemo(
+    () =>
+      shownResults
+        ? { query: shownResults.query, count: shownResults.hits.length, more: shownResults.more }
+        : null,
+    [shownResults],
+  );
   const bench = runtime.bench;
   const onRows = useMemo(() => (bench ? () => bench.listRows() : undefined), [bench]);
   const helpShown = ui.screen === 'help';
@@ -169,7 +179,15 @@ export function App({ runtime }: { runtime: Runtime }) {
         />
       ) : null}
       <Box flexDirection="column" width={metrics.mainWidth} height={metrics.mainHeight}>
-        {metrics.listHeight ? (
+        {metrics.listHeight && ui.screen === 'results' && ui.results ? (
+          <SearchResultsList
+            results={ui.results}
+            cursor={ui.resultsCursor}
+            width={metrics.mainWidth}
+            height={metrics.listHeight}
+            dateStyle={runtime.dateStyle}
+          />
+        ) : metrics.listHeight ? (
           <MessageList
             engine={engine}
             cursor={cursor}
@@ -204,6 +222,7 @@ export function App({ runtime }: { runtime: Runtime }) {
             layout={ui.layout}
             // While a prompt or question waits for the user, nothing is being done.
             busy={snapshot.prompt || snapshot.question ? null : snapshot.busy}
+            results={resultsStatus}
           />
           <MessageLine
             width={metrics.columns}

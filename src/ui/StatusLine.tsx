@@ -21,6 +21,8 @@ export interface StatusLineProps {
   layout: string;
   /** Something the UI itself waits for (loading a message). */
   busy: string | null;
+  /** The results of a search across folders, when they are what the list pane shows. */
+  results?: { query: string; count: number; more: boolean } | null;
 }
 
 /** "as of 10:42" today, "as of Dec 4 10:42" before: when the cache shown was last in step. */
@@ -99,7 +101,11 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
   // Each part with a rank: when the line is too narrow, the lowest ranks go first.
   const parts: Array<{ text: string; rank: number }> = [{ text: sanitizeLine(account), rank: 1 }];
   const path = view?.path ?? opening;
-  if (path) {
+  const results = props.results;
+  if (results) {
+    parts.push({ text: `all folders [search: ${sanitizeLine(results.query)}]`, rank: 5 });
+    parts.push({ text: `${count(results.count)}${results.more ? '+' : ''} found`, rank: 3 });
+  } else if (path) {
     const folder = folders.find((f) => f.path === path);
     let where = sanitizeLine(path);
     if (view?.search) where += ` [search: ${sanitizeLine(formatSearch(view.search))}]`;

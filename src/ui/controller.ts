@@ -13,8 +13,10 @@ import {
   type Motion,
   type PromptOptions,
   type Screen,
+  type SearchResults,
   type UiController,
 } from '../commands/index.js';
+import type { FolderHit } from '../core/engine/engine.js';
 import type { ActionType, EngineAction } from '../core/engine/actions.js';
 import { openWhenOnline, type EngineRegistry } from '../core/engine-registry.js';
 import type { MailStore } from '../core/store/store.js';
@@ -26,6 +28,7 @@ import { cachedHelpLines, type HelpLine } from './help-lines.js';
 import { logLines } from './message-log.js';
 import { readerTextWidth } from './layout.js';
 import { cursorToUid, INITIAL_CURSOR, moveCursor, scrollIntoView, syncCursor } from './list-nav.js';
+import { resultsRowsHeight } from './search-results.js';
 import {
   applyChoices,
   createPrompt,
@@ -85,6 +88,7 @@ const ACTION_LABELS: Partial<Record<ActionType, string>> = {
   append: 'Saving a copy',
   'fetch-remote': 'Fetching the message',
   'remove-message': 'Removing the message',
+  'search-all': 'Searching all folders',
 };
 
 /**
@@ -224,6 +228,8 @@ export class Controller implements UiController {
   }
 
   cursorUid(): number | null {
+    // The results name messages of many folders: no UID of the open one is under the cursor.
+    if (this.store.ui.screen === 'results') return null;
     const cursor = this.store.getSnapshot().cursor;
     // The UID list may have arrived after the cursor last moved: look the row up again.
     return cursor.uid ?? this.engine.state.view?.uids[cursor.row] ?? null;
@@ -240,6 +246,8 @@ export class Controller implements UiController {
 
   targets(): number[] {
     const { tagged, message, screen } = this.store.ui;
+    // Mail commands act on the open folder's messages, which the results do not show.
+    if (screen === 'results') return [];
     if (tagged.size) return [...tagged];
     if (message && screen !== 'list') return [message.uid];
     const uid = this.cursorUid();
@@ -299,6 +307,12 @@ export class Controller implements UiController {
 
   /** Keeps the cursor on screen after the list's height changed (resize, layout). */
   relayout(): void {
+    if (this.store.ui.screen === 'results') {
+      const shape = this.resultsShape();
+      const cursor = scrollIntoView(this.store.ui.resultsCursor, this.resultsHeight(), shape.total);
+      this.store.dispatch({ type: 'results-cursor', cursor });
+      return;
+    }
     const view = this.engine.state.view;
     if (!view) return;
     this.store.set({
@@ -307,10 +321,65 @@ export class Controller implements UiController {
   }
 
   moveCursor(motion: Motion): void {
+    if (this.store.ui.screen === 'results') {
+      this.moveResultsCursor(motion);
+      return;
+    }
     const view = this.engine.state.view;
     if (!view) return;
     const cursor = moveCursor(this.store.getSnapshot().cursor, motion, view, this.listHeight());
     this.store.set({ cursor });
+  }
+
+  // ------------------------------------------------------------ results of a search across folders
+
+  /** Rows the results show at once (the list pane less its header). */
+  private resultsHeight(): number {
+    const results = this.store.ui.results;
+    return results ? resultsRowsHeight(results, this.listHeight()) : this.listHeight();
+  }
+
+  /** The results as the list cursor sees them: the row numbers stand for UIDs. */
+  private resultsShape(): { uids: number[]; total: number } {
+    const total = this.store.ui.results?.hits.length ?? 0;
+    return { uids: Array.from({ length: total }, (_, i) => i), total };
+  }
+
+  private moveResultsCursor(motion: Motion): void {
+    const cursor = moveCursor(
+      this.store.ui.resultsCursor,
+      motion,
+      this.resultsShape(),
+      this.resultsHeight(),
+    );
+    this.store.dispatch({ type: 'results-cursor', cursor });
+  }
+
+  showResults(results: SearchResults): void {
+    this.readAbort?.abort();
+    this.store.set({ reading: null });
+    this.store.dispatch({ type: 'show-results', results });
+  }
+
+  reshowResults(): boolean {
+    if (!this.store.ui.results) return false;
+    this.readAbort?.abort();
+    this.store.set({ reading: null });
+    this.store.dispatch({ type: 'reshow-results' });
+    return true;
+  }
+
+  results(): SearchResults | null {
+    return this.store.ui.results;
+  }
+
+  selectedResult(): FolderHit | null {
+    const { results, resultsCursor } = this.store.ui;
+    return results?.hits[resultsCursor.row] ?? null;
+  }
+
+  closeResults(): void {
+    this.store.dispatch({ type: 'close-results' });
   }
 
   // ------------------------------------------------------------ reader

@@ -52,7 +52,7 @@ export function computeLayout(input: LayoutInput): LayoutMetrics {
   const mainWidth = columns - sidebarWidth;
   let listHeight = 0;
   let readerHeight = 0;
-  if (input.screen === 'list') {
+  if (input.screen === 'list' || input.screen === 'results') {
     listHeight = mainHeight;
   } else if (input.screen === 'message' || input.screen === 'attachments') {
     if (input.layout === 'split' && mainHeight >= 12) {

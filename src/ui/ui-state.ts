@@ -4,8 +4,9 @@
  * state, tags and local notices. A pure reducer; the controller turns command
  * calls into these actions.
  */
-import type { Layout, Screen } from '../commands/index.js';
+import type { Layout, Screen, SearchResults } from '../commands/index.js';
 import type { Notice } from '../core/store/state.js';
+import { INITIAL_CURSOR, type ListCursor } from './list-nav.js';
 import { appendNotice } from './message-log.js';
 
 /** Text shown in the reader's pager over the message (raw source, links, a text attachment). */
@@ -46,6 +47,13 @@ export interface UiState {
    */
   unfoldedAccounts: ReadonlySet<string>;
   message: MessagePane | null;
+  /**
+   * The last search across folders, shown on the `results` screen and kept
+   * when it is left (`:search -a` alone shows it again).
+   */
+  results: SearchResults | null;
+  /** The results' cursor: `uid` holds the row (hits have no one folder's UIDs). */
+  resultsCursor: ListCursor;
   helpScroll: number;
   /** What the help screen shows: the keys, or the message log (`:messages`). */
   helpPage: 'keys' | 'messages';
@@ -71,6 +79,8 @@ export function initialUiState(
     folded: new Set(),
     unfoldedAccounts: new Set(options.account === undefined ? [] : [options.account]),
     message: null,
+    results: null,
+    resultsCursor: INITIAL_CURSOR,
     helpScroll: 0,
     helpPage: 'keys',
     log: [],
@@ -94,6 +104,12 @@ export type UiAction =
   | { type: 'swap-message'; screen: 'message' | 'attachments'; attachment?: number }
   | { type: 'show-page'; title: string; text: string; back: Screen }
   | { type: 'close-page' }
+  /** New results of a search across folders, shown with the cursor on the first. */
+  | { type: 'show-results'; results: SearchResults }
+  /** The last results again, where the cursor was. */
+  | { type: 'reshow-results' }
+  | { type: 'results-cursor'; cursor: ListCursor }
+  | { type: 'close-results' }
   | { type: 'show-help'; page?: 'keys' | 'messages'; scroll?: number }
   | { type: 'close-help' }
   | { type: 'help-scroll'; scroll: number }
@@ -217,6 +233,23 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
           attachment: action.attachment ?? 0,
         },
       };
+    case 'show-results':
+      return {
+        ...state,
+        results: action.results,
+        resultsCursor: INITIAL_CURSOR,
+        screen: 'results',
+        message: null,
+      };
+    case 'reshow-results':
+      if (!state.results) return state;
+      return { ...state, screen: 'results', message: null };
+    case 'results-cursor':
+      return action.cursor === state.resultsCursor
+        ? state
+        : { ...state, resultsCursor: action.cursor };
+    case 'close-results':
+      return state.screen === 'results' ? { ...state, screen: 'list' } : state;
     case 'show-help':
       if (state.screen === 'help')
         return action.page && action.page !== state.helpPage

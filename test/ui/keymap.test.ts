@@ -180,7 +180,7 @@ describe('overrides from the dotfile', () => {
       'keys.list.<Foo>: not a key (write j, G, <C-d>, <PgDn>, <Enter>).',
       'keys.list.k: there is no command no.such; the help screen (?) lists them.',
       'keys.list.x: message.find does not work in list.',
-      'keys.somewhere: there is no such context (use list, message, attachments, compose, prompt, help, global).',
+      'keys.somewhere: there is no such context (use list, results, message, attachments, compose, prompt, help, global).',
     ]);
     expect(keysFor(keymap, 'list', 'list.last')).toContain('y');
     expect(keysFor(keymap, 'list', 'list.prev')).toContain('k');
