@@ -395,3 +395,43 @@ describe('the prefetch and the size cap', () => {
     }
   });
 });
+
+describe('the prefetch and new mail', () => {
+  const stack = sharedMailStack();
+  const { cleanups } = setup();
+
+  it('takes in the text of mail arriving in the open folder', async () => {
+    const user = await newTestUser(stack, 'prefetchnew');
+    await seedMaildir(stack.info(), user.name, 10);
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-prefetch-new-'));
+    const engine = cachedTestEngine(stack.info(), user, dir, { settings: { prefetchBodies: 3 } });
+    cleanups.push(() => engine.close());
+    await engine.start({ retry: true });
+    await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
+    await engine.request({ type: 'open-folder', path: 'INBOX', rows: 10 });
+    await waitFor(() => engine.stats.bodiesPrefetched === 3 && !engine.prefetching, {
+      what: 'three texts prefetched',
+    });
+    const client = await checker(stack.info(), user);
+    try {
+      await client.append(
+        'INBOX',
+        'From: Ada <ada@example.test>\r\nSubject: Arrived later\r\n\r\nThe zeppelin lands at noon.\r\n',
+      );
+    } finally {
+      await client.logout();
+    }
+    await waitFor(() => engine.state.view!.uids.length === 11, { what: 'the new mail' });
+    await waitFor(() => engine.stats.bodiesPrefetched === 4 && !engine.prefetching, {
+      what: 'its text prefetched',
+    });
+    const newest = Math.max(...engine.state.view!.uids);
+    await engine.close();
+    const store = openAccountCache(user.name, { file: join(dir, 'store.sqlite3') });
+    try {
+      expect(store.getBody('INBOX', newest)?.text).toContain('The zeppelin lands at noon.');
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -133,6 +133,7 @@ export class MailEngine {
     );
     this.searchAll = new AllFoldersSearch(this.ctx, this.connection, this.folders, this.local);
     this.prefetch = new BodyPrefetch(this.ctx, this.connection, this.folders, this.local);
+    this.folders.onNewMail = () => this.prefetch.more();
   }
 
   /** True when the account has a usable local cache (the CLI answers from it offline). */

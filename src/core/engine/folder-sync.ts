@@ -72,6 +72,9 @@ export class FolderSync {
   /** The view on screen came from the local cache and the server has not caught it up yet. */
   viewFromCache = false;
 
+  /** Told when new mail arrived in the open folder (the background prefetch takes it in). */
+  onNewMail: (() => void) | null = null;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly link: Link,
@@ -951,6 +954,7 @@ export class FolderSync {
       await this.loadList(b, { listKnown: true });
     }
     this.ctx.notice('info', `${plural(envelopes.length, 'new message')} in ${view.path}.`);
+    this.onNewMail?.();
   }
 
   /**

@@ -14,6 +14,9 @@
  * reading decodes a large message (reading.ts viewFromParts), so what is kept
  * is what reading would keep.
  *
+ * New mail arriving in the open folder starts it again (when it is not
+ * running already), so the newest N stay covered in a long session.
+ *
  * It stops when another folder is opened, the connection drops, the engine
  * closes, or the next text would push the store over its size cap (which
  * would drop bodies read before to make room for ones never asked for).
@@ -150,6 +153,15 @@ export class BodyPrefetch {
   /** Stops the run under way, if any (another folder is being opened; the engine closes). */
   stop(): void {
     this.run = null;
+  }
+
+  /**
+   * New mail arrived in the open folder: it is among the newest now. A run
+   * under way goes on as planned (the next opening takes the rest in); else
+   * a new run fetches what is missing.
+   */
+  more(): void {
+    if (!this.run) this.start();
   }
 
   /** Starts fetching the texts the open folder's newest messages lack (after it was opened or caught up). */
