@@ -30,15 +30,10 @@ function fileTargets(ctx: CommandContext): number[] {
   return [...ctx.ui.targets()].sort((a, b) => a - b);
 }
 
-/** The raw source of each message, in order; null when one could not be fetched (reported). */
+/** The raw source of each message, in order; null when they could not be fetched (reported). */
 async function sources(ctx: CommandContext, uids: readonly number[]): Promise<Buffer[] | null> {
-  const out: Buffer[] = [];
-  for (const uid of uids) {
-    const result = await ctx.engine.dispatch({ type: 'source', uid });
-    if (!reported(ctx, result)) return null;
-    out.push(result.value);
-  }
-  return out;
+  const result = await ctx.engine.dispatch({ type: 'sources', uids: [...uids] });
+  return reported(ctx, result) ? result.value : null;
 }
 
 /**

@@ -71,6 +71,8 @@ export type EngineAction =
   | { type: 'read'; uid: number; peek?: boolean }
   /** The raw RFC 5322 source of a message of the open folder. */
   | { type: 'source'; uid: number }
+  /** The sources of messages of the open folder, in the order given (pipe and save of tagged ones). */
+  | { type: 'sources'; uids: number[] }
   /** Saves one attachment of a message into a folder (made if missing); resolves to the file written. */
   | { type: 'save-attachment'; uid: number; attachmentId: string; dir: string }
   /** Saves every attachment of a message into a folder; resolves to the files written. */
@@ -117,6 +119,7 @@ export interface ActionResults {
   'delete-folder': { notice: string | null };
   read: MessageView;
   source: Buffer;
+  sources: Buffer[];
   'save-attachment': string;
   'save-attachments': string[];
   'open-attachment': {

@@ -230,6 +230,11 @@ export interface MailBackend {
   /** The whole message source. */
   fetchSource(uid: number): Promise<Buffer>;
   /**
+   * The whole sources of many messages in one UID FETCH (pipe and save of
+   * tagged messages), by UID; gone UIDs are absent.
+   */
+  fetchSources(uids: number[]): Promise<Map<number, Buffer>>;
+  /**
    * Header, structure and envelope of many messages in one UID FETCH (the
    * background prefetch). Gone UIDs, and messages whose structure the server
    * cannot describe, are absent.

@@ -32,6 +32,8 @@ export interface EngineStats {
   prefetchCommands: number;
   /** Message texts the background prefetch put in the local cache. */
   bodiesPrefetched: number;
+  /** UID FETCH commands of whole sources for pipe and save (a chunk of messages each). */
+  sourceCommands: number;
 }
 
 /** The account's plumbing, one per engine, handed to each of its parts. */
@@ -44,6 +46,7 @@ export class EngineContext {
     statusCommands: 0,
     prefetchCommands: 0,
     bodiesPrefetched: 0,
+    sourceCommands: 0,
   };
 
   constructor(

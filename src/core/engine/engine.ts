@@ -343,6 +343,8 @@ export class MailEngine {
         return reading.read(action.uid, action.peek ?? false, signal);
       case 'source':
         return reading.source(action.uid, signal);
+      case 'sources':
+        return reading.sources(action.uids, signal);
       case 'save-attachment':
         return reading.saveAttachment(action.uid, action.attachmentId, action.dir, signal);
       case 'save-attachments':

@@ -674,6 +674,16 @@ export class FakeBackend implements MailBackend {
     return this.message(uid).raw;
   }
 
+  async fetchSources(uids: number[]): Promise<Map<number, Buffer>> {
+    this.log('FETCH BODY[]');
+    const wanted = new Set(uids);
+    return new Map(
+      this.folder()
+        .messages.filter((m) => wanted.has(m.uid))
+        .map((m) => [m.uid, m.raw] as const),
+    );
+  }
+
   async downloadPart(uid: number, part: string): Promise<Readable> {
     this.log('FETCH BINARY');
     const message = this.message(uid);

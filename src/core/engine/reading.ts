@@ -27,6 +27,11 @@ const WHOLE_MESSAGE_LIMIT = 256 * 1024;
 export const TEXT_PART_CAP = 512 * 1024;
 /** Cap on an attached message fetched to be read. */
 const ATTACHED_MESSAGE_CAP = 32 * 1024 * 1024;
+/**
+ * Tagged messages piped or saved are fetched this many to a UID FETCH: one
+ * command for most selections, and no answer larger than 50 messages.
+ */
+export const SOURCES_CHUNK = 50;
 
 /** MIME decoding loads on first use: mailparser costs start-up time a list does not need. */
 function loadMime() {
@@ -111,6 +116,30 @@ export class Reading {
   /** The whole source of a message of the open folder. */
   source(uid: number, signal?: AbortSignal): Promise<Buffer> {
     return this.link.task((b) => b.fetchSource(uid), signal);
+  }
+
+  /**
+   * The sources of messages of the open folder, in the order given: one UID
+   * FETCH per SOURCES_CHUNK messages, not one per message. A message gone
+   * from the folder fails the whole as `source` fails for it.
+   */
+  async sources(uids: readonly number[], signal?: AbortSignal): Promise<Buffer[]> {
+    const found = new Map<number, Buffer>();
+    for (let i = 0; i < uids.length; i += SOURCES_CHUNK) {
+      const chunk = uids.slice(i, i + SOURCES_CHUNK);
+      const got = await this.link.task((b) => b.fetchSources(chunk), signal);
+      this.ctx.stats.sourceCommands++;
+      for (const [uid, source] of got) found.set(uid, source);
+    }
+    return uids.map((uid) => {
+      const source = found.get(uid);
+      if (!source)
+        throw new TmailError(
+          'MESSAGE_UNKNOWN',
+          `There is no message with UID ${uid} in this folder.`,
+        );
+      return source;
+    });
   }
 
   /** The source of a message, or one decoded part of it, in any folder. */

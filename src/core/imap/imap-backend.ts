@@ -1036,6 +1036,17 @@ export class ImapBackend implements MailBackend {
     return message.source;
   }
 
+  async fetchSources(uids: number[]): Promise<Map<number, Buffer>> {
+    const out = new Map<number, Buffer>();
+    for (const set of compressUids(uids)) {
+      const messages = await this.call('fetch the messages', (c) =>
+        c.fetchAll(set, { uid: true, source: true }, { uid: true }),
+      );
+      for (const message of messages) if (message.source) out.set(message.uid, message.source);
+    }
+    return out;
+  }
+
   async downloadPart(uid: number, part: string): Promise<Readable> {
     const download = await this.call('download the attachment', (c) =>
       c.download(String(uid), part, { uid: true }),
