@@ -1,7 +1,9 @@
 /**
  * The message list. It draws exactly the rows on screen: the cost of a frame
  * is the screen's height, whatever the folder's size. Rows whose envelope has
- * not arrived yet show a placeholder and fill in when it does.
+ * not arrived yet show a placeholder and fill in when it does; offline, a row
+ * the local cache does not hold says so, dimmed (the list from the cache knows
+ * every message of the folder, not every envelope).
  */
 import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
@@ -38,6 +40,8 @@ export interface MessageListProps {
 
 interface RowProps {
   envelope: Envelope | undefined;
+  /** Offline: a row without an envelope will not get one until the server is back. */
+  offline: boolean;
   selected: boolean;
   focused: boolean;
   tagged: boolean;
@@ -69,7 +73,7 @@ const ListRow = memo(function ListRow(props: RowProps) {
         showRecipient: props.showRecipient,
         now: props.today,
       })
-    : placeholderRow(columns, props.tagged);
+    : placeholderRow(columns, props.tagged, props.offline);
   if (props.selected) {
     const text = `${row.flags}${row.from} ${row.subject}${row.date ? ` ${row.date}` : ''}`;
     return (
@@ -83,6 +87,7 @@ const ListRow = memo(function ListRow(props: RowProps) {
       <Text wrap="truncate" {...styles.placeholder}>
         {row.flags}
         {row.from}
+        {props.offline ? ` ${row.subject}` : ''}
       </Text>
     );
   }
@@ -131,6 +136,7 @@ export const MessageList = memo(function MessageList(props: MessageListProps) {
   const offline = useMail((s) =>
     s.connection.status === 'offline' ? offerSignIn(s.connection.reason, s.account) : null,
   );
+  const isOffline = useMail((s) => s.connection.status === 'offline');
   const configuredRoles = props.engine.account.folders;
   const role = useMail((s) => {
     const path = s.view?.path;
@@ -163,6 +169,7 @@ export const MessageList = memo(function MessageList(props: MessageListProps) {
         <ListRow
           key={row}
           envelope={envelope}
+          offline={isOffline}
           selected={row === cursor.row}
           focused={props.focused}
           tagged={uid !== undefined && props.tagged.has(uid)}

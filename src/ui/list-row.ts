@@ -126,12 +126,19 @@ export function formatRow(envelope: Envelope, options: RowOptions): RowText {
   };
 }
 
-/** A row whose envelope has not arrived yet. */
-export function placeholderRow(columns: RowColumns, tagged: boolean): RowText {
+/** What a row without an envelope says while offline: nothing can fetch it now. */
+export const NOT_CACHED_TEXT = 'not in the local cache';
+
+/**
+ * A row whose envelope has not arrived yet; `uncached`: offline, the local
+ * cache does not hold it (the list knows the message is there, nothing more),
+ * so the row says so instead of waiting.
+ */
+export function placeholderRow(columns: RowColumns, tagged: boolean, uncached = false): RowText {
   return {
     flags: `${tagged ? '*' : ' '}     `,
-    from: padToWidth('…', columns.from),
-    subject: ' '.repeat(columns.subject),
+    from: padToWidth(uncached ? '' : '…', columns.from),
+    subject: padToWidth(uncached ? NOT_CACHED_TEXT : '', columns.subject),
     date: ' '.repeat(columns.date),
   };
 }

@@ -10,7 +10,9 @@ import { onTestFailed } from 'vitest';
 import { render } from 'ink-testing-library';
 import type { AccountConfig, TmailConfig } from '../../src/core/config/types.js';
 import { EngineRegistry } from '../../src/core/engine-registry.js';
+import { openAccountCache } from '../../src/core/cache/index.js';
 import { MailEngine } from '../../src/core/engine/engine.js';
+import { foldersFileOf, LocalMail } from '../../src/core/engine/local-mail.js';
 import { TmailError } from '../../src/core/errors.js';
 import {
   FakeBackend,
@@ -128,14 +130,27 @@ export interface HarnessOptions {
   pendingFile?: string;
   /** More accounts in the same session, after the first. */
   others?: OtherAccount[];
+  /** The first account's local cache: this store file (see `cacheFileOf`); none when absent. */
+  cacheFile?: string;
 }
 
 export async function renderTui(options: HarnessOptions = {}): Promise<TuiHarness> {
   const server = options.server ?? new FakeMailServer();
   if (!options.server && options.inbox) server.deliver('INBOX', options.inbox);
   const dir = mkdtempSync(join(tmpdir(), 'tmail-ui-'));
+  const account = fakeAccount(options.account);
+  const cacheFile = options.cacheFile;
   const engine = new MailEngine({
-    account: fakeAccount(options.account),
+    account,
+    ...(cacheFile
+      ? {
+          cache: (onNotice: (text: string) => void) =>
+            new LocalMail(
+              openAccountCache(account, { file: cacheFile, onNotice }),
+              foldersFileOf(cacheFile),
+            ),
+        }
+      : {}),
     backendFactory: async () => new FakeBackend(server),
     pendingFile: options.pendingFile ?? join(dir, 'pending.json'),
     reconnectDelaysMs: [20, 40],
