@@ -14,7 +14,7 @@ import type { DateStyle } from './list-row.js';
 import {
   folderColumnWidth,
   formatResultRow,
-  resultsNote,
+  resultsNoteLines,
   resultsRowsHeight,
   resultsTitle,
 } from './search-results.js';
@@ -39,8 +39,8 @@ export const SearchResultsList = memo(function SearchResultsList(props: SearchRe
   const { results, cursor, width, height } = props;
   const folderWidth = useMemo(() => folderColumnWidth(results.hits, width), [results.hits, width]);
   const today = useMemo(startOfToday, [Math.floor(Date.now() / 3_600_000)]);
-  const note = resultsNote(results);
-  const rowsHeight = resultsRowsHeight(results, height);
+  const note = resultsNoteLines(results, width);
+  const rowsHeight = resultsRowsHeight(results, width, height);
   const rows = [];
   const last = Math.min(results.hits.length, cursor.top + rowsHeight);
   for (let i = cursor.top; i < last; i++) {
@@ -88,11 +88,11 @@ export const SearchResultsList = memo(function SearchResultsList(props: SearchRe
       <Text wrap="truncate" {...styles.readerTitle}>
         {padToWidth(truncateToWidth(resultsTitle(results), width), width)}
       </Text>
-      {note ? (
-        <Text wrap="truncate" {...styles.note}>
-          {truncateToWidth(note, width)}
+      {note.map((line, i) => (
+        <Text key={`note-${i}`} wrap="truncate" {...styles.note}>
+          {line}
         </Text>
-      ) : null}
+      ))}
       {rows}
     </Box>
   );

@@ -336,7 +336,9 @@ export class Controller implements UiController {
   /** Rows the results show at once (the list pane less its header). */
   private resultsHeight(): number {
     const results = this.store.ui.results;
-    return results ? resultsRowsHeight(results, this.listHeight()) : this.listHeight();
+    return results
+      ? resultsRowsHeight(results, this.store.metrics.mainWidth, this.listHeight())
+      : this.listHeight();
   }
 
   /** The results as the list cursor sees them: the row numbers stand for UIDs. */

@@ -6,7 +6,13 @@
  */
 import type { SearchResults } from '../commands/index.js';
 import type { FolderHit } from '../core/engine/engine.js';
-import { cellWidth, padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
+import {
+  cellWidth,
+  padToWidth,
+  sanitizeLine,
+  truncateToWidth,
+  wrapText,
+} from '../core/text/index.js';
 import { formatListDate, formatRow, rowColumns, type DateStyle, type RowText } from './list-row.js';
 
 function count(n: number, noun: string): string {
@@ -20,12 +26,15 @@ export function resultsTitle(results: SearchResults): string {
   return `Search: ${sanitizeLine(results.query)} in all folders — ${found}`;
 }
 
-/** One sentence when answers came from the local cache instead of the server; null when none did. */
+/**
+ * One sentence when answers came from the local cache instead of the server;
+ * null when none did. Offline, why is the status line's to say.
+ */
 export function resultsNote(results: SearchResults): string | null {
   const { fromCache, unsearched } = results;
   if (fromCache) {
     const asOf = fromCache.asOf === null ? '' : ` as of ${formatListDate(fromCache.asOf, 'iso')}`;
-    return `${sanitizeLine(fromCache.reason).replace(/\.$/, '')}; these results are from the local cache${asOf}.`;
+    return `Offline: these results are from the local cache${asOf}.`;
   }
   if (!unsearched.length) return null;
   const first = unsearched[0]!;
@@ -36,14 +45,18 @@ export function resultsNote(results: SearchResults): string | null {
   return `${which} could not be searched on the server (${sanitizeLine(first.reason).replace(/\.$/, '')}); results there are from the local cache.`;
 }
 
-/** Rows the header takes: the title, and the note when there is one. */
-export function resultsHeaderRows(results: SearchResults): number {
-  return resultsNote(results) ? 2 : 1;
+/** The note as the pane shows it: wrapped to the width, on at most three rows. */
+export function resultsNoteLines(results: SearchResults, width: number): string[] {
+  const note = resultsNote(results);
+  if (!note) return [];
+  const lines = wrapText(note, Math.max(10, width));
+  if (lines.length <= 3) return lines;
+  return [...lines.slice(0, 2), truncateToWidth(`${lines[2]!} ${lines[3]!}`, width)];
 }
 
-/** Rows left for the hits in a list pane `height` rows high. */
-export function resultsRowsHeight(results: SearchResults, height: number): number {
-  return Math.max(1, height - resultsHeaderRows(results));
+/** Rows left for the hits in a list pane `width` by `height`: less the title and the note. */
+export function resultsRowsHeight(results: SearchResults, width: number, height: number): number {
+  return Math.max(1, height - 1 - resultsNoteLines(results, width).length);
 }
 
 /** Width of the folder column: the longest folder name shown, within a fifth of the width. */

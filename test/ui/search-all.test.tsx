@@ -4,10 +4,16 @@
  * what was searched and how many match; Enter opens the message in its
  * folder (the reader shows it, the status line names the folder), q goes to
  * that folder's list and `:search -a` alone shows the results again; names
- * and subjects from the server cannot drive the terminal.
+ * and subjects from the server cannot drive the terminal. With a local cache,
+ * what the server cannot answer (offline, a folder it refuses) comes from the
+ * cache, and the results say so.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeMailServer } from '../../src/core/engine/fake-backend.js';
+import { TmailError } from '../../src/core/errors.js';
 import { renderTui, type TuiHarness } from './harness.js';
 
 let tui: TuiHarness | undefined;
@@ -135,5 +141,66 @@ describe(':search -a', () => {
     expect(raw.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(
       /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/,
     );
+  });
+});
+
+/** A store file of its own for the fake account's local cache. */
+function cacheFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'tmail-sa-')), 'store.sqlite3');
+}
+
+/** Opens Work and then INBOX again, so that the cache holds both folders' rows. */
+async function visitBoth(t: TuiHarness): Promise<void> {
+  await command(t, 'folder Work');
+  await t.see('Budget agreed');
+  await command(t, 'folder INBOX');
+  await t.see('Lunch on Friday');
+  await t.settle();
+}
+
+describe(':search -a with a local cache', () => {
+  it('offline, the cache answers and the results say so', async () => {
+    const server = twoFolders();
+    tui = await renderTui({
+      server,
+      columns: 110,
+      cacheFile: cacheFile(),
+    });
+    await tui.see('Lunch on Friday');
+    await visitBoth(tui);
+    server.refuseConnections = new TmailError(
+      'CONNECTION_REFUSED',
+      'The server refused the connection.',
+    );
+    server.dropConnections();
+    await tui.see('offline');
+    await command(tui, 'search -a subject:budget');
+    await tui.see('in all folders — 3 results');
+    const frame = await tui.see('Offline: these results are from the local cache as of');
+    expect(tui.line('Budget agreed')).toContain('Work');
+    expect(tui.line('Budget draft')).toContain('INBOX');
+    expect(rowOf(frame, 'Budget agreed')).toBeLessThan(rowOf(frame, 'Budget draft'));
+  });
+
+  it('a folder the server refuses to search is named, its cached messages listed', async () => {
+    const server = twoFolders();
+    tui = await renderTui({
+      server,
+      columns: 140,
+      cacheFile: cacheFile(),
+    });
+    await tui.see('Lunch on Friday');
+    await visitBoth(tui);
+    // Gone from the server since the folder list was read: its SELECT is refused.
+    server.folders.delete('Work');
+    server.deliver('INBOX', [{ subject: 'Budget final', date: day(5) }]);
+    await command(tui, 'search -a subject:budget');
+    await tui.see('in all folders — 4 results');
+    await tui.see('Work could not be searched on the server');
+    await tui.see('results there are from the local cache.');
+    // The server's new INBOX message and Work's cached ones, newest first.
+    const frame = tui.frame();
+    expect(rowOf(frame, 'Budget final')).toBeLessThan(rowOf(frame, 'Budget agreed'));
+    expect(tui.line('Budget agreed')).toContain('Work');
   });
 });
