@@ -25,7 +25,7 @@ import {
 } from './config/index.js';
 import { pendingQueueFile } from './engine/pending-flags.js';
 import { TmailError, toTmailError } from './errors.js';
-import { fsReason } from './fs-reason.js';
+import { fsErrorReason } from './fs-errors.js';
 import { copyRefreshToken, deleteRefreshToken } from './oauth/token-store.js';
 import { listLocalDrafts, saveLocalDraft } from './outbox/drafts.js';
 import { Outbox } from './outbox/outbox.js';
@@ -157,7 +157,7 @@ export async function renameAccountEverywhere(from: string, to: string): Promise
       report.offlineQueue = true;
     } catch (error) {
       report.leftBehind.push(
-        `the changes waiting offline could not be moved from ${queue} to ${target}: ${fsReason(error)}`,
+        `the changes waiting offline could not be moved from ${queue} to ${target}: ${fsErrorReason(error)}`,
       );
     }
   }

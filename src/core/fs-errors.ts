@@ -12,34 +12,32 @@ export function fsErrorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Why a file operation failed, as a clause: "the disk is full", "permission was denied". */
+/**
+ * Why a file operation failed, by errno code, in words a user can act on
+ * (never node's own message, which repeats the path and reads like a stack trace).
+ */
+const REASONS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'a folder on the way does not exist',
+  ENOTDIR: 'a file stands where a folder should be',
+  EISDIR: 'a folder stands where a file should be',
+  ENAMETOOLONG: 'the path is too long',
+  ELOOP: 'the path has too many symbolic links',
+  EMFILE: 'too many files are open',
+  ENFILE: 'too many files are open',
+  EIO: 'the disk reported an input/output error',
+  EFBIG: 'the file would be too large',
+};
+
+/** Why a file operation failed, as a clause: "the disk is full", "permission denied". */
 export function fsErrorReason(error: unknown): string {
-  switch (fsErrorCode(error)) {
-    case 'ENOSPC':
-      return 'the disk is full';
-    case 'EDQUOT':
-      return 'the disk quota is used up';
-    case 'EROFS':
-      return 'the file system is read-only';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission was denied';
-    case 'ENOENT':
-      return 'a folder on the way does not exist';
-    case 'ENOTDIR':
-      return 'a file stands where a folder should be';
-    case 'EISDIR':
-      return 'a folder stands where a file should be';
-    case 'EMFILE':
-    case 'ENFILE':
-      return 'too many files are open';
-    case 'EIO':
-      return 'the disk reported an input/output error';
-    case 'EFBIG':
-      return 'the file would be too large';
-    default:
-      return 'the file system refused it';
-  }
+  const code = fsErrorCode(error);
+  if (code && Object.hasOwn(REASONS, code)) return REASONS[code]!;
+  return code ? `the file system refused it (${code})` : 'the file system refused it';
 }
 
 /**

@@ -10,7 +10,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TmailError } from '../errors.js';
-import { fsReason } from '../fs-reason.js';
+import { fsErrorReason } from '../fs-errors.js';
 import { configDir } from '../paths.js';
 import { validateConfig } from './schema.js';
 import type { ConfigIssue, TmailConfig } from './types.js';
@@ -75,7 +75,7 @@ function readDocument(file: string): ReadResult {
     }
     throw new TmailError(
       'FILE_ERROR',
-      `The configuration file ${file} could not be read: ${fsReason(error)}.`,
+      `The configuration file ${file} could not be read: ${fsErrorReason(error)}.`,
       { cause: error },
     );
   }
@@ -141,7 +141,7 @@ async function writeDocument(document: ConfigDocument): Promise<void> {
     while (parent !== dirname(parent) && !existsSync(parent)) parent = dirname(parent);
     throw new TmailError(
       'FILE_ERROR',
-      `The configuration folder ${dir} could not be created in ${parent}: ${fsReason(error)}; create it yourself, or set XDG_CONFIG_HOME or TMAIL_CONFIG_DIR to a folder you can write.`,
+      `The configuration folder ${dir} could not be created in ${parent}: ${fsErrorReason(error)}; create it yourself, or set XDG_CONFIG_HOME or TMAIL_CONFIG_DIR to a folder you can write.`,
       { cause: error },
     );
   }
@@ -160,7 +160,7 @@ async function writeDocument(document: ConfigDocument): Promise<void> {
   } catch (error) {
     throw new TmailError(
       'FILE_ERROR',
-      `The configuration file ${configFilePath()} could not be written: ${fsReason(error)}.`,
+      `The configuration file ${configFilePath()} could not be written: ${fsErrorReason(error)}.`,
       { cause: error },
     );
   }
