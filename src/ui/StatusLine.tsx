@@ -9,6 +9,7 @@ import { formatSearch } from '../commands/index.js';
 import { padToWidth, sanitizeLine, truncateToWidth, cellWidth } from '../core/text/index.js';
 import type { ConnectionState } from '../core/types.js';
 import { formatCount } from './batched-store.js';
+import { MONTHS, pad2 } from './list-row.js';
 import { Spinner } from './Spinner.js';
 import { useStyles } from './theme.js';
 import { useDelayed, useNow } from './use-delayed.js';
@@ -25,13 +26,21 @@ export interface StatusLineProps {
   results?: { query: string; count: number; more: boolean } | null;
 }
 
-/** "as of 10:42" today, "as of Dec 4 10:42" before: when the cache shown was last in step. */
+/**
+ * "as of 10:42" today, "as of Dec 4 10:42" before: when the cache shown was
+ * last in step. Built by hand, not with toLocaleTimeString: its first call
+ * loads ICU's date data, tens of milliseconds of the first cached frame.
+ */
 export function cacheAge(syncedAt: number | null, now: number): string {
   if (syncedAt === null) return 'cached';
   const then = new Date(syncedAt);
-  const time = then.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
-  const sameDay = new Date(now).toDateString() === then.toDateString();
-  const day = then.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+  const today = new Date(now);
+  const time = `${pad2(then.getHours())}:${pad2(then.getMinutes())}`;
+  const sameDay =
+    then.getFullYear() === today.getFullYear() &&
+    then.getMonth() === today.getMonth() &&
+    then.getDate() === today.getDate();
+  const day = `${MONTHS[then.getMonth()]} ${then.getDate()}`;
   return `cached, as of ${sameDay ? time : `${day} ${time}`}`;
 }
 

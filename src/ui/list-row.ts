@@ -50,9 +50,10 @@ export function flagColumn(envelope: Envelope, tagged: boolean): string {
 // Three letters each, as strftime's %b writes them for mutt's index, so every date in
 // the column has the same width. A table, not Intl.DateTimeFormat: building that
 // formatter loads ICU's date data, about 6 ms of every start, for the first list frame.
-const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
+export const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
 
-function pad2(n: number): string {
+/** Two digits, as clocks and dates show them. */
+export function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
 

@@ -142,18 +142,19 @@ export async function runTui(options: TuiOptions): Promise<number> {
     );
   }
   const passwords = new PasswordBroker();
-  // Ask for the password first (a keychain helper or a `pass` command takes a while) and
-  // let it run while the IMAP code loads; the engine finds it ready. Errors surface later,
+  // Asks for the password early (a keychain helper or a `pass` command takes a while) and
+  // lets it run while the IMAP code loads; the engine finds it ready. Errors surface later,
   // through openSession and the connection, where they are reported properly.
-  void (async () => {
-    const [{ loadConfig, getAccount }, { resolveCredentials }] = await Promise.all([
-      import('../core/config/index.js'),
-      import('../core/secrets/index.js'),
-    ]);
-    await resolveCredentials(getAccount(loadConfig(), options.account), 'imap', {
-      prompt: passwords.prompt,
-    });
-  })().catch(() => {});
+  const prefetchPassword = () =>
+    void (async () => {
+      const [{ loadConfig, getAccount }, { resolveCredentials }] = await Promise.all([
+        import('../core/config/index.js'),
+        import('../core/secrets/index.js'),
+      ]);
+      await resolveCredentials(getAccount(loadConfig(), options.account), 'imap', {
+        prompt: passwords.prompt,
+      });
+    })().catch(() => {});
   const { openSession, openRegistry, openWhenOnline } = await import('../core/session.js');
   let session: ReturnType<typeof openSession>;
   try {
@@ -168,12 +169,23 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const registry = openRegistry(session, { prompt: passwords.prompt });
   const startupNotices: string[] = [];
   let notify: (message: string) => void = (message) => startupNotices.push(message);
-  void engine.start({ retry: true });
-  openWhenOnline(
-    engine,
-    options.folder ?? 'INBOX',
-    Math.max(1, (process.stdout.rows || 24) - 2),
-    (m) => notify(m),
+  const startFolder = options.folder ?? 'INBOX';
+  // A second start draws the list the local cache holds first, and only then connects: the
+  // password command, TLS and the server's answers would otherwise share the one thread
+  // with the first frame and delay it. Without the folder cached, the two overlap, and
+  // what the server says is written to the cache once the first frame is out.
+  const cachedFirst = engine.hasCached(startFolder);
+  let firstFrameDrawn: () => void = () => {};
+  const drawn = new Promise<void>((resolve) => {
+    firstFrameDrawn = resolve;
+  });
+  if (!cachedFirst) prefetchPassword();
+  void engine.start({
+    retry: true,
+    ...(cachedFirst ? { after: drawn } : { holdCacheUntil: drawn }),
+  });
+  openWhenOnline(engine, startFolder, Math.max(1, (process.stdout.rows || 24) - 2), (m) =>
+    notify(m),
   );
   bench?.mark('connecting');
   if (bench) {
@@ -315,6 +327,8 @@ export async function runTui(options: TuiOptions): Promise<number> {
     notices: startupNotices,
   });
   unmount = () => started.instance.unmount();
+  // Ink drew the first frame inside startApp; the connection may start now.
+  setImmediate(firstFrameDrawn);
   // Messages left in the outbox by an earlier run: load sending soon, so they are retried.
   setTimeout(() => {
     void outboxEntries().then((count) => {

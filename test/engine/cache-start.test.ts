@@ -7,7 +7,7 @@
  * there, and a message never read is one sentence. What the server holds is
  * read with an independent connection.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
@@ -234,6 +234,82 @@ describe('starting from the cache', () => {
     if (!refused.ok && !refused.cancelled) {
       expect(isTmailError(refused.error)).toBe(true);
       expect(refused.error.userMessage).toMatch(/not in the local cache/);
+    }
+  });
+  it('with the start option `after`, shows the cached list and connects only once it settles', async () => {
+    const user = await newTestUser(stack, 'cacheafter');
+    await seedMaildir(stack.info(), user.name, 50);
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-cache-'));
+    const own = await startFaultProxy({ host: stack.host, port: stack.ports.imap });
+    cleanups.push(() => own.close());
+    await firstSession(user, dir, own);
+    const before = own.connections;
+
+    let drawn: () => void = () => {};
+    const frame = new Promise<void>((resolve) => {
+      drawn = resolve;
+    });
+    const engine = engineWithCache(user, dir, own);
+    void engine.start({ retry: true, after: frame });
+    await engine.request({ type: 'open-folder', path: 'INBOX', rows: ROWS });
+    expect(engine.state.view?.envelopes.size).toBeGreaterThan(0);
+    // A while for a connection that should not be made (a wait, not a time limit).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(own.connections).toBe(before);
+    expect(engine.state.connection.status).toBe('connecting');
+
+    drawn();
+    await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
+    expect(own.connections).toBe(before + 1);
+  });
+
+  it('with `holdCacheUntil` on a first start, makes and fills the store only once it settles', async () => {
+    const user = await newTestUser(stack, 'cachehold');
+    await seedMaildir(stack.info(), user.name, 50);
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-cache-'));
+    const file = join(dir, 'store.sqlite3');
+    const account = testAccount(stack.info(), user, {
+      imap: { host: '127.0.0.1', port: proxy.port, security: 'plain' },
+    });
+    const engine = new MailEngine({
+      account,
+      pendingFile: join(dir, 'pending.json'),
+      // As session.ts opens a store that does not exist yet: on the first write.
+      cache: (onNotice) =>
+        new LocalMail(
+          () => openAccountCache(account, { file, onNotice }),
+          join(dir, 'folders.json'),
+        ),
+      backendFactory: async () =>
+        new ImapBackend({ account, credentials: testCredentials(user), timeoutMs: 5000 }),
+    });
+    cleanups.push(() => engine.close());
+    let drawn: () => void = () => {};
+    const frame = new Promise<void>((resolve) => {
+      drawn = resolve;
+    });
+    await engine.start({ retry: true, holdCacheUntil: frame });
+    await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
+    await engine.request({ type: 'open-folder', path: 'INBOX', rows: ROWS });
+    await engine.request({ type: 'viewport', first: 0, last: ROWS - 1, margin: 0 });
+    await engine.idle();
+    expect(engine.state.view?.envelopes.size).toBeGreaterThanOrEqual(ROWS);
+    expect(existsSync(file)).toBe(false);
+
+    drawn();
+    await waitFor(() => existsSync(file), { what: 'the store to be made' });
+    const store = openAccountCache(account, { file });
+    try {
+      const shown = engine.state.view!.uids.slice(0, ROWS);
+      expect(
+        store
+          .envelopes('INBOX', shown)
+          .map((e) => e.uid)
+          .sort(),
+      ).toEqual([...shown].sort());
+      expect(store.folderState('INBOX')?.total).toBe(50);
+    } finally {
+      store.close();
     }
   });
 });

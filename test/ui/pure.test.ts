@@ -14,6 +14,7 @@ import {
   type PromptState,
 } from '../../src/ui/prompt-state.js';
 import { findMatches } from '../../src/ui/reader-lines.js';
+import { cacheAge } from '../../src/ui/StatusLine.js';
 
 describe('the search prompt', () => {
   it('uses the core search language and shows the query back', () => {
@@ -196,6 +197,16 @@ describe('list rows and layout', () => {
     expect(formatListDate(new Date(2026, 1, 3, 9, 5).getTime(), 'iso', now)).toBe(
       '2026-02-03 09:05',
     );
+  });
+
+  it('says when the cached rows were last in step: the time today, the day before', () => {
+    const now = new Date(2026, 11, 5, 15, 0).getTime();
+    expect(cacheAge(null, now)).toBe('cached');
+    expect(cacheAge(new Date(2026, 11, 5, 9, 7).getTime(), now)).toBe('cached, as of 09:07');
+    expect(cacheAge(new Date(2026, 11, 4, 23, 59).getTime(), now)).toBe(
+      'cached, as of Dec 4 23:59',
+    );
+    expect(cacheAge(new Date(2025, 11, 5, 9, 7).getTime(), now)).toBe('cached, as of Dec 5 09:07');
   });
 
   it('fits the columns to the width', () => {

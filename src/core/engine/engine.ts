@@ -72,6 +72,16 @@ export interface StartOptions {
    * that needs no folder list skips it; roles are then looked up when first needed.
    */
   folders?: boolean;
+  /**
+   * Connect only once this settles (the TUI's first frame drawn from the
+   * cache); the cached folder list is shown at once either way.
+   */
+  after?: Promise<unknown>;
+  /**
+   * Hold writes to the local cache until this settles (the TUI's first frame):
+   * on a first start, making the store and filling it wait for the first screen.
+   */
+  holdCacheUntil?: Promise<unknown>;
 }
 
 export class MailEngine {
@@ -171,6 +181,7 @@ export class MailEngine {
    */
   async start(options: StartOptions = { retry: true }): Promise<void> {
     this.loadFolders = options.folders ?? true;
+    if (options.holdCacheUntil) this.local?.holdWrites(options.holdCacheUntil);
     // The folder list as it was last time, shown before the connection is up.
     if (this.loadFolders) this.folders.showCachedFolders();
     if (options.watch ?? options.retry) {
@@ -179,6 +190,7 @@ export class MailEngine {
       this.folders.startCountsTimer();
       this.connection.startPolling();
     }
+    if (options.after) await options.after;
     await this.connection.start(options.retry);
   }
 

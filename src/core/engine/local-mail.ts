@@ -9,9 +9,11 @@
  * no SELECT, is kept beside it in a small JSON file. Nothing here throws: a
  * cache that cannot be used reads as empty, and the server stays the truth.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
+  DEFAULT_CACHE_SETTINGS,
   openAccountCache,
+  storeFile,
   type AccountCache,
   type CachedAttachment,
   type CachedEnvelope,
@@ -60,32 +62,109 @@ export function foldersFileOf(storeFile: string): string {
  * setting or cannot be used (said once through `onNotice`).
  */
 export function openLocalMail(
-  account: Parameters<typeof openAccountCache>[0],
+  account: Exclude<Parameters<typeof openAccountCache>[0], string>,
   settings: CacheSettings,
   onNotice: (text: string) => void,
 ): LocalMail | null {
   if (!settings.enabled) return null;
+  const file = storeFile(account.name);
+  // No store yet (a first start): it is made on the first write, which a face can hold
+  // back until its first screen is drawn; nothing could be read from it before anyway.
+  if (!existsSync(file))
+    return new LocalMail(
+      () => openAccountCache(account, { settings, onNotice }),
+      foldersFileOf(file),
+      settings,
+    );
   const cache = openAccountCache(account, { settings, onNotice });
   if (!cache.available) return null;
   return new LocalMail(cache, foldersFileOf(cache.file));
 }
 
 export class LocalMail {
+  private opened: AccountCache | null;
+  private readonly opener: (() => AccountCache) | null;
+  private readonly settings: CacheSettings;
+  /** Writes held back (see holdWrites), in the order they were asked. */
+  private queue: Array<() => void> = [];
+  private held = false;
+  private holdTimer: NodeJS.Timeout | null = null;
+
   constructor(
-    private readonly cache: AccountCache,
+    /** The open store, or how to open it when first written to. */
+    cache: AccountCache | (() => AccountCache),
     /** Where the folder list is kept (beside the store); null keeps it in memory only. */
     private readonly foldersFile: string | null,
-  ) {}
+    /** The settings while the store is not open yet (an open store has its own). */
+    settings: CacheSettings = DEFAULT_CACHE_SETTINGS,
+  ) {
+    this.opened = typeof cache === 'function' ? null : cache;
+    this.opener = typeof cache === 'function' ? cache : null;
+    this.settings = this.opened?.settings ?? settings;
+  }
+
+  /** The store for a write, opened (made) now if it was not yet. */
+  private get cache(): AccountCache {
+    return (this.opened ??= this.opener!());
+  }
+
+  /**
+   * The store for a read, after the writes held back; null while it is not
+   * made yet: reads then find nothing (the server answers instead) rather than
+   * make it before the first screen.
+   */
+  private get existing(): AccountCache | null {
+    if (!this.opened) return null;
+    this.drain();
+    return this.opened.available ? this.opened : null;
+  }
 
   get available(): boolean {
-    return this.cache.available;
+    return this.opened ? this.opened.available : true;
+  }
+
+  /**
+   * Holds writes back until `until` settles (at most `maxMs`): a first start
+   * then draws its first screen before paying for making the store and
+   * writing what the server said. Reads meanwhile see the writes first.
+   */
+  holdWrites(until: Promise<unknown>, maxMs = 10_000): void {
+    this.held = true;
+    this.holdTimer = setTimeout(() => this.release(), maxMs);
+    this.holdTimer.unref?.();
+    void until.then(
+      () => this.release(),
+      () => this.release(),
+    );
+  }
+
+  private release(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.held = false;
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.queue.length) {
+      const pending = this.queue;
+      this.queue = [];
+      for (const work of pending) work();
+    }
+  }
+
+  /** Runs a write now, or after the hold. */
+  private write(work: () => void): void {
+    if (this.held) this.queue.push(work);
+    else work();
   }
 
   // ---------------------------------------------------------------- folders
 
   /** The folder list saved last time, with the counts it had; null when none was saved. */
   folders(): Mailbox[] | null {
-    if (!this.foldersFile || !this.cache.available) return null;
+    const cache = this.existing;
+    if (!this.foldersFile || !cache) return null;
     let saved: unknown;
     try {
       saved = JSON.parse(readFileSync(this.foldersFile, 'utf8'));
@@ -97,7 +176,7 @@ export class LocalMail {
     if (!Array.isArray(list)) return null;
     const folders = list.filter(isMailbox);
     // A folder synced since the list was saved has newer counts in the store.
-    const synced = new Map(this.cache.folders().map((f) => [f.path, f]));
+    const synced = new Map(cache.folders().map((f) => [f.path, f]));
     return folders.map((folder) => {
       const state = synced.get(folder.path);
       if (!state || state.total === undefined) return folder;
@@ -107,22 +186,27 @@ export class LocalMail {
 
   /** Keeps the folder list (as the server gave it, with the counts known) for the next start. */
   saveFolders(folders: readonly Mailbox[]): void {
-    if (!this.foldersFile || !this.cache.available) return;
-    try {
-      writeFileAtomicSync(this.foldersFile, JSON.stringify({ savedAt: Date.now(), folders }));
-    } catch {
-      // Only a cache: the next start reads the list from the server.
-    }
+    const file = this.foldersFile;
+    if (!file) return;
+    this.write(() => {
+      if (!this.cache.available) return;
+      try {
+        writeFileAtomicSync(file, JSON.stringify({ savedAt: Date.now(), folders }));
+      } catch {
+        // Only a cache: the next start reads the list from the server.
+      }
+    });
   }
 
   // ---------------------------------------------------------------- a folder before the server answers
 
   /** The folder as cached: its rows in `sort` order and the envelopes of the first `rows`. */
   view(path: string, sort: SortOrder, rows: number): CachedFolderView | null {
-    const state = this.cache.folderState(path);
-    if (!state || (!state.cached && !state.hasUidList)) return null;
-    const cached = this.cache.orderedUids(path, sort);
-    const list = state.hasUidList ? this.cache.uidList(path) : null;
+    const cache = this.existing;
+    const state = cache?.folderState(path);
+    if (!cache || !state || (!state.cached && !state.hasUidList)) return null;
+    const cached = cache.orderedUids(path, sort);
+    const list = state.hasUidList ? cache.uidList(path) : null;
     let uids = cached;
     if (list && sort.key === 'arrival') {
       uids = mergeAscending(
@@ -136,7 +220,7 @@ export class LocalMail {
       uids = [...cached, ...(sort.reverse ? rest.reverse() : rest)];
     }
     if (!uids.length) return null;
-    const envelopes = rows > 0 ? this.cache.pageOfEnvelopes(path, sort, 0, rows).map(plain) : [];
+    const envelopes = rows > 0 ? cache.pageOfEnvelopes(path, sort, 0, rows).map(plain) : [];
     return {
       path,
       uidValidity: state.uidValidity,
@@ -149,17 +233,18 @@ export class LocalMail {
 
   /** Cached messages of a folder matching a search, newest first. */
   search(path: string, query: SearchQuery): Envelope[] {
-    return this.cache.search(query, { folders: [path] }).map((hit) => plain(hit.envelope));
+    const cache = this.existing;
+    return cache ? cache.search(query, { folders: [path] }).map((hit) => plain(hit.envelope)) : [];
   }
 
   /** What the cache holds of a folder (its state at the last sync, how many rows), or null. */
   folderState(path: string): CachedFolder | null {
-    return this.cache.folderState(path);
+    return this.existing?.folderState(path) ?? null;
   }
 
   /** Every folder the cache holds something of. */
   cachedFolders(): CachedFolder[] {
-    return this.cache.folders();
+    return this.existing?.folders() ?? [];
   }
 
   /**
@@ -170,24 +255,25 @@ export class LocalMail {
     query: SearchQuery,
     options: { limit: number; folders?: string[] },
   ): Array<{ path: string; envelope: Envelope }> {
-    return this.cache
-      .search(query, options)
-      .map((hit) => ({ path: hit.path, envelope: plain(hit.envelope) }));
+    return (this.existing?.search(query, options) ?? []).map((hit) => ({
+      path: hit.path,
+      envelope: plain(hit.envelope),
+    }));
   }
 
   /** Cached envelopes of some UIDs (for rows scrolled to while offline). */
   envelopes(path: string, uids: number[]): Envelope[] {
-    return this.cache.envelopes(path, uids).map(plain);
+    return this.existing?.envelopes(path, uids).map(plain) ?? [];
   }
 
   /** When the folder was last in step with the server, or null. */
   syncedAt(path: string): number | null {
-    return this.cache.folderState(path)?.syncedAt ?? null;
+    return this.existing?.folderState(path)?.syncedAt ?? null;
   }
 
   /** The view of a message read before, or null. */
   body(path: string, uid: number): MessageView | null {
-    return this.cache.getBody(path, uid)?.view ?? null;
+    return this.existing?.getBody(path, uid)?.view ?? null;
   }
 
   // ---------------------------------------------------------------- re-sync
@@ -199,10 +285,11 @@ export class LocalMail {
    * cached UIDs only; null when the folder was never synced.
    */
   known(path: string, visible: readonly number[]): KnownFolderState | null {
-    const state = this.cache.folderState(path);
-    if (!state) return null;
-    const cached = this.cache.uids(path);
-    const list = state.hasUidList ? this.cache.uidList(path) : null;
+    const cache = this.existing;
+    const state = cache?.folderState(path);
+    if (!cache || !state) return null;
+    const cached = cache.uids(path);
+    const list = state.hasUidList ? cache.uidList(path) : null;
     const uids = list ? mergeAscending(list, cached) : cached;
     return {
       uidValidity: state.uidValidity,
@@ -218,13 +305,17 @@ export class LocalMail {
   /**
    * Records what SELECT said. UIDVALIDITY, UIDNEXT, EXISTS and HIGHESTMODSEQ
    * go in together: a re-sync counts on them describing one moment. True when
-   * a new UIDVALIDITY dropped the folder's rows.
+   * a new UIDVALIDITY dropped the folder's rows (false while writes are held).
    */
   selected(status: FolderStatus, unread?: number): boolean {
-    return this.cache.applyFolderState({
-      ...stateOf(status),
-      ...(unread === undefined ? {} : { unread }),
-    }).dropped;
+    let dropped = false;
+    this.write(() => {
+      dropped = this.cache.applyFolderState({
+        ...stateOf(status),
+        ...(unread === undefined ? {} : { unread }),
+      }).dropped;
+    });
+    return dropped;
   }
 
   /**
@@ -235,7 +326,7 @@ export class LocalMail {
    */
   resynced(key: FolderKey, result: FolderResync, uids: readonly number[] | null): void {
     if (result.uidValidityChanged) {
-      this.cache.dropFolder(key.path);
+      this.write(() => this.cache.dropFolder(key.path));
       this.selected(result.status);
       return;
     }
@@ -247,7 +338,7 @@ export class LocalMail {
     // With the `uids` method only the visible rows' flags were read; the other
     // cached rows keep the flags they had (shown offline as of the last sync;
     // online, rows off the first screen come from the server).
-    this.cache.applyFolderState({ ...stateOf(result.status), uids });
+    this.write(() => this.cache.applyFolderState({ ...stateOf(result.status), uids }));
   }
 
   /**
@@ -256,48 +347,53 @@ export class LocalMail {
    * AccountCache.setUidList).
    */
   saveUidList(key: FolderKey, uids: readonly number[], basis: string | undefined): void {
-    this.cache.setUidList(key, uids, { highestModseq: basis });
+    this.write(() => this.cache.setUidList(key, uids, { highestModseq: basis }));
   }
 
   // ---------------------------------------------------------------- what the server said
 
   arrived(key: FolderKey, envelopes: readonly Envelope[]): void {
-    if (envelopes.length) this.cache.applyEnvelopes(key, envelopes as CachedEnvelope[]);
+    if (envelopes.length)
+      this.write(() => this.cache.applyEnvelopes(key, envelopes as CachedEnvelope[]));
   }
 
   flags(key: FolderKey, changes: Array<{ uid: number; flags: Flag[]; modseq?: string }>): void {
-    if (changes.length) this.cache.applyFlagChanges(key, changes);
+    if (changes.length) this.write(() => this.cache.applyFlagChanges(key, changes));
   }
 
   removed(key: FolderKey, uids: readonly number[]): void {
-    if (uids.length) this.cache.removeUids(key, [...uids]);
+    if (uids.length) {
+      const gone = [...uids];
+      this.write(() => this.cache.removeUids(key, gone));
+    }
   }
 
   /** Keeps a message read, to read it again offline. */
   read(key: FolderKey, uid: number, view: MessageView): void {
-    this.cache.putBody(key, uid, { text: view.text, view });
+    this.write(() => this.cache.putBody(key, uid, { text: view.text, view }));
   }
 
   // ---------------------------------------------------------------- bodies fetched ahead, attachments kept
 
   /** How many of the newest messages of a folder to fetch the text of in the background (0: none). */
   get prefetchBodies(): number {
-    return this.cache.available ? Math.max(0, Math.floor(this.cache.settings.prefetchBodies)) : 0;
+    return this.available ? Math.max(0, Math.floor(this.settings.prefetchBodies)) : 0;
   }
 
   /** Attachments up to this many bytes are kept when opened or saved (0: none). */
   get attachmentMaxBytes(): number {
-    return this.cache.settings.attachmentMaxBytes;
+    return this.settings.attachmentMaxBytes;
   }
 
   /** Which of `uids` are cached, and whether with their text (absent: not cached). */
   bodyState(path: string, uids: readonly number[]): Map<number, boolean> {
-    return this.cache.bodyState(path, uids);
+    return this.existing?.bodyState(path, uids) ?? new Map();
   }
 
   /** True when `bytes` more fit under the size cap without dropping anything. */
   roomFor(bytes: number): boolean {
-    return this.cache.freeBytes() >= bytes;
+    // A store not made yet is empty: everything fits.
+    return !this.opened || this.cache.freeBytes() >= bytes;
   }
 
   /** Keeps an attachment opened or saved, when within the cap; true when kept. */
@@ -309,11 +405,12 @@ export class LocalMail {
 
   /** An attachment kept before, or null. */
   attachment(path: string, uid: number, part: string): CachedAttachment | null {
-    return this.cache.getAttachment(path, uid, part);
+    return this.existing?.getAttachment(path, uid, part) ?? null;
   }
 
   close(): void {
-    this.cache.close();
+    this.release();
+    this.opened?.close();
   }
 }
 
