@@ -12,6 +12,7 @@ import {
 } from '../core/engine/outcome.js';
 import { sortKnownEnvelopes } from '../core/engine/threads.js';
 import { serverSorts } from '../core/engine/backend.js';
+import { TmailError } from '../core/errors.js';
 import { formatSearch, parseSearch } from '../core/search-syntax.js';
 import type { FolderView } from '../core/store/state.js';
 import type { Envelope, Flag, SearchQuery, SortKey, SortOrder } from '../core/types.js';
@@ -112,7 +113,7 @@ async function listPage(
 ): Promise<number> {
   const first = (options.page - 1) * options.limit;
   const last = first + options.limit - 1;
-  const { rows, total, sortedHere } = await withMail(
+  const { rows, total, sortedHere, notCached } = await withMail(
     io,
     values.account,
     async (engine) => {
@@ -141,7 +142,17 @@ async function listPage(
       });
       const page = await envelopesForRows(engine, first, last);
       const byUid = new Map(page.map((e) => [e.uid, e]));
+      // Offline the list has every message of the folder (the cache keeps its UID
+      // list), but only the envelopes it fetched once: the others cannot be printed.
+      const listed = engine.state.view?.uids.slice(first, last + 1).length ?? 0;
+      const notCached = engine.state.connection.status === 'online' ? 0 : listed - page.length;
+      if (notCached && !page.length)
+        throw new TmailError(
+          'MESSAGE_UNKNOWN',
+          `Messages ${first + 1} to ${first + notCached} of ${folder} are not in the local cache, and the server cannot be reached now.`,
+        );
       return {
+        notCached,
         rows: sortedHere
           ? sortKnownEnvelopes(
               page.map((e) => e.uid),
@@ -174,6 +185,8 @@ async function listPage(
       limit: options.limit,
       ...(options.search ? { query: formatSearch(options.search) } : {}),
       messages: rows.map(envelopeJson),
+      // Offline: rows of the page the local cache lists but holds no envelope of.
+      ...(notCached ? { notCached } : {}),
     });
   } else if (rows.length) {
     printEnvelopes(io, rows, (io.stdout as { columns?: number }).columns ?? 120);

@@ -17,7 +17,8 @@ import { MailEngine } from '../../src/core/engine/engine.js';
 import { LocalMail } from '../../src/core/engine/local-mail.js';
 import { ImapBackend } from '../../src/core/imap/imap-backend.js';
 import { isTmailError } from '../../src/core/errors.js';
-import { testAccount, testCredentials } from '../support/accounts.js';
+import { testAccount, testConfigEnv, testCredentials } from '../support/accounts.js';
+import { runTmail } from '../support/cli.js';
 import { checker, serverFlags } from '../support/engine.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { seedMaildir } from '../support/seed.js';
@@ -207,6 +208,41 @@ describe('starting from the cache', () => {
     view = engine.state.view!;
     expect(newest.slice(0, ROWS).every((uid) => view.envelopes.has(uid))).toBe(true);
     expect(newest.slice(100).some((uid) => view.envelopes.has(uid))).toBe(false);
+  });
+
+  it('offline, tmail list pages through every message and says which it cannot print', async () => {
+    const user = await newTestUser(stack, 'cachecli');
+    await seedMaildir(stack.info(), user.name, 30);
+    const own = await startFaultProxy({ host: stack.host, port: stack.ports.imap });
+    const env = testConfigEnv([
+      testAccount(stack.info(), user, {
+        imap: { host: '127.0.0.1', port: own.port, security: 'plain' },
+      }),
+    ]);
+    const list = (...args: string[]) => runTmail(['list', '--json', ...args], env);
+    // Online: rows 11 to 20 listed (the whole list read for page 2, and kept).
+    const online = await list('--limit', '10', '--page', '2');
+    expect(online.code, online.stderr).toBe(0);
+    const server = await withChecker(user, (c) => serverFlags(c, 'INBOX'));
+    const newest = [...server.keys()].sort((a, b) => b - a);
+
+    await own.close();
+    const partly = await list('--limit', '15', '--page', '2');
+    expect(partly.code, partly.stderr).toBe(0);
+    const page = JSON.parse(partly.stdout) as {
+      total: number;
+      notCached?: number;
+      messages: Array<{ uid: number }>;
+    };
+    expect(page.total).toBe(30);
+    expect(page.messages.map((m) => m.uid)).toEqual(newest.slice(15, 20));
+    expect(page.notCached).toBe(10);
+    expect(partly.stderr.trim().split('\n')).toHaveLength(1);
+
+    const none = await list('--limit', '10', '--page', '3');
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(none.stderr).toMatch(/Messages 21 to 30 of INBOX are not in the local cache/);
   });
 
   it('offline, opens the cached list and a message read before', async () => {
