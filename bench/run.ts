@@ -25,7 +25,8 @@
  * that part alone and keeps the other results of bench/results/latest.json.
  * Once, the local cache (bench/cache.ts): the store's size for 100,000 real
  * envelopes and search across folders over them; `npm run bench -- cache`
- * runs that part alone.
+ * runs that part alone. `npm run bench -- resync` runs the re-sync alone at
+ * the largest size (seeding it first) and puts it beside that size's results.
  * Each timing is the median of several rounds, each round running all of them in
  * turn (the machine is noisy: a busy moment then hits all alike); compare
  * ratios within one run rather than numbers across runs.
@@ -55,13 +56,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = (process.env.TMAIL_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.TMAIL_BENCH_RUNS ?? 7);
 const PARTS = process.argv.slice(2);
+const KNOWN_PARTS = ['removal', 'cache', 'resync'];
 for (const part of PARTS) {
-  if (part !== 'removal' && part !== 'cache')
-    throw new Error(`Unknown bench part "${part}"; known: removal, cache.`);
+  if (!KNOWN_PARTS.includes(part))
+    throw new Error(`Unknown bench part "${part}"; known: ${KNOWN_PARTS.join(', ')}.`);
 }
-const ONLY_REMOVAL = PARTS.includes('removal') && !PARTS.includes('cache');
-const ONLY_CACHE = PARTS.includes('cache') && !PARTS.includes('removal');
 const ONLY_PARTS = PARTS.length > 0;
+/** Whether a part runs: every part in a whole run, else those named. */
+const runs = (part: string) => !ONLY_PARTS || PARTS.includes(part);
 const RESULTS_JSON = join(root, 'bench/results/latest.json');
 
 interface ProcessSample {
@@ -149,6 +151,8 @@ interface BenchFile {
   results: Array<Record<string, unknown>>;
   removal?: RemovalBench & { at: string };
   cache?: CacheBench & { at: string };
+  /** The re-sync run alone when the whole run has no result at its size. */
+  resync?: ResyncBench & { at: string };
 }
 
 const previous: BenchFile | undefined = existsSync(RESULTS_JSON)
@@ -161,14 +165,23 @@ const stack = await startMailStack({ servers: ['courier'] });
 const results: Array<Record<string, unknown>> = [];
 let removal: BenchFile['removal'] = previous?.removal;
 let cache: BenchFile['cache'] = previous?.cache;
+let resyncAlone: BenchFile['resync'] = previous?.resync;
 try {
-  if (!ONLY_CACHE) {
+  if (runs('removal')) {
     removal = { ...(await benchRemoval(stack)), at: new Date().toISOString() };
     process.stderr.write(`${JSON.stringify(removal)}\n`);
   }
-  if (!ONLY_REMOVAL) {
+  if (runs('cache')) {
     cache = { ...(await benchCache(stack)), at: new Date().toISOString() };
     process.stderr.write(`${JSON.stringify(cache)}\n`);
+  }
+  if (ONLY_PARTS && PARTS.includes('resync')) {
+    const size = Math.max(...SIZES);
+    const user = await stack.addUser(`bench${size}`);
+    process.stderr.write(`Seeding ${size} messages...\n`);
+    await seedMaildir(stack.info(), user.name, size);
+    resyncAlone = { ...(await benchResync(stack, user, size)), at: new Date().toISOString() };
+    process.stderr.write(`${JSON.stringify(resyncAlone)}\n`);
   }
   for (const size of ONLY_PARTS ? [] : SIZES) {
     const user = await stack.addUser(`bench${size}`);
@@ -266,9 +279,21 @@ try {
   await stack.stop();
 }
 
-const data: BenchFile = ONLY_PARTS
+let data: BenchFile = ONLY_PARTS
   ? { ...previous!, removal, cache }
   : { at: new Date().toISOString(), node: process.version, runs: RUNS, results, removal, cache };
+if (ONLY_PARTS && PARTS.includes('resync') && resyncAlone) {
+  // Beside the whole run's results at that size, where it has them.
+  const { at: _at, ...resync } = resyncAlone;
+  const entry = data.results.find((r) => r.size === resync.size);
+  data = entry
+    ? {
+        ...data,
+        results: data.results.map((r) => (r === entry ? { ...r, resync } : r)),
+        resync: undefined,
+      }
+    : { ...data, resync: resyncAlone };
+}
 const lines = [
   `# tmail benchmark`,
   '',
@@ -326,10 +351,9 @@ const lines = [
       ].join(' | ')} |`;
     }),
   '',
-  ...data.results
-    .filter((r) => r.resync)
-    .map((r) => {
-      const x = r.resync as ResyncBench;
+  ...[...data.results.map((r) => r.resync as ResyncBench | null | undefined), data.resync]
+    .filter((x): x is ResyncBench => Boolean(x))
+    .map((x) => {
       return `Re-sync of ${x.size.toLocaleString('en')} messages after another client flagged ${x.changed.toLocaleString('en')} (the rows on screen among them): every row on screen changed ${x.onScreenMs} ms after the connection was ready; before that the engine sent ${x.selects} SELECT${x.qresync ? ' (with QRESYNC)' : ''} and ${x.uidLists} UID list${x.uidLists === 1 ? '' : 's'}.`;
     }),
   '',
