@@ -2,8 +2,8 @@
  * Which mail commands open the local cache: list, read and search answer from
  * it and fill it, so they make the store; the others never read it, so they
  * make none (nor load its native module) for an account without one, and
- * open an existing one only to keep it in step with what they change (a
- * message moved away leaves the cached folder). Run as the built binary
+ * open an existing one only to keep it in step with what they change (a flag
+ * set, a message moved away). Run as the built binary
  * against the test Dovecot; the store is read back with the cache's own code.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -47,6 +47,16 @@ function cachedUids(): number[] {
   }
 }
 
+/** The cached flags of a message of INBOX (undefined when the cache lacks it). */
+function cachedFlags(uid: number): readonly string[] | undefined {
+  const cache = openAccountCache(user.name, { file: store() });
+  try {
+    return cache.envelopes('INBOX', [uid])[0]?.flags;
+  } finally {
+    cache.close();
+  }
+}
+
 describe('the local cache and the mail commands', () => {
   it('folders, flag and move make no store for an account without one', async () => {
     const ok = async (args: string[]) => {
@@ -60,11 +70,16 @@ describe('the local cache and the mail commands', () => {
     expect((await serverFlags(check, 'INBOX')).get(1)).toContain(FLAGGED);
   });
 
-  it('list makes the store, and move keeps an existing one in step', async () => {
+  it('list makes the store, and flag and move keep an existing one in step', async () => {
     const list = await runTmail(['list', '--json'], env);
     expect(list.code, list.stderr).toBe(0);
     expect(existsSync(store())).toBe(true);
     expect(cachedUids()).toContain(3);
+    expect(cachedFlags(4)).toEqual([]);
+
+    const flag = await runTmail(['flag', '4', '--set', 'flagged'], env);
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(cachedFlags(4)).toEqual([FLAGGED]);
 
     const move = await runTmail(['move', '3', '--to', 'Archive'], env);
     expect(move.code, move.stderr).toBe(0);

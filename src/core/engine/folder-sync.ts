@@ -16,7 +16,14 @@
 import { TmailError, toTmailError } from '../errors.js';
 import { DEFAULT_SORT } from '../store/state.js';
 import { missingUids, wantedRows, type RowRange } from '../store/window.js';
-import { SEEN, type Envelope, type FolderRole, type Mailbox, type SearchQuery } from '../types.js';
+import {
+  SEEN,
+  type Envelope,
+  type Flag,
+  type FolderRole,
+  type Mailbox,
+  type SearchQuery,
+} from '../types.js';
 import type { ActionOf } from './actions.js';
 import type { BackendEvent, FolderResync, FolderStatus, MailBackend } from './backend.js';
 import type { EngineContext, Link } from './context.js';
@@ -87,6 +94,18 @@ export class FolderSync {
   /** True when the cache can show `path` before (or without) the server. */
   hasCached(path: string): boolean {
     return Boolean(this.local?.available && this.local.syncedAt(path) !== null);
+  }
+
+  /**
+   * Tells the cache of a flag change the server took on messages of the open
+   * folder whose envelopes are not loaded (those loaded reach it through the
+   * view's own change).
+   */
+  cacheFlagChange(path: string, uids: readonly number[], add: Flag[], remove: Flag[]): void {
+    const view = this.ctx.state.view;
+    if (!this.local?.available || !view || view.path !== path) return;
+    const unloaded = uids.filter((uid) => !view.envelopes.has(uid));
+    this.local.changeFlags({ path, uidValidity: view.uidValidity }, unloaded, add, remove);
   }
 
   /** Shows the folder list saved last time, until the server's arrives. */

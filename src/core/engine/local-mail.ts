@@ -361,6 +361,21 @@ export class LocalMail {
     if (changes.length) this.write(() => this.cache.applyFlagChanges(key, changes));
   }
 
+  /**
+   * A flag change the server took for messages the engine holds no envelope
+   * of (a script's `tmail flag`, a tagged range off screen): the cached rows
+   * get it too, so that they do not show the old flags offline.
+   */
+  changeFlags(key: FolderKey, uids: readonly number[], add: Flag[], remove: Flag[]): void {
+    if (!uids.length || !this.cache.available) return;
+    const changes = this.cache.envelopes(key.path, [...uids]).map((envelope) => {
+      const flags = envelope.flags.filter((f) => !remove.includes(f));
+      for (const f of add) if (!flags.includes(f)) flags.push(f);
+      return { uid: envelope.uid, flags };
+    });
+    this.flags(key, changes);
+  }
+
   removed(key: FolderKey, uids: readonly number[]): void {
     if (uids.length) {
       const gone = [...uids];

@@ -166,6 +166,7 @@ export class Mutations {
       // A fetch that ran between the optimistic change and the STORE may have put the
       // old flags back in the snapshot, and a .SILENT STORE echoes nothing: apply again.
       this.applyFlagChange(path, found, add, remove);
+      this.folders.cacheFlagChange(path, found, add, remove);
     } catch (error) {
       const e = toTmailError(error);
       if (e.code === 'OFFLINE' || e.code === 'CONNECTION_LOST') {
