@@ -565,9 +565,9 @@ export class FolderSync {
           this.folding.reset(action.folded ?? false);
         this.selected = status;
         this.viewFromCache = false;
-        // Known without reading when the cache kept the list and the re-sync told what changed.
+        // Known without reading when the cache kept the list and the re-sync told what
+        // changed (and stored already, with the folder's new state).
         this.folderUids = listed;
-        if (listed) this.uidListChanged(true);
         this.inflight.clear();
         // The old viewport described the old list; the face sends a new one.
         this.viewport = null;
@@ -769,7 +769,6 @@ export class FolderSync {
     if (resync && !resync.uidValidityChanged && status.uidValidity === view.uidValidity) {
       // In place: the rows on screen change where they are, nothing is read again.
       this.folderUids = listed;
-      if (listed) this.uidListChanged(true);
       await this.applyResync(b, view.path, resync);
     } else if (status.uidValidity !== view.uidValidity) {
       // The UIDs we hold now name other messages: start the folder again.
