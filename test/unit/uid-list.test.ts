@@ -86,6 +86,10 @@ describe('the UID list after a re-sync', () => {
   it('merges and subtracts ascending lists', () => {
     expect(mergeAscending([1, 4, 6], [2, 4, 9])).toEqual([1, 2, 4, 6, 9]);
     expect(mergeAscending([], [2])).toEqual([2]);
+    // The cached rows are in the folder's list already: the list itself, not a copy.
+    const list = range(1, 50_000);
+    expect(mergeAscending(list, [7, 49_000])).toBe(list);
+    expect(mergeAscending([1, 3], [2])).toEqual([1, 2, 3]);
     expect(without([1, 2, 3, 4, 5], [2, 5, 7])).toEqual([1, 3, 4]);
   });
 });

@@ -39,17 +39,28 @@ export function encodeUidSet(uids: readonly number[]): string {
  */
 export function decodeUidSet(text: string): number[] | null {
   if (text === '') return [];
-  const out: number[] = [];
+  // Ranges checked and counted first, then written into an array of that size:
+  // pushing 100,000 numbers one by one costs about twice as much.
+  const pieces = text.split(',');
+  const bounds: number[] = [];
+  let size = 0;
   let last = 0;
-  for (const piece of text.split(',')) {
+  for (const piece of pieces) {
     const colon = piece.indexOf(':');
     const start = Number(colon === -1 ? piece : piece.slice(0, colon));
     const end = colon === -1 ? start : Number(piece.slice(colon + 1));
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return null;
     if (start <= last || end < start) return null;
-    if (out.length + (end - start + 1) > MAX_UIDS) return null;
-    for (let uid = start; uid <= end; uid++) out.push(uid);
+    size += end - start + 1;
+    if (size > MAX_UIDS) return null;
+    bounds.push(start, end);
     last = end;
+  }
+  const out = new Array<number>(size);
+  let at = 0;
+  for (let k = 0; k < bounds.length; k += 2) {
+    const end = bounds[k + 1]!;
+    for (let uid = bounds[k]!; uid <= end; uid++) out[at++] = uid;
   }
   return out;
 }

@@ -7,6 +7,18 @@
  */
 import type { FolderResync, KnownFolderState } from './backend.js';
 
+/** Index of the first element of the ascending `list` that is at least `value`. */
+function lowerBound(list: readonly number[], value: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (list[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /**
  * The folder's UID list, ascending, after `resync` of a folder known as
  * `known`: the list the re-sync read (`uids` method), else `known.uids`
@@ -37,19 +49,38 @@ export function without(list: readonly number[], gone: readonly number[]): numbe
   return out;
 }
 
-/** Two ascending lists as one, ascending, each UID once. */
-export function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
-  if (!b.length) return [...a];
+/**
+ * Two ascending lists as one, ascending, each UID once. When `a` holds every
+ * UID of `b` already (the usual case: a folder's list and its cached rows),
+ * the answer is `a` itself (not a copy), found with a search per element of `b`.
+ */
+export function mergeAscending(a: number[], b: readonly number[]): number[] {
+  if (!b.length) return a;
+  if (!a.length) return b.slice();
+  if (b.length <= 1000 && b.every((uid) => a[lowerBound(a, uid)] === uid)) return a;
+  // Integers only (no Infinity sentinel): the loop stays on V8's fast paths.
   const out: number[] = [];
   let i = 0;
   let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = i < a.length ? a[i]! : Infinity;
-    const y = j < b.length ? b[j]! : Infinity;
-    const next = Math.min(x, y);
-    if (x === next) i++;
-    if (y === next) j++;
-    if (out.length === 0 || out[out.length - 1]! < next) out.push(next);
+  let last = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    let next: number;
+    if (x < y) {
+      next = x;
+      i++;
+    } else if (y < x) {
+      next = y;
+      j++;
+    } else {
+      next = x;
+      i++;
+      j++;
+    }
+    if (next > last) out.push((last = next));
   }
+  for (; i < a.length; i++) if (a[i]! > last) out.push((last = a[i]!));
+  for (; j < b.length; j++) if (b[j]! > last) out.push((last = b[j]!));
   return out;
 }
