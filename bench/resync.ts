@@ -30,6 +30,8 @@ export interface ResyncBench {
   qresync: boolean;
   /** UID SEARCH commands (a UID list) sent before that moment. */
   uidLists: number;
+  /** UID SEARCH commands sent until the catch-up was over (the engine idle): the list read after the rows changed counts here. */
+  uidListsInAll?: number;
 }
 
 const ROWS = 50;
@@ -100,6 +102,7 @@ export async function benchResync(
     await done;
     const lines = proxy.sent.slice(sentBefore, mark).map((l) => l.replace(/^\S+ /, ''));
     await engine.idle();
+    const all = proxy.sent.slice(sentBefore).map((l) => l.replace(/^\S+ /, ''));
     await engine.close();
     await client.messageFlagsRemove(`${from}:*`, [FLAGGED]);
     return {
@@ -109,6 +112,7 @@ export async function benchResync(
       selects: lines.filter((l) => /^SELECT\b/i.test(l)).length,
       qresync: lines.some((l) => /^SELECT\b.*\(QRESYNC /i.test(l)),
       uidLists: lines.filter((l) => /^UID SEARCH\b/i.test(l)).length,
+      uidListsInAll: all.filter((l) => /^UID SEARCH\b/i.test(l)).length,
     };
   } finally {
     await client.logout().catch(() => {});

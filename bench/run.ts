@@ -354,7 +354,7 @@ const lines = [
   ...[...data.results.map((r) => r.resync as ResyncBench | null | undefined), data.resync]
     .filter((x): x is ResyncBench => Boolean(x))
     .map((x) => {
-      return `Re-sync of ${x.size.toLocaleString('en')} messages after another client flagged ${x.changed.toLocaleString('en')} (the rows on screen among them): every row on screen changed ${x.onScreenMs} ms after the connection was ready; before that the engine sent ${x.selects} SELECT${x.qresync ? ' (with QRESYNC)' : ''} and ${x.uidLists} UID list${x.uidLists === 1 ? '' : 's'}.`;
+      return `Re-sync of ${x.size.toLocaleString('en')} messages after another client flagged ${x.changed.toLocaleString('en')} (the rows on screen among them): every row on screen changed ${x.onScreenMs} ms after the connection was ready; before that the engine sent ${x.selects} SELECT${x.qresync ? ' (with QRESYNC)' : ''} and ${x.uidLists} UID list${x.uidLists === 1 ? '' : 's'}${x.uidListsInAll === undefined ? '' : `, and ${x.uidListsInAll} in the whole catch-up`}.`;
     }),
   '',
   ...(data.removal
