@@ -23,7 +23,7 @@ const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'permission denied',
   ENOENT: 'a folder on the way does not exist',
-  ENOTDIR: 'a file stands where a folder should be',
+  ENOTDIR: 'a part of the path is a file, not a folder',
   EISDIR: 'a folder stands where a file should be',
   ENAMETOOLONG: 'the path is too long',
   ELOOP: 'the path has too many symbolic links',

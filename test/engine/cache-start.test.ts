@@ -293,8 +293,20 @@ describe('starting from the cache', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(own.connections).toBe(before);
     expect(engine.state.connection.status).toBe('connecting');
+    // Work asked meanwhile (a reply's quote, typed as soon as the list shows) waits for it.
+    const uncached = engine.state.view!.uids.at(-1)!;
+    const reading = engine.request({ type: 'read', uid: uncached, peek: true });
+    let settled = false;
+    void reading.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(settled).toBe(false);
 
     drawn();
+    const message = await reading;
+    expect(message.uid).toBe(uncached);
     await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
     expect(own.connections).toBe(before + 1);
   });

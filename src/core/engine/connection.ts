@@ -73,13 +73,14 @@ export class Connection implements Link {
    * Connects. With `retry`, failures leave the engine offline and retrying in
    * the background; without, the first failure rejects.
    */
-  async start(retry: boolean): Promise<void> {
+  async start(retry: boolean, after?: Promise<unknown>): Promise<void> {
     this.retry = retry;
+    const connected = this.connect(after);
     if (!retry) {
-      await this.connect();
+      await connected;
       return;
     }
-    void this.connect().catch(() => {});
+    void connected.catch(() => {});
   }
 
   /** Tries to reconnect now (a face's "retry" key). */
@@ -135,8 +136,13 @@ export class Connection implements Link {
     if (backend) await backend.logout();
   }
 
-  private connect(): Promise<void> {
-    this.connecting ??= this.doConnect().finally(() => {
+  /**
+   * Connects, once `after` settles when given (see StartOptions.after); work
+   * asked meanwhile waits for this connection as for one under way.
+   */
+  private connect(after?: Promise<unknown>): Promise<void> {
+    const go = () => this.doConnect();
+    this.connecting ??= (after ? after.then(go, go) : go()).finally(() => {
       this.connecting = null;
     });
     return this.connecting;

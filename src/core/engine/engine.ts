@@ -190,8 +190,7 @@ export class MailEngine {
       this.folders.startCountsTimer();
       this.connection.startPolling();
     }
-    if (options.after) await options.after;
-    await this.connection.start(options.retry);
+    await this.connection.start(options.retry, options.after);
   }
 
   /** The catch-up after every (re)connect, run before any request on the new connection. */
