@@ -9,6 +9,24 @@ export type BindingTable = Record<
   ReadonlyArray<readonly [spec: string, command: string]>
 >;
 
+/** Moving through a list of messages: the folder's, and the results of a search of every folder. */
+const LIST_MOTIONS: BindingTable['list'] = [
+  ['j', 'list.next'],
+  ['<Down>', 'list.next'],
+  ['k', 'list.prev'],
+  ['<Up>', 'list.prev'],
+  ['g', 'list.first'],
+  ['<Home>', 'list.first'],
+  ['G', 'list.last'],
+  ['<End>', 'list.last'],
+  ['<PgDn>', 'list.page-down'],
+  ['<C-f>', 'list.page-down'],
+  ['<PgUp>', 'list.page-up'],
+  ['<C-b>', 'list.page-up'],
+  ['<C-d>', 'list.half-down'],
+  ['<C-u>', 'list.half-up'],
+];
+
 export const DEFAULT_BINDINGS: BindingTable = {
   global: [
     ['?', 'global.help'],
@@ -20,20 +38,7 @@ export const DEFAULT_BINDINGS: BindingTable = {
     ['<C-l>', 'global.refresh'],
   ],
   list: [
-    ['j', 'list.next'],
-    ['<Down>', 'list.next'],
-    ['k', 'list.prev'],
-    ['<Up>', 'list.prev'],
-    ['g', 'list.first'],
-    ['<Home>', 'list.first'],
-    ['G', 'list.last'],
-    ['<End>', 'list.last'],
-    ['<PgDn>', 'list.page-down'],
-    ['<C-f>', 'list.page-down'],
-    ['<PgUp>', 'list.page-up'],
-    ['<C-b>', 'list.page-up'],
-    ['<C-d>', 'list.half-down'],
-    ['<C-u>', 'list.half-up'],
+    ...LIST_MOTIONS,
     ['<Enter>', 'list.open'],
     ['q', 'list.quit'],
     ['<Esc>', 'list.escape'],
@@ -77,20 +82,7 @@ export const DEFAULT_BINDINGS: BindingTable = {
     ['E', 'mail.raw'],
   ],
   results: [
-    ['j', 'list.next'],
-    ['<Down>', 'list.next'],
-    ['k', 'list.prev'],
-    ['<Up>', 'list.prev'],
-    ['g', 'list.first'],
-    ['<Home>', 'list.first'],
-    ['G', 'list.last'],
-    ['<End>', 'list.last'],
-    ['<PgDn>', 'list.page-down'],
-    ['<C-f>', 'list.page-down'],
-    ['<PgUp>', 'list.page-up'],
-    ['<C-b>', 'list.page-up'],
-    ['<C-d>', 'list.half-down'],
-    ['<C-u>', 'list.half-up'],
+    ...LIST_MOTIONS,
     ['<Enter>', 'results.open'],
     ['q', 'results.close'],
     ['<Esc>', 'results.close'],

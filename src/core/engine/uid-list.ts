@@ -5,19 +5,8 @@
  * name anyway). At 100,000 messages reading the list is the slow part of
  * opening a folder; this is a merge of two short lists into a long one.
  */
+import { lowerBound, missingFrom } from '../imap/sequence.js';
 import type { FolderResync, KnownFolderState } from './backend.js';
-
-/** Index of the first element of the ascending `list` that is at least `value`. */
-function lowerBound(list: readonly number[], value: number): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (list[mid]! < value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
 
 /**
  * The folder's UID list, ascending, after `resync` of a folder known as
@@ -32,21 +21,9 @@ export function uidListAfterResync(known: KnownFolderState, resync: FolderResync
   let list: number[];
   if (resync.uids) list = resync.uids;
   else if (known.complete)
-    list = mergeAscending(without(known.uids, resync.vanished), resync.added);
+    list = mergeAscending(missingFrom(known.uids, resync.vanished), resync.added);
   else return null;
   return list.length === resync.status.exists ? list : null;
-}
-
-/** The ascending `list` without the ascending `gone` (one pass over both). */
-export function without(list: readonly number[], gone: readonly number[]): number[] {
-  if (!gone.length) return [...list];
-  const out: number[] = [];
-  let j = 0;
-  for (const uid of list) {
-    while (j < gone.length && gone[j]! < uid) j++;
-    if (gone[j] !== uid) out.push(uid);
-  }
-  return out;
 }
 
 /**
