@@ -25,6 +25,7 @@ import {
   type AccountCache,
   type OpenCacheOptions,
 } from '../../src/core/cache/index.js';
+import { checkHeader } from '../../src/core/cache/health.js';
 import { SCHEMA_VERSION } from '../../src/core/cache/schema.js';
 import { parseSearch } from '../../src/core/search-syntax.js';
 import { FLAGGED, SEEN } from '../../src/core/types.js';
@@ -366,6 +367,14 @@ describe('local store: trouble is one notice, never a throw', () => {
     cache.applyEnvelopes(INBOX, [testEnvelope(1)]);
     expect(cache.uids('INBOX')).toEqual([1]);
     cache.close();
+  });
+
+  it('does not take a store for cut off while its write-ahead log holds pages (another tmail checkpointing)', () => {
+    seeded(3000);
+    truncateSync(file, Math.floor(statSync(file).size / 2));
+    expect(checkHeader(file)).toBe('damaged');
+    writeFileSync(`${file}-wal`, Buffer.alloc(4096, 1));
+    expect(checkHeader(file)).toBe('ok');
   });
 
   it('rebuilds a store file full of garbage', () => {
