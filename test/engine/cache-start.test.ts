@@ -19,7 +19,7 @@ import { ImapBackend } from '../../src/core/imap/imap-backend.js';
 import { isTmailError } from '../../src/core/errors.js';
 import { testAccount, testConfigEnv, testCredentials } from '../support/accounts.js';
 import { runTmail } from '../support/cli.js';
-import { checker, serverFlags } from '../support/engine.js';
+import { cachedTestEngine, checker, serverFlags } from '../support/engine.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { seedMaildir } from '../support/seed.js';
 import { newTestUser, sharedMailStack, type TestUser } from '../support/stack.js';
@@ -43,21 +43,8 @@ afterAll(async () => {
 
 /** An engine for `user` through a proxy (the shared one by default), with its cache in `dir`. */
 function engineWithCache(user: TestUser, dir: string, via: FaultProxy = proxy): MailEngine {
-  const port = via.port;
-  const account = testAccount(stack.info(), user, {
-    imap: { host: '127.0.0.1', port, security: 'plain' },
-  });
-  const engine = new MailEngine({
-    account,
-    pendingFile: join(dir, 'pending.json'),
-    reconnectDelaysMs: [200, 400, 800],
-    cache: (onNotice) =>
-      new LocalMail(
-        openAccountCache(account, { file: join(dir, 'store.sqlite3'), onNotice }),
-        join(dir, 'folders.json'),
-      ),
-    backendFactory: async () =>
-      new ImapBackend({ account, credentials: testCredentials(user), timeoutMs: 5000 }),
+  const engine = cachedTestEngine(stack.info(), user, dir, {
+    imap: { host: '127.0.0.1', port: via.port },
   });
   cleanups.push(() => engine.close());
   return engine;

@@ -10,13 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openAccountCache } from '../../src/core/cache/index.js';
-import { MailEngine } from '../../src/core/engine/engine.js';
-import { LocalMail } from '../../src/core/engine/local-mail.js';
-import { ImapBackend } from '../../src/core/imap/imap-backend.js';
+import type { MailEngine } from '../../src/core/engine/engine.js';
 import { FLAGGED } from '../../src/core/types.js';
-import { testAccount, testCredentials } from '../support/accounts.js';
-import { checker, serverFlags } from '../support/engine.js';
+import { cachedTestEngine, checker, serverFlags } from '../support/engine.js';
 import { newTestUser, sharedMailStack, type TestUser } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
@@ -68,18 +64,7 @@ beforeAll(async () => {
   await append('INBOX', 'Lunch on Friday');
   await append('Work', 'Budget agreed');
   const dir = mkdtempSync(join(tmpdir(), 'tmail-search-'));
-  const account = testAccount(stack.info(), user);
-  engine = new MailEngine({
-    account,
-    pendingFile: join(dir, 'pending.json'),
-    cache: (onNotice) =>
-      new LocalMail(
-        openAccountCache(account, { file: join(dir, 'store.sqlite3'), onNotice }),
-        join(dir, 'folders.json'),
-      ),
-    backendFactory: async () =>
-      new ImapBackend({ account, credentials: testCredentials(user), timeoutMs: 5000 }),
-  });
+  engine = cachedTestEngine(stack.info(), user, dir);
   await engine.start({ retry: true });
   await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
   // Both folders seen whole once: the cache holds every envelope of them.
