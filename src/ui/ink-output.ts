@@ -127,7 +127,8 @@ function sgrCodes(sequence: string): AnsiCode[] | null {
 /**
  * Ranges of UTF-16 code units (no surrogates) whose characters are each a
  * grapheme of its own next to any other character of this list, printable
- * ASCII or an escape: letters, punctuation, symbols, box drawing and CJK, but
+ * ASCII or an escape: letters, punctuation, symbols, box drawing, Braille (the
+ * spinner, in most first frames) and CJK, but
  * no combining mark, joiner, variation selector, format character, Hangul jamo
  * or regional indicator (UAX #29 joins characters only around those). Sorted,
  * inclusive pairs.
@@ -135,11 +136,12 @@ function sgrCodes(sequence: string): AnsiCode[] | null {
 const STANDALONE = [
   0x00a0, 0x024f, 0x0370, 0x0377, 0x037a, 0x037f, 0x0384, 0x038a, 0x038c, 0x038c, 0x038e, 0x03a1,
   0x03a3, 0x0482, 0x048a, 0x052f, 0x2010, 0x2027, 0x2030, 0x205e, 0x20a0, 0x20c0, 0x2100, 0x218b,
-  0x2190, 0x23ff, 0x2500, 0x27bf, 0x3000, 0x3029, 0x3030, 0x303f, 0x3041, 0x3096, 0x309b, 0x30ff,
+  0x2190, 0x23ff, 0x2500, 0x28ff, 0x3000, 0x3029, 0x3030, 0x303f, 0x3041, 0x3096, 0x309b, 0x30ff,
   0x4e00, 0x9fff, 0xac00, 0xd7a3, 0xff01, 0xff60,
 ];
 
-function standalone(code: number): boolean {
+/** Whether a UTF-16 code unit is in STANDALONE (exported for its test). */
+export function standalone(code: number): boolean {
   for (let i = 0; i < STANDALONE.length; i += 2) {
     if (code < STANDALONE[i]!) return false;
     if (code <= STANDALONE[i + 1]!) return true;

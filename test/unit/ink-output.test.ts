@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 // Ink's own buffer, by file: the package exports only its entry point.
 import InkOutput from '../../node_modules/ink/build/output.js';
-import TmailOutput from '../../src/ui/ink-output.js';
+import TmailOutput, { standalone } from '../../src/ui/ink-output.js';
+import { SPINNER_FRAMES } from '../../src/ui/Spinner.js';
 
 type Op =
   | { type: 'write'; x: number; y: number; text: string; upper: boolean }
@@ -128,5 +129,27 @@ describe("tmail's frame buffer", () => {
     ]);
     expect(plain.output).toBe('row one\n');
     expect(inverse.output).toBe('\u001b[7mrow one\u001b[27m\n');
+  });
+});
+
+describe('characters read without the grapheme segmenter', () => {
+  const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  const count = (text: string) => [...graphemes.segment(text)].length;
+
+  it('are each a grapheme of their own beside a letter and beside themselves (as ICU says)', () => {
+    const joined: string[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      if (!standalone(code)) continue;
+      const char = String.fromCharCode(code);
+      if (count(`a${char}`) !== 2 || count(`${char}a`) !== 2 || count(char + char) !== 2)
+        joined.push(code.toString(16));
+    }
+    expect(joined).toEqual([]);
+  });
+
+  // The spinner is in the status line of nearly every first frame: off this path, that frame
+  // built ICU's segmenter first, some 25 ms of the start.
+  it("include the spinner's frames", () => {
+    expect(SPINNER_FRAMES.filter((frame) => !standalone(frame.charCodeAt(0)))).toEqual([]);
   });
 });
