@@ -134,7 +134,7 @@ export async function benchCache(stack: MailStack): Promise<CacheBench> {
 
   const cliRounds: number[] = [];
   const nodeRounds: number[] = [];
-  const bin = join(root, 'bin/tmail.js');
+  const bin = join(root, 'bin/tmail.cjs');
   const scratch = mkdtempSync(join(tmpdir(), 'tmail-bench-cache-'));
   await timeProcess(bin, ['search', 'report', '--all-folders', '--json'], env);
   for (let i = 0; i < ROUNDS; i++) {

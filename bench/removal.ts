@@ -41,7 +41,7 @@ async function timeTmail(args: string[], env: Record<string, string>): Promise<n
   const start = performance.now();
   let stderr = '';
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(join(root, 'bin/tmail.js'), args, {
+    const child = spawn(join(root, 'bin/tmail.cjs'), args, {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -84,7 +84,7 @@ async function timeNode(args: string[], env: Record<string, string>): Promise<Pr
 
 /** tmail as a user starts it: the executable itself, so its shebang's Node flags apply. */
 function timeTmail(args: string[], env: Record<string, string>): Promise<ProcessSample> {
-  return timeProcess(join(root, 'bin/tmail.js'), args, env);
+  return timeProcess(join(root, 'bin/tmail.cjs'), args, env);
 }
 
 async function timeProcess(

@@ -72,7 +72,7 @@ export async function runTuiOnce(
   const rss = join(dir, 'rss');
   const term = await TmuxSession.start({
     // As a user starts it: the executable itself, so its shebang's Node flags apply.
-    command: [join(root, 'bin/tmail.js')],
+    command: [join(root, 'bin/tmail.cjs')],
     cwd: root,
     columns: 100,
     rows: 30,

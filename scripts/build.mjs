@@ -1,7 +1,7 @@
 // Bundles the CLI into dist/ with esbuild. One bundled entry starts much faster
 // than resolving ink, react and imapflow from node_modules file by file (see
 // the start-up notes in the README). It is one CommonJS script, dist/tmail.cjs,
-// so that dist/boot.js can run it with V8's code cache (src/boot.ts): Node 20
+// so that dist/boot.cjs can run it with V8's code cache (src/boot.ts): Node 20
 // can keep the compiled code of a script, not of an ES module, once it has run.
 // Modules still run only when first needed (mailparser, nodemailer, the TUI):
 // esbuild turns each dynamic import into a call that evaluates them then, and
@@ -317,7 +317,8 @@ const boot = await build({
   ...COMMON,
   entryPoints: { boot: 'src/boot.ts' },
   outdir: 'dist',
-  format: 'esm',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
 });
 result.outputFiles.push(...boot.outputFiles);
 

@@ -27,7 +27,7 @@ const env = { ...process.env, ...testConfigEnv([{ ...account, name: 'demo' }]) }
 process.stderr.write(`Demo account "demo" (${alice.email}); config in ${env.TMAIL_CONFIG_DIR}.\n`);
 
 // The executable itself, so its shebang's Node flags apply as for an installed tmail.
-const child = spawn('./bin/tmail.js', args, { stdio: 'inherit', env });
+const child = spawn('./bin/tmail.cjs', args, { stdio: 'inherit', env });
 // A closed terminal or a kill ends tmail, then the servers and the temp files go as on quit.
 for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
   process.on(signal, () => child.kill(signal));

@@ -297,7 +297,7 @@ try {
 
   process.stderr.write('Running tmail in tmux...\n');
   term = await TmuxSession.start({
-    command: [process.execPath, join(REPO, 'bin/tmail.js')],
+    command: [process.execPath, join(REPO, 'bin/tmail.cjs')],
     cwd: REPO,
     columns: COLUMNS,
     rows: ROWS,
@@ -390,7 +390,7 @@ try {
     { mode: 0o600 },
   );
   term = await TmuxSession.start({
-    command: [process.execPath, join(REPO, 'bin/tmail.js')],
+    command: [process.execPath, join(REPO, 'bin/tmail.cjs')],
     cwd: REPO,
     columns: COLUMNS,
     rows: ROWS,

@@ -25,12 +25,13 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { offerCodeCacheSave } from './code-cache-hook.js';
 import { cacheDir, homeProblem } from './core/paths.js';
 
-const bundle = fileURLToPath(new URL('./tmail.cjs', import.meta.url));
+// Built as CommonJS (dist/boot.cjs, scripts/build.mjs): Node starts a CommonJS entry
+// without setting up its ES module loader, some 15 ms sooner.
+const bundle = join(__dirname, 'tmail.cjs');
 
 /**
  * The reader and the commands run different code, so each has its own cache:

@@ -1,7 +1,7 @@
 /**
  * The link between src/boot.ts, which compiles the bundle and can save the
  * code V8 compiled, and the bundle, which knows when its start is done. They
- * are built apart (dist/boot.js and dist/tmail.cjs), so the link is a global.
+ * are built apart (dist/boot.cjs and dist/tmail.cjs), so the link is a global.
  */
 const HOOK = '__tmailSaveCodeCache';
 

@@ -5,10 +5,23 @@
  * too, so that the rename itself is durable. A reader sees the old file or
  * the new one, never half of either.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
+import type { randomBytes as RandomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+
+// node:crypto is required on the first write, not at import: the reader's start from the
+// cache imports this module, and loading crypto would cost it some 8 ms.
+const requireBuiltin = createRequire(import.meta.url);
+let randomBytes: typeof RandomBytes | undefined;
+
+/** `bytes` random bytes in hex, for a temporary file's name. */
+function randomHex(bytes: number): string {
+  randomBytes ??= (requireBuiltin('node:crypto') as { randomBytes: typeof RandomBytes })
+    .randomBytes;
+  return randomBytes(bytes).toString('hex');
+}
 
 /** Flushes a directory's entries (new names, renames) to the disk. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -46,7 +59,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   try {
     await writeFileDurable(temp, data, mode);
     await rename(temp, path);
@@ -64,7 +77,7 @@ export async function writeFileAtomic(
 export function writeFileAtomicSync(path: string, data: string | Uint8Array, mode = 0o600): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${randomHex(6)}.tmp`);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
     const fd = openSync(temp, 'w', mode);

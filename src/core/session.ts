@@ -11,8 +11,7 @@ import { cacheSettings } from './cache/settings.js';
 import { EngineRegistry } from './engine-registry.js';
 import { MailEngine } from './engine/engine.js';
 import { openLocalMail } from './engine/local-mail.js';
-import { ImapBackend } from './imap/imap-backend.js';
-import { resolveCredentials, type ResolveOptions } from './secrets/index.js';
+import type { ResolveOptions } from './secrets/index.js';
 
 export interface SessionOptions {
   /** Account name; the default account when absent. */
@@ -64,7 +63,14 @@ export function createEngine(
               ? null
               : openLocalMail(account, cacheSettings(config, account), onNotice)
         : undefined,
+    // Loaded when the engine first connects: imapflow, the secrets and OAuth code, and the
+    // Node modules under them (crypto, http, zlib) take some 30 ms to load, which a start
+    // drawn from the cache does before it connects.
     backendFactory: async () => {
+      const [{ ImapBackend }, { resolveCredentials }] = await Promise.all([
+        import('./imap/imap-backend.js'),
+        import('./secrets/index.js'),
+      ]);
       const credentials = await resolveCredentials(account, 'imap', {
         prompt: options.prompt,
         askAgain: options.askAgain,

@@ -214,6 +214,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   await layoutReady();
   bench?.mark('ui-loaded');
   await firstScreenReady(engine, passwords, 400);
+  bench?.mark('screen-ready');
 
   const screen = new TerminalScreen();
   let unmount: () => void = () => {};

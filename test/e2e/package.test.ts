@@ -48,7 +48,7 @@ beforeAll(() => {
 });
 
 function packedTmail(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [join(unpacked, 'bin/tmail.js'), ...args], {
+  return spawnSync(process.execPath, [join(unpacked, 'bin/tmail.cjs'), ...args], {
     cwd: unpacked,
     env: { ...process.env, NO_COLOR: '1', ...env },
     encoding: 'utf8',
@@ -60,8 +60,8 @@ describe('the npm package', () => {
   it('carries the launcher and the bundle only', () => {
     expect(files).toEqual(
       expect.arrayContaining([
-        'bin/tmail.js',
-        'dist/boot.js',
+        'bin/tmail.cjs',
+        'dist/boot.cjs',
         'dist/tmail.cjs',
         'dist/vendor/pino.cjs',
         'LICENSE',
@@ -70,7 +70,7 @@ describe('the npm package', () => {
     );
     const other = files.filter(
       (path) =>
-        !/^(bin\/tmail\.js|dist\/[\w/.-]+\.(c?js)|package\.json|README\.md|LICENSE)$/.test(path),
+        !/^(bin\/tmail\.cjs|dist\/[\w/.-]+\.(c?js)|package\.json|README\.md|LICENSE)$/.test(path),
     );
     expect(other).toEqual([]);
   });

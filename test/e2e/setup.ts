@@ -12,7 +12,7 @@ import { newTestUser, type TestUser } from '../support/stack.js';
 import { TmuxSession } from '../support/tmux.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const BINARY = join(REPO, 'bin/tmail.js');
+export const BINARY = join(REPO, 'bin/tmail.cjs');
 
 /** Fails with one clear sentence when the bundle has not been built. */
 export function requireBuild(): void {
@@ -59,7 +59,7 @@ export interface LaunchOptions {
   shell?: boolean;
 }
 
-/** Runs `node bin/tmail.js` for the account in a tmux session. */
+/** Runs `node bin/tmail.cjs` for the account in a tmux session. */
 export async function launch(setup: E2eAccount, options: LaunchOptions = {}): Promise<TmuxSession> {
   requireBuild();
   return TmuxSession.start({

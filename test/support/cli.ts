@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const TMAIL_BIN = fileURLToPath(new URL('../../bin/tmail.js', import.meta.url));
+export const TMAIL_BIN = fileURLToPath(new URL('../../bin/tmail.cjs', import.meta.url));
 
 export interface CliResult {
   code: number;
