@@ -100,7 +100,7 @@ async function timeProcess(
       env: {
         ...process.env,
         ...env,
-        NODE_OPTIONS: `--import=${join(root, 'bench/rss-probe.mjs')}`,
+        NODE_OPTIONS: `--require=${join(root, 'bench/rss-probe.cjs')}`,
         TMAIL_RSS_FILE: rssFile,
       },
       stdio: ['ignore', 'ignore', 'inherit'],

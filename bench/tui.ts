@@ -79,7 +79,7 @@ export async function runTuiOnce(
     env: {
       ...env,
       TMAIL_BENCH_MARKS: marks,
-      NODE_OPTIONS: `--import=${join(root, 'bench/rss-probe.mjs')}`,
+      NODE_OPTIONS: `--require=${join(root, 'bench/rss-probe.cjs')}`,
       TMAIL_RSS_FILE: rss,
     },
   });

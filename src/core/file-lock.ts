@@ -17,9 +17,9 @@
 import { mkdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { TmailError } from './errors.js';
 import { fsErrorCode } from './fs-errors.js';
+import { randomHex } from './random-id.js';
 
 /** A lock held longer than this was left by a process that hung or died. */
 const STALE_MS = 30_000;
@@ -97,7 +97,7 @@ export function withFileLockSync<T>(file: string, work: () => T): T {
     const held = readHolder(path);
     if (held === undefined) continue;
     if (isStale(held, Date.now())) {
-      const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
+      const aside = `${path}.stale-${randomHex(4)}`;
       try {
         renameSync(path, aside);
       } catch (error) {

@@ -7,21 +7,8 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import type { randomBytes as RandomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-
-// node:crypto is required on the first write, not at import: the reader's start from the
-// cache imports this module, and loading crypto would cost it some 8 ms.
-const requireBuiltin = createRequire(import.meta.url);
-let randomBytes: typeof RandomBytes | undefined;
-
-/** `bytes` random bytes in hex, for a temporary file's name. */
-function randomHex(bytes: number): string {
-  randomBytes ??= (requireBuiltin('node:crypto') as { randomBytes: typeof RandomBytes })
-    .randomBytes;
-  return randomBytes(bytes).toString('hex');
-}
+import { randomHex } from './random-id.js';
 
 /** Flushes a directory's entries (new names, renames) to the disk. */
 export async function fsyncDir(dir: string): Promise<void> {

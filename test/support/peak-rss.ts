@@ -2,7 +2,7 @@
  * Runs the built tmail as a script would and measures its peak memory from
  * the outside: the kernel's high-water mark of the child's resident set
  * (VmHWM), read from /proc while it runs, and the child's own maxRSS written
- * at exit by bench/rss-probe.mjs. The larger counts; a child killed by V8
+ * at exit by bench/rss-probe.cjs. The larger counts; a child killed by V8
  * (out of memory) still has the /proc reading.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TMAIL_BIN, type CliResult } from './cli.js';
 
-const PROBE = fileURLToPath(new URL('../../bench/rss-probe.mjs', import.meta.url));
+const PROBE = fileURLToPath(new URL('../../bench/rss-probe.cjs', import.meta.url));
 
 export interface MeasuredResult extends CliResult {
   /** Peak resident set of the child in MiB. */
@@ -35,7 +35,7 @@ export function runTmailMeasured(
 ): Promise<MeasuredResult> {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'tmail-rss-')), 'rss');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PROBE, TMAIL_BIN, ...args], {
+    const child = spawn(process.execPath, ['--require', PROBE, TMAIL_BIN, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...env, TMAIL_RSS_FILE: rssFile },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -20,9 +20,9 @@
  * an older UIDVALIDITY than the one stored is ignored, so a late answer can
  * never file messages under UIDs that now mean others.
  */
-import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { baseSubject } from '../engine/threads.js';
 import { createLogger } from '../log.js';
@@ -157,6 +157,22 @@ export interface OpenCacheOptions {
 /** Loaded on first use only: commands that never touch the cache do not pay for the native module. */
 function loadBetterSqlite3(): typeof BetterSqlite3 {
   return createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+}
+
+/**
+ * Where npm built better-sqlite3's native module, for its `nativeBinding`
+ * option: without it, the package looks for the file through `bindings`,
+ * which tries a dozen paths first (some 5 ms of every start of the reader).
+ * Elsewhere (another build layout), the package's own lookup.
+ */
+function builtAddon(): { nativeBinding?: string } {
+  try {
+    const packageFile = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
+    const addon = join(dirname(packageFile), 'build', 'Release', 'better_sqlite3.node');
+    return existsSync(addon) ? { nativeBinding: addon } : {};
+  } catch {
+    return {};
+  }
 }
 
 interface MessageRow {
@@ -364,18 +380,20 @@ export class AccountCache {
 
   /** Opens the file and brings it to this version's schema; throws what SQLite throws. */
   private connect(Driver: typeof BetterSqlite3): Database {
-    const db = new Driver(this.file, { timeout: this.busyTimeoutMs });
+    const addon = this.loadDriver === loadBetterSqlite3 ? builtAddon() : {};
+    const db = new Driver(this.file, { timeout: this.busyTimeoutMs, ...addon });
     try {
-      // Only takes on a new file, and only before WAL mode writes its first page:
-      // freed pages can then go back to the file system (the size cap needs that).
-      db.pragma('auto_vacuum = INCREMENTAL');
-      db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a power cut can lose the last writes, never corrupt;
       // losing them costs a re-fetch from the server.
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       const version = db.pragma('user_version', { simple: true }) as number;
+      // A store of this version was made below, in WAL mode, which the file keeps.
       if (version === SCHEMA_VERSION) return db;
+      // Only takes on a new file, and only before WAL mode writes its first page:
+      // freed pages can then go back to the file system (the size cap needs that).
+      db.pragma('auto_vacuum = INCREMENTAL');
+      db.pragma('journal_mode = WAL');
       if (version > SCHEMA_VERSION) {
         db.close();
         throw Object.assign(new Error('newer store'), { code: 'TMAIL_NEWER_STORE' });

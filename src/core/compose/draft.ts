@@ -8,7 +8,6 @@
  * draft, so that nothing decoded from an encoded word (a CR/LF in a subject,
  * an ESC in a name) can reach a header or the user's editor.
  */
-import { randomBytes } from 'node:crypto';
 import type { AccountConfig, Identity } from '../config/types.js';
 import type { Address, Attachment, Flag, MessageView } from '../types.js';
 import { dedupeAddresses, formatAddressList, parseAddressList, sameAddress } from './addresses.js';
@@ -20,6 +19,7 @@ import {
   signatureSourceOf,
 } from './identities.js';
 import { prependSignature } from './signature.js';
+import { randomHex } from '../random-id.js';
 
 /** Where a message lives on the server: its folder path and UID. */
 export interface MessageRef {
@@ -154,7 +154,7 @@ export const MAX_REFERENCES = 20;
 
 /** A new random draft id: time-ordered, short enough to type. */
 export function newDraftId(now = Date.now()): string {
-  return `${now.toString(36)}${randomBytes(3).toString('hex')}`;
+  return `${now.toString(36)}${randomHex(3)}`;
 }
 
 /** Removes control characters (tabs and line breaks become spaces) and trims. */

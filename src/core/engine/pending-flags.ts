@@ -32,11 +32,11 @@
  * replayed from memory if the connection comes back first; the engine says
  * so, and warns before quitting that it would be lost.
  */
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { TmailError } from '../errors.js';
 import { pidAlive, withFileLockSync } from '../file-lock.js';
+import { randomUUID } from '../random-id.js';
 import { fileError, fsErrorCode } from '../fs-errors.js';
 import { writeFileAtomicSync } from '../fs-atomic.js';
 import { createLogger } from '../log.js';
@@ -152,7 +152,10 @@ const CLAIM_STALE_MS = 10 * 60_000;
 
 export class PendingFlagQueue {
   /** Identifies this queue's claims (two engines of one process hold different tokens). */
-  private readonly token = randomUUID();
+  private tokenMade?: string;
+  private get token(): string {
+    return (this.tokenMade ??= randomUUID());
+  }
   /** Changes that could not be written to the file yet (a full disk). */
   private unsaved: PendingChange[] = [];
   private saveError: TmailError | null = null;

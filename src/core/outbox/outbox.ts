@@ -35,7 +35,6 @@
  * broken by renaming it aside and checking that the one moved is the stale
  * one, so two processes breaking it at once cannot both win.
  */
-import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +44,7 @@ import { createLogger } from '../log.js';
 import { statePath } from '../paths.js';
 import type { Flag } from '../types.js';
 import { fsyncDir, writeFileAtomic, writeFileDurable } from '../fs-atomic.js';
+import { randomHex } from '../random-id.js';
 
 const log = createLogger('outbox');
 
@@ -209,7 +209,7 @@ export class Outbox {
   async enqueue(input: EnqueueInput): Promise<OutboxEntry> {
     const now = input.now ?? Date.now();
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const id = `${now.toString(36)}${randomBytes(3).toString('hex')}`;
+    const id = `${now.toString(36)}${randomHex(3)}`;
     const entry: OutboxEntry = {
       id,
       account: input.account,
@@ -360,7 +360,7 @@ export class Outbox {
   async claim(id: string): Promise<OutboxClaim | null> {
     const dir = this.entryDir(id);
     const path = join(dir, 'lock');
-    const token = randomBytes(8).toString('hex');
+    const token = randomHex(8);
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         const info: LockInfo = { pid: process.pid, host: hostname(), token, time: Date.now() };
@@ -513,7 +513,7 @@ export class Outbox {
 
   private async remove(id: string): Promise<void> {
     // Rename first so that a reader never sees a half-deleted entry.
-    const gone = join(this.dir, `${TMP_PREFIX}gone-${id}-${randomBytes(3).toString('hex')}`);
+    const gone = join(this.dir, `${TMP_PREFIX}gone-${id}-${randomHex(3)}`);
     await rename(this.entryDir(id), gone);
     await fsyncDir(this.dir);
     await rm(gone, { recursive: true, force: true });
