@@ -229,6 +229,59 @@ const lateModulesPlugin = {
   },
 };
 
+/**
+ * Libraries a start drawn from the cache does not run: the MIME decoders
+ * (mailparser, html-to-text, and libmime and iconv-lite, which imapflow shares),
+ * conf (with ajv and semver) for writing the dotfile, nodemailer for sending.
+ * In the bundle their source is read at every start, used or not, and the start
+ * costs some 14 ms per MB of bundle here. Each is built into a file of its own
+ * in dist/vendor/, and every import of it, from tmail's code, the bundle's
+ * libraries or another of these files, becomes a require of that file, loaded
+ * when first needed (on connecting, opening a message, sending).
+ */
+const VENDORED = [
+  'conf',
+  'nodemailer',
+  'nodemailer/lib/smtp-connection',
+  'nodemailer/lib/smtp-connection/index.js',
+  'nodemailer/lib/mail-composer/index.js',
+  'mailparser',
+  'html-to-text',
+  'libmime',
+  'iconv-lite',
+];
+/** One file per module, however it is named (`x` and `x/index.js` are one module). */
+const vendorFile = (specifier) =>
+  specifier
+    .replace(/\/index\.js$/, '')
+    .replace(/\.js$/, '')
+    .replace(/[/]/g, '-');
+
+/**
+ * `dir`: where the vendor files are, seen from the file being built; `own`: the
+ * vendor file being built, whose library is bundled into it.
+ */
+function vendoredPlugin(dir, own) {
+  return {
+    name: 'tmail-vendored',
+    setup(b) {
+      b.onResolve(
+        { filter: /^(conf|nodemailer|mailparser|html-to-text|libmime|iconv-lite)(\/|$)/ },
+        (args) => {
+          if (VENDORED.includes(args.path) && vendorFile(args.path) === own) return undefined;
+          if (VENDORED.includes(args.path))
+            return { path: `${dir}${vendorFile(args.path)}.cjs`, external: true };
+          // A library's own use of another part of one of them stays where it is.
+          if (/[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
+          throw new Error(
+            `${args.importer} imports ${args.path}: add it to VENDORED in scripts/build.mjs`,
+          );
+        },
+      );
+    },
+  };
+}
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const distDir = fileURLToPath(new URL('../dist', import.meta.url));
 
@@ -262,6 +315,8 @@ const result = await build({
     'string-width': './src/core/text/terminal-width.ts',
     // Ink draws only a final frame when CI is set; tmail on a terminal is interactive.
     'is-in-ci': './src/ui/not-in-ci.ts',
+    // Ink's fallback for a stdout without a size, which tmail never has (see the file).
+    'terminal-size': './src/ui/terminal-size.ts',
   },
   define: {
     'process.env.NODE_ENV': '"production"',
@@ -281,6 +336,7 @@ const result = await build({
     lazyGbkPlugin,
     lazySegmenterPlugin,
     lateModulesPlugin,
+    vendoredPlugin('./vendor/'),
   ],
 });
 
@@ -310,6 +366,24 @@ for (const { name } of LATE_MODULES) {
     format: 'cjs',
   });
   result.outputFiles.push(...late.outputFiles);
+}
+
+// Each vendor file's exports are what `require` gives in Node (the CommonJS build
+// where a library has one; an ES module's default export otherwise), the shape
+// that the bundle's imports of it expect.
+for (const specifier of new Map(VENDORED.map((s) => [vendorFile(s), s])).values()) {
+  const vendored = await build({
+    ...COMMON,
+    stdin: {
+      contents: `const m = require(${JSON.stringify(specifier)}); module.exports = m && m.__esModule && 'default' in m ? m.default : m;`,
+      resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+      sourcefile: `vendor-${vendorFile(specifier)}.cjs`,
+    },
+    outfile: `dist/vendor/${vendorFile(specifier)}.cjs`,
+    format: 'cjs',
+    plugins: [lazyGbkPlugin, vendoredPlugin('./', vendorFile(specifier))],
+  });
+  result.outputFiles.push(...vendored.outputFiles);
 }
 
 // The start: runs dist/tmail.cjs with the code cache (src/boot.ts).
