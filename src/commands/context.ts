@@ -134,6 +134,11 @@ export interface UiController {
   selectedResult(): FolderHit | null;
   /** Leaves the results for the folder's list (they are kept for `reshowResults`). */
   closeResults(): void;
+  /**
+   * While the returned release is not called, Esc stops the running command
+   * by calling `cancel` (other keys still wait for the command to end).
+   */
+  cancellable(cancel: () => void): () => void;
 
   showHelp(): void;
   /** Shows the message log: every notice of this run (`:messages`); Esc or q goes back. */

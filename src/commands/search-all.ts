@@ -34,7 +34,28 @@ export async function runSearchAll(ctx: CommandContext, input: string): Promise<
     return;
   }
   const query = parsed.query!;
-  const result = await ctx.engine.dispatch({ type: 'search-all', query, limit: RESULTS_LIMIT });
+  // Esc stops it at once: the engine finishes the folder it is searching and goes no further.
+  const abort = new AbortController();
+  const stopped = new Promise<null>((resolve) =>
+    abort.signal.addEventListener('abort', () => resolve(null), { once: true }),
+  );
+  const release = ctx.ui.cancellable(() => abort.abort());
+  let result;
+  try {
+    result = await Promise.race([
+      ctx.engine.dispatch(
+        { type: 'search-all', query, limit: RESULTS_LIMIT },
+        { signal: abort.signal },
+      ),
+      stopped,
+    ]);
+  } finally {
+    release();
+  }
+  if (result === null || abort.signal.aborted) {
+    ctx.ui.notify('info', 'The search across folders was stopped.');
+    return;
+  }
   if (!reported(ctx, result)) return;
   const { hits, more, fromCache, unsearched } = result.value;
   ctx.ui.showResults({

@@ -222,6 +222,7 @@ export function App({ runtime }: { runtime: Runtime }) {
             layout={ui.layout}
             // While a prompt or question waits for the user, nothing is being done.
             busy={snapshot.prompt || snapshot.question ? null : snapshot.busy}
+            stoppable={snapshot.stoppable}
             results={resultsStatus}
           />
           <MessageLine

@@ -22,6 +22,8 @@ export interface StatusLineProps {
   layout: string;
   /** Something the UI itself waits for (loading a message). */
   busy: string | null;
+  /** What runs stops on Esc: said after it. */
+  stoppable?: boolean;
   /** The results of a search across folders, when they are what the list pane shows. */
   results?: { query: string; count: number; more: boolean } | null;
 }
@@ -149,12 +151,13 @@ export const StatusLine = memo(function StatusLine(props: StatusLineProps) {
     : slowBusy
       ? `${slowBusy} `
       : '';
+  const stopHint = activity && props.stoppable ? '(Esc stops) ' : '';
   const spinning = Boolean(activity) || connection.status === 'connecting';
   // The right side (spinner, activity, connection) takes at most half the line.
   const rightRoom = Math.max(12, Math.floor(props.width / 2));
   const stateText = truncateToWidth(state, rightRoom);
   const activityText = truncateToWidth(
-    activity,
+    activity + stopHint,
     Math.max(0, rightRoom - cellWidth(stateText) - (spinning ? 2 : 0)),
   );
   const rightWidth = (spinning ? 2 : 0) + cellWidth(activityText) + cellWidth(stateText);

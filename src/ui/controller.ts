@@ -108,9 +108,12 @@ function labelledEngine(engine: EngineApi, busy: (label: string) => () => void):
       const label =
         action.type === 'open-folder' && action.search ? 'Searching' : ACTION_LABELS[action.type];
       const done = label ? busy(label) : null;
+      // Stopped: the spinner goes at once, while the engine finishes the step it is in.
+      if (done) options?.signal?.addEventListener('abort', done, { once: true });
       try {
         return await engine.dispatch(action, options);
       } finally {
+        if (done) options?.signal?.removeEventListener('abort', done);
         done?.();
       }
     }) as EngineApi['dispatch'],
@@ -145,6 +148,7 @@ export class Controller implements UiController {
   private questionDone: ((yes: boolean) => void) | null = null;
   private promptWaiters: Array<() => void> = [];
   private readAbort: AbortController | null = null;
+  private cancelWork: (() => void) | null = null;
   private readonly cache = new Map<number, MessageView>();
   private key = '';
   private lastView: FolderView | null = null;
@@ -845,7 +849,10 @@ export class Controller implements UiController {
   // ------------------------------------------------------------ notices and the rest
 
   notify(kind: 'info' | 'error', text: string): void {
-    this.store.dispatch({ type: 'notify', notice: { kind, text, at: Date.now() } });
+    // After the key that dismissed the notices before it, even within its millisecond (Esc
+    // stopping a search says so at once).
+    const at = Math.max(Date.now(), this.store.getSnapshot().ui.dismissedAt + 1);
+    this.store.dispatch({ type: 'notify', notice: { kind, text, at } });
   }
 
   /** A key was pressed: what was said before it has been read. */
@@ -854,6 +861,26 @@ export class Controller implements UiController {
     const engineNotice = this.engine.state.notice;
     const newest = Math.max(ui.notice?.at ?? 0, engineNotice?.at ?? 0);
     if (newest > ui.dismissedAt) this.store.dispatch({ type: 'dismiss-notices', at: Date.now() });
+  }
+
+  cancellable(cancel: () => void): () => void {
+    this.cancelWork = cancel;
+    this.store.set({ stoppable: true });
+    return () => {
+      if (this.cancelWork !== cancel) return;
+      this.cancelWork = null;
+      this.store.set({ stoppable: false });
+    };
+  }
+
+  /** Esc while a command runs: stops it when it can be stopped; false when nothing was. */
+  cancelRunning(): boolean {
+    const cancel = this.cancelWork;
+    if (!cancel) return false;
+    this.cancelWork = null;
+    this.store.set({ stoppable: false });
+    cancel();
+    return true;
   }
 
   /** Shows a spinner with `label` if the work takes longer than a moment; call the result when done. */

@@ -3,7 +3,8 @@
  * current screen; its command runs to completion before the next key is
  * looked at, so typed-ahead keys (`dd`, `sArchive⏎`) mean what they would
  * mean typed slowly. A command waiting on a prompt lets the keys through to
- * the prompt; Ctrl-C and Ctrl-Z never wait.
+ * the prompt; Ctrl-C and Ctrl-Z never wait, nor does Esc when the running
+ * command can be stopped (a search across folders).
  */
 import {
   contextChain,
@@ -31,6 +32,11 @@ export interface KeyDispatcherOptions {
   unbound?: (keys: KeyToken[]) => void;
   /** The pending prefix of a multi-key binding changed (empty when resolved). */
   pending?: (keys: KeyToken[]) => void;
+  /**
+   * Esc while a command runs and no prompt is open: stops the command when it
+   * can be stopped (true: the key is used up), else the key waits its turn.
+   */
+  cancelRunning?: () => boolean;
   /** Resolves when the next prompt opens (so a command waiting on one lets keys through). */
   promptOpened: () => Promise<void>;
   timeoutMs?: number;
@@ -49,6 +55,13 @@ export class KeyDispatcher {
   /** Takes keys as they arrive. */
   push(tokens: readonly KeyToken[]): void {
     for (const token of tokens) {
+      if (
+        token === '<Esc>' &&
+        this.busy &&
+        !this.options.promptOpen() &&
+        this.options.cancelRunning?.()
+      )
+        continue;
       // Quit and suspend must work even when a command hangs on the server.
       if (!this.options.promptOpen() && this.prefix.length === 0) {
         const chain = contextChain(this.options.context());

@@ -99,6 +99,7 @@ export function createRuntime(options: StartAppOptions): Runtime {
     promptKey: (token, command) => controller.promptKey(token, command),
     promptOpened: () => controller.promptOpened(),
     run: (command) => controller.run(command),
+    cancelRunning: () => controller.cancelRunning(),
     unbound: (keys) => {
       const shown = keys.join('');
       controller.notify('error', `${shown} is not bound to anything here; ? shows the keys.`);

@@ -36,6 +36,8 @@ export interface UiSnapshot {
   reading: Reading | null;
   /** Something the user waits for (shown with a spinner after a moment). */
   busy: string | null;
+  /** The running command stops on Esc (the status line says so beside what it does). */
+  stoppable: boolean;
   /** The terminal's size. */
   size: { columns: number; rows: number };
   /** The message on the review screen. */
@@ -65,6 +67,7 @@ export class UiStore {
       pendingKeys: [],
       reading: null,
       busy: null,
+      stoppable: false,
       size: { columns: 80, rows: 24 },
       compose: null,
     };

@@ -124,6 +124,33 @@ describe(':search -a', () => {
     await tui.see('No message matches in any folder');
   });
 
+  it('Esc stops a search that is still running; the list stays, no results come later', async () => {
+    const server = twoFolders();
+    tui = await renderTui({ server, columns: 110 });
+    await tui.see('Lunch on Friday');
+    await tui.settle();
+    let answer: () => void = () => {};
+    server.stallSearches = new Promise((resolve) => {
+      answer = resolve;
+    });
+    await command(tui, 'search -a budget');
+    await tui.see('Searching all folders (Esc stops)');
+    const asked = server.searches;
+    tui.press('<Esc>');
+    await tui.see('The search across folders was stopped.');
+    expect(tui.frame()).toContain('Lunch on Friday');
+    // Keys work again at once: j moves the cursor while the server still holds its answer.
+    tui.press('j');
+    await tui.waitFor((f) => !f.includes('Searching all folders'), 'the spinner gone');
+    server.stallSearches = null;
+    answer();
+    await tui.settle();
+    // The folder being searched answered; no other folder was asked, no results were shown.
+    expect(server.searches).toBe(asked);
+    expect(tui.frame()).not.toContain('in all folders');
+    expect(tui.frame()).toContain('Lunch on Friday');
+  });
+
   it('keeps control sequences of folder names and subjects off the terminal', async () => {
     const evil = 'Evil\u001b]0;pwned\u0007';
     const server = twoFolders(evil);

@@ -85,6 +85,9 @@ export class AllFoldersSearch {
     let unreachable: TmailError | null = null;
     const label = 'Searching all folders';
     this.ctx.emit({ type: 'progress', progress: { label } });
+    // Stopped: said at once, though the folder being searched still has to answer.
+    const stopped = () => this.ctx.emit({ type: 'progress', progress: null });
+    signal?.addEventListener('abort', stopped, { once: true });
     try {
       let paths: string[] = [];
       try {
@@ -134,6 +137,7 @@ export class AllFoldersSearch {
         }
       }
     } finally {
+      signal?.removeEventListener('abort', stopped);
       this.ctx.emit({ type: 'progress', progress: null });
     }
 

@@ -206,6 +206,9 @@ export class FakeMailServer {
   cutDownloads: TmailError | null = null;
   /** When set, copies and moves wait for it before they act (a slow server, for tests of what shows meanwhile). */
   stallCopies: Promise<void> | null = null;
+  /** When set, searches wait for it before they answer; `searches` counts those asked. */
+  stallSearches: Promise<void> | null = null;
+  searches = 0;
   capabilities = new Set([
     'IMAP4REV1',
     'MOVE',
@@ -446,6 +449,8 @@ export class FakeBackend implements MailBackend {
 
   async searchUids(query?: SearchQuery): Promise<number[]> {
     this.log('UID SEARCH');
+    this.server.searches += 1;
+    if (this.server.stallSearches) await this.server.stallSearches;
     return this.folder()
       .messages.filter((m) => matches(m, query))
       .map((m) => m.uid);
