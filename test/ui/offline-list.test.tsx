@@ -66,4 +66,38 @@ describe('the list offline, from the local cache', () => {
     await tui.waitFor(() => tui!.engine.state.view!.uids.length === 200);
     expect(tui.line('not in the local cache')).toBeDefined();
   });
+
+  it('a folder opened online and then cut off fills rows scrolled to from the cache', async () => {
+    // The cache holds every envelope of the folder (from an earlier session), the server the same 200.
+    const file = join(mkdtempSync(join(tmpdir(), 'tmail-ui-cache-')), 'store.sqlite3');
+    const server = new FakeMailServer();
+    server.deliver(
+      'INBOX',
+      range(1, 200).map((n) => ({
+        subject: `Message ${n}`,
+        date: new Date(Date.UTC(2026, 0, 1, 0, n)),
+      })),
+    );
+    const first = await renderTui({ server, cacheFile: file, rows: 30 });
+    await first.see('Message 200');
+    first.press('G');
+    await first.see('Message 1 ');
+    first.press('g');
+    await first.settle();
+    await first.cleanup();
+
+    tui = await renderTui({ server, cacheFile: file, rows: 30 });
+    await tui.see('Message 200');
+    await tui.waitFor(() => tui!.engine.state.connection.status === 'online');
+    server.refuseConnections = new TmailError(
+      'CONNECTION_REFUSED',
+      'Could not connect to the IMAP server.',
+    );
+    server.dropConnections();
+    await tui.see('offline');
+    // Far down the folder, past what this session fetched: the cache has those rows.
+    tui.press('G');
+    const frame = await tui.see('Message 1 ');
+    expect(frame).not.toContain('not in the local cache');
+  });
 });

@@ -157,11 +157,18 @@ export class FolderSync {
     return true;
   }
 
-  /** Offline: the rows the viewport wants, from the cache. */
+  /**
+   * Offline: the rows the viewport wants, from the cache. Also in a view the
+   * server opened before the connection went: the cache was brought up to date
+   * when it was selected and has followed it since, and the catch-up on the
+   * way back corrects what changed meanwhile (same UIDVALIDITY only).
+   */
   private fillFromCache(): void {
     const view = this.ctx.state.view;
     const range = this.viewport;
-    if (!this.local || !view || !range || !this.viewFromCache) return;
+    if (!this.local?.available || !view || !range) return;
+    if (!this.viewFromCache && this.local.folderState(view.path)?.uidValidity !== view.uidValidity)
+      return;
     const rows = wantedRows(
       view,
       range,
