@@ -3,7 +3,7 @@
  * nearest known one, the status line says what is actually happening, the
  * split layout's list share, and the message log of `:messages`.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { numbered, renderTui, type TuiHarness } from './harness.js';
 
 let tui: TuiHarness | undefined;
@@ -162,5 +162,25 @@ describe('long notices and the message log', () => {
     // 30 lines of log, 9 rows a page: the top is a few pages up.
     for (let i = 0; i < 5; i++) tui.press('<PgUp>');
     await tui.see(':nope1;');
+  });
+});
+
+describe('a notice raised by a key', () => {
+  it('is not dismissed with the notices before that key, even within its millisecond', async () => {
+    tui = await renderTui({ inbox: numbered(2) });
+    await tui.see('Message number 2');
+    const { controller } = tui.runtime;
+    controller.notify('info', 'An earlier notice.');
+    await tui.see('An earlier notice.');
+    // The key and what it says fall in one millisecond (Esc stopping a search does so).
+    const now = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 1000);
+    try {
+      controller.keyPressed();
+      controller.notify('info', 'Said by the key.');
+    } finally {
+      now.mockRestore();
+    }
+    const frame = await tui.see('Said by the key.');
+    expect(frame).not.toContain('An earlier notice.');
   });
 });
