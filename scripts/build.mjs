@@ -251,6 +251,7 @@ const VENDORED = [
   'libmime',
   'iconv-lite',
 ];
+const VENDORED_PACKAGES = [...new Set(VENDORED.map((specifier) => specifier.split('/')[0]))];
 /** One file per module, however it is named (`x` and `x/index.js` are one module). */
 const vendorFile = (specifier) =>
   specifier
@@ -266,19 +267,16 @@ function vendoredPlugin(dir, own) {
   return {
     name: 'tmail-vendored',
     setup(b) {
-      b.onResolve(
-        { filter: /^(conf|nodemailer|mailparser|html-to-text|libmime|iconv-lite)(\/|$)/ },
-        (args) => {
-          if (VENDORED.includes(args.path) && vendorFile(args.path) === own) return undefined;
-          if (VENDORED.includes(args.path))
-            return { path: `${dir}${vendorFile(args.path)}.cjs`, external: true };
-          // A library's own use of another part of one of them stays where it is.
-          if (/[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
-          throw new Error(
-            `${args.importer} imports ${args.path}: add it to VENDORED in scripts/build.mjs`,
-          );
-        },
-      );
+      b.onResolve({ filter: new RegExp(`^(${VENDORED_PACKAGES.join('|')})(/|$)`) }, (args) => {
+        if (VENDORED.includes(args.path) && vendorFile(args.path) === own) return undefined;
+        if (VENDORED.includes(args.path))
+          return { path: `${dir}${vendorFile(args.path)}.cjs`, external: true };
+        // A library's own use of another part of one of them stays where it is.
+        if (/[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
+        throw new Error(
+          `${args.importer} imports ${args.path}: add it to VENDORED in scripts/build.mjs`,
+        );
+      });
     },
   };
 }
@@ -389,21 +387,12 @@ for (const file of result.outputFiles) {
   if (ascii !== text) file.contents = Buffer.from(ascii, 'latin1');
 }
 
-// The late modules, each on its own; the path in __tmailLate is relative to dist/.
-for (const { name } of LATE_MODULES) {
-  const late = await build({
-    ...COMMON,
-    entryPoints: [name],
-    outfile: `dist/vendor/${name}.cjs`,
-    format: 'cjs',
-  });
-  result.outputFiles.push(...late.outputFiles);
-}
-
-// Each vendor file's exports are what `require` gives in Node (the CommonJS build
-// where a library has one; an ES module's default export otherwise), the shape
-// that the bundle's imports of it expect.
-for (const specifier of new Map(VENDORED.map((s) => [vendorFile(s), s])).values()) {
+// The files of dist/vendor/: the late modules (the path in __tmailLate is relative to
+// dist/) and the vendored libraries. Each file's exports are what `require` gives in
+// Node (the CommonJS build where a library has one; an ES module's default export
+// otherwise), the shape that the bundle's imports and __tmailLate's callers expect.
+const vendorSpecifiers = [...LATE_MODULES.map(({ name }) => name), ...VENDORED];
+for (const specifier of new Map(vendorSpecifiers.map((s) => [vendorFile(s), s])).values()) {
   const vendored = await build({
     ...COMMON,
     stdin: {

@@ -43,13 +43,16 @@ function setup() {
     return proxy;
   }
 
-  /** An online engine (the reader's kind: it keeps working in the background) with its cache in `dir`. */
+  /**
+   * An online engine (the reader's kind: it keeps working in the background) with its cache
+   * in `dir`, through `proxy` when one is given.
+   */
   async function online(
     stack: MailStack,
     user: TestUser,
     dir: string,
-    proxy: FaultProxy,
     settings: Partial<CacheSettings>,
+    proxy?: FaultProxy,
   ): Promise<MailEngine> {
     const engine = cachedTestEngine(stack.info(), user, dir, { imap: proxy, settings });
     cleanups.push(() => engine.close());
@@ -89,7 +92,7 @@ forEachServer(
       const dir = mkdtempSync(join(tmpdir(), 'tmail-prefetch-'));
       const proxy = await proxyFor(stack);
       const settings = { prefetchBodies: 5 };
-      const engine = await online(stack, user, dir, proxy, settings);
+      const engine = await online(stack, user, dir, settings, proxy);
       // The first rows cover only three of the five: the other two are not even listed yet.
       await engine.request({ type: 'open-folder', path: 'INBOX', rows: 3 });
       const opened = proxy.sent.length;
@@ -173,7 +176,7 @@ forEachServer(
       await seedMaildir(stack.info(), user.name, 200);
       const dir = mkdtempSync(join(tmpdir(), 'tmail-prefetch-'));
       const proxy = await proxyFor(stack);
-      const engine = await online(stack, user, dir, proxy, { prefetchBodies: 200 });
+      const engine = await online(stack, user, dir, { prefetchBodies: 200 }, proxy);
       await engine.request({ type: 'open-folder', path: 'INBOX', rows: 20 });
       const target = engine.state.view!.uids[0]!;
 
@@ -218,16 +221,13 @@ forEachServer(
 
 forEachServer(
   (stack) => {
-    const { cleanups } = setup();
+    const { cleanups, online } = setup();
 
     it('keeps the text of the newest N as reading shows it, fetched in a few commands', async () => {
       const user = await newTestUser(stack, 'prefetchc');
       await seedMaildir(stack.info(), user.name, 20);
       const dir = mkdtempSync(join(tmpdir(), 'tmail-prefetch-'));
-      const engine = cachedTestEngine(stack.info(), user, dir, { settings: { prefetchBodies: 5 } });
-      cleanups.push(() => engine.close());
-      await engine.start({ retry: true });
-      await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
+      const engine = await online(stack, user, dir, { prefetchBodies: 5 });
       await engine.request({ type: 'open-folder', path: 'INBOX', rows: 3 });
       await waitFor(() => engine.stats.bodiesPrefetched === 5, { what: 'five texts prefetched' });
       await engine.idle();
@@ -305,7 +305,7 @@ describe('attachments kept when opened or saved', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tmail-keep-'));
     const proxy = await proxyFor(stack);
     const settings = { attachmentMaxBytes: 20_000 };
-    const engine = await online(stack, user, dir, proxy, settings);
+    const engine = await online(stack, user, dir, settings, proxy);
     await engine.request({ type: 'open-folder', path: 'INBOX' });
     const uid = engine.state.view!.uids[0]!;
     const view = await engine.request({ type: 'read', uid, peek: true });
@@ -363,18 +363,13 @@ describe('attachments kept when opened or saved', () => {
 
 describe('the prefetch and the size cap', () => {
   const stack = sharedMailStack();
-  const { cleanups } = setup();
+  const { online } = setup();
 
   it('stops before the store reaches its cap, dropping nothing kept', async () => {
     const user = await newTestUser(stack, 'prefetchcap');
     await seedMaildir(stack.info(), user.name, 200);
     const dir = mkdtempSync(join(tmpdir(), 'tmail-prefetch-cap-'));
-    const engine = cachedTestEngine(stack.info(), user, dir, {
-      settings: { prefetchBodies: 200, maxBytes: 400_000 },
-    });
-    cleanups.push(() => engine.close());
-    await engine.start({ retry: true });
-    await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
+    const engine = await online(stack, user, dir, { prefetchBodies: 200, maxBytes: 400_000 });
     await engine.request({ type: 'open-folder', path: 'INBOX', rows: 20 });
     await waitFor(() => engine.stats.bodiesPrefetched > 0, { what: 'the prefetch to start' });
     await waitFor(() => !engine.prefetching, { what: 'the prefetch to stop' });
@@ -398,16 +393,13 @@ describe('the prefetch and the size cap', () => {
 
 describe('the prefetch and new mail', () => {
   const stack = sharedMailStack();
-  const { cleanups } = setup();
+  const { online } = setup();
 
   it('takes in the text of mail arriving in the open folder', async () => {
     const user = await newTestUser(stack, 'prefetchnew');
     await seedMaildir(stack.info(), user.name, 10);
     const dir = mkdtempSync(join(tmpdir(), 'tmail-prefetch-new-'));
-    const engine = cachedTestEngine(stack.info(), user, dir, { settings: { prefetchBodies: 3 } });
-    cleanups.push(() => engine.close());
-    await engine.start({ retry: true });
-    await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
+    const engine = await online(stack, user, dir, { prefetchBodies: 3 });
     await engine.request({ type: 'open-folder', path: 'INBOX', rows: 10 });
     await waitFor(() => engine.stats.bodiesPrefetched === 3 && !engine.prefetching, {
       what: 'three texts prefetched',

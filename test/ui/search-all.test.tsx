@@ -177,24 +177,22 @@ function cacheFile(): string {
 }
 
 /** Opens Work and then INBOX again, so that the cache holds both folders' rows. */
-async function visitBoth(t: TuiHarness): Promise<void> {
+/** The reader on `server` with a local cache that has seen both folders. */
+async function withBothCached(server: FakeMailServer, columns: number): Promise<TuiHarness> {
+  const t = await renderTui({ server, columns, cacheFile: cacheFile() });
+  await t.see('Lunch on Friday');
   await command(t, 'folder Work');
   await t.see('Budget agreed');
   await command(t, 'folder INBOX');
   await t.see('Lunch on Friday');
   await t.settle();
+  return t;
 }
 
 describe(':search -a with a local cache', () => {
   it('offline, the cache answers and the results say so', async () => {
     const server = twoFolders();
-    tui = await renderTui({
-      server,
-      columns: 110,
-      cacheFile: cacheFile(),
-    });
-    await tui.see('Lunch on Friday');
-    await visitBoth(tui);
+    tui = await withBothCached(server, 110);
     server.refuseConnections = new TmailError(
       'CONNECTION_REFUSED',
       'The server refused the connection.',
@@ -211,13 +209,7 @@ describe(':search -a with a local cache', () => {
 
   it('a folder the server refuses to search is named, its cached messages listed', async () => {
     const server = twoFolders();
-    tui = await renderTui({
-      server,
-      columns: 140,
-      cacheFile: cacheFile(),
-    });
-    await tui.see('Lunch on Friday');
-    await visitBoth(tui);
+    tui = await withBothCached(server, 140);
     // Gone from the server since the folder list was read: its SELECT is refused.
     server.folders.delete('Work');
     server.deliver('INBOX', [{ subject: 'Budget final', date: day(5) }]);

@@ -7,13 +7,13 @@
  * only once complete, never overwriting anything.
  */
 import { constants } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { link, mkdtemp, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TmailError } from '../errors.js';
+import { randomHex } from '../random-id.js';
 import { sanitizeLine } from '../text/sanitize.js';
 import { graphemes } from '../text/width.js';
 
@@ -165,7 +165,7 @@ export async function saveAttachmentStream(
   const finalName = safeFileName(name);
   // Written under a hidden temporary name first: a transfer cut off (or tmail killed)
   // half-way must never leave a truncated file under the name the user looks for.
-  const partial = `.${cutToBytes(finalName, MAX_NAME_BYTES - 30)}.${randomBytes(4).toString('hex')}.part`;
+  const partial = `.${cutToBytes(finalName, MAX_NAME_BYTES - 30)}.${randomHex(4)}.part`;
   const { path: tempPath, handle } = await openExclusive(folder, partial, options.mode ?? 0o600);
   const source = content instanceof Uint8Array ? Readable.from([content]) : content;
   try {

@@ -6,13 +6,13 @@
  * Header text is handled as latin1 so that every byte maps to one character
  * and back: whatever 8-bit bytes a header holds survive untouched.
  */
-import { randomUUID } from 'node:crypto';
 import { dedupeAddresses, isValidAddress, parseAddressList } from '../compose/addresses.js';
 import { cleanHeaderText } from '../compose/draft.js';
 import { fromProblem } from '../compose/identities.js';
 import { visible } from '../compose/validate.js';
 import type { AccountConfig } from '../config/types.js';
 import { TmailError } from '../errors.js';
+import { randomUUID } from '../random-id.js';
 import type { Address } from '../types.js';
 
 /** One header field: its name, its unfolded value, and where it sits in the header text. */
