@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { runTmail } from '../support/cli.js';
-import { checker, serverFlags } from '../support/engine.js';
+import { checker, serverFlags, serverMessageIds } from '../support/engine.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { seedOverImap, type SeedMessage } from '../support/seed.js';
 import { sharedMailStack } from '../support/stack.js';
@@ -79,21 +79,6 @@ const short = (m: SeedMessage) => m.subject.slice(0, 18);
 /** The store file the reader keeps for the account (the test's own cache directory). */
 function storeFile(f: Fixture): string {
   return join(f.setup.stateDir, 'cache/mail', `${f.setup.account.name}.sqlite3`);
-}
-
-/** Message-IDs of a folder's messages, by UID, as the server holds them now. */
-async function messageIds(client: ImapFlow, path: string): Promise<Map<number, string>> {
-  const lock = await client.getMailboxLock(path);
-  try {
-    await client.noop();
-    const out = new Map<number, string>();
-    if (!client.mailbox || client.mailbox.exists === 0) return out;
-    for await (const message of client.fetch('1:*', { uid: true, envelope: true }))
-      out.set(message.uid, message.envelope?.messageId ?? '');
-    return out;
-  } finally {
-    lock.release();
-  }
 }
 
 /** A first session: the list seen and the newest message read; then quit. */
@@ -191,14 +176,14 @@ describe('the local cache in a terminal', () => {
     // The list shows the newest first: the rows acted on, top to bottom.
     const [flagged, read, moved] = [...f.seeded].reverse();
     const uidOf = async (m: SeedMessage) =>
-      [...(await messageIds(f.client, 'INBOX')).entries()].find(([, id]) => id === m.messageId)![0];
+      [...(await serverMessageIds(f.client, 'INBOX')).entries()].find(([, id]) => id === m.messageId)![0];
     const uids = {
       flagged: await uidOf(flagged!),
       read: await uidOf(read!),
       moved: await uidOf(moved!),
     };
     const copies = async (folder: string, m: SeedMessage) =>
-      [...(await messageIds(f.client, folder)).values()].filter((id) => id === m.messageId).length;
+      [...(await serverMessageIds(f.client, folder)).values()].filter((id) => id === m.messageId).length;
 
     const term = await start(f);
     await term.waitFor(

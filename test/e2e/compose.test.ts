@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { checker, serverFlags } from '../support/engine.js';
+import { checker, serverFlags, serverMessages } from '../support/engine.js';
 import { newTestUser, sharedMailStack, type TestUser } from '../support/stack.js';
 import type { TmuxSession } from '../support/tmux.js';
 import { waitFor } from '../support/wait.js';
@@ -39,31 +39,6 @@ ${then}
   );
   chmodSync(file, 0o755);
   return file;
-}
-
-/** Messages of a folder with their subjects, bodies and flags. */
-async function folderMessages(client: ImapFlow, path: string) {
-  const lock = await client.getMailboxLock(path);
-  try {
-    const out: Array<{ uid: number; subject: string; source: string; flags: string[] }> = [];
-    if (!client.mailbox || client.mailbox.exists === 0) return out;
-    for await (const m of client.fetch('1:*', {
-      uid: true,
-      envelope: true,
-      source: true,
-      flags: true,
-    })) {
-      out.push({
-        uid: m.uid,
-        subject: m.envelope?.subject ?? '',
-        source: m.source?.toString('utf8') ?? '',
-        flags: [...(m.flags ?? [])],
-      });
-    }
-    return out;
-  } finally {
-    lock.release();
-  }
 }
 
 describe('replying from tmail', () => {
@@ -120,7 +95,7 @@ describe('replying from tmail', () => {
 
     const delivered = await waitFor(
       async () => {
-        const messages = await folderMessages(theirs, 'INBOX');
+        const messages = await serverMessages(theirs, 'INBOX');
         return messages.find((m) => m.subject === 'Re: Can you review the plan?');
       },
       { what: 'the reply in the other user’s INBOX' },
@@ -129,7 +104,7 @@ describe('replying from tmail', () => {
     expect(delivered.source).toMatch(/In-Reply-To: <plan@example\.test>/i);
 
     const sent = await waitFor(async () => {
-      const messages = await folderMessages(mine, 'Sent');
+      const messages = await serverMessages(mine, 'Sent');
       return messages.find((m) => m.subject === 'Re: Can you review the plan?');
     });
     expect(sent.source).toContain('Looks good to me, ship it.');
@@ -315,7 +290,7 @@ describe('writing like a power user', () => {
     await term.command('compose', 'compose.send');
     await term.see(`Sent to grace@example.test and ${other.email}.`);
     const delivered = await waitFor(
-      async () => (await folderMessages(theirs, 'INBOX')).find((m) => m.subject === 'Prompted'),
+      async () => (await serverMessages(theirs, 'INBOX')).find((m) => m.subject === 'Prompted'),
       { what: 'the prompted message at the friend' },
     );
     expect(delivered.source).toMatch(/\r\n-- \r\nPower User\r\nexample\.test\r\n/);
@@ -336,7 +311,7 @@ describe('writing like a power user', () => {
     await term.see(`Sent to ${other.email}.`);
     const delivered = await waitFor(
       async () =>
-        (await folderMessages(theirs, 'INBOX')).find(
+        (await serverMessages(theirs, 'INBOX')).find(
           (m) => m.subject === 'Re: Written to your alias',
         ),
       { what: 'the reply from the alias' },

@@ -19,30 +19,15 @@ import type { ImapFlow } from 'imapflow';
 import { afterEach, expect, it } from 'vitest';
 import type { MailEngine } from '../../src/core/engine/engine.js';
 import { FLAGGED } from '../../src/core/types.js';
-import { checker, serverFlags, testEngine } from '../support/engine.js';
+import { checker, serverFlags, serverMessageIds, testEngine } from '../support/engine.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { seedOverImap, type SeedMessage } from '../support/seed.js';
 import { forEachServer, newTestUser, type TestUser } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
-/** Message-IDs of a folder's messages, by UID, as the server holds them now. */
-async function messageIds(client: ImapFlow, path: string): Promise<Map<number, string>> {
-  const lock = await client.getMailboxLock(path);
-  try {
-    await client.noop();
-    const out = new Map<number, string>();
-    if (!client.mailbox || client.mailbox.exists === 0) return out;
-    for await (const message of client.fetch('1:*', { uid: true, envelope: true }))
-      out.set(message.uid, message.envelope?.messageId ?? '');
-    return out;
-  } finally {
-    lock.release();
-  }
-}
-
 /** How many messages of `path` carry `id`. */
 async function copiesOf(client: ImapFlow, path: string, id: string): Promise<number> {
-  return [...(await messageIds(client, path)).values()].filter((m) => m === id).length;
+  return [...(await serverMessageIds(client, path)).values()].filter((m) => m === id).length;
 }
 
 forEachServer((stack) => {
@@ -164,7 +149,7 @@ forEachServer((stack) => {
       text: 'Changes made while offline were sent to the server.',
     });
     expect(notices.filter((n) => n.kind === 'error')).toEqual([]);
-    const inbox = await messageIds(check, 'INBOX');
+    const inbox = await serverMessageIds(check, 'INBOX');
     expect([...inbox.keys()]).toEqual([1, 4, 5, 6]);
     expect((await serverFlags(check, 'INBOX')).get(1)).toContain(FLAGGED);
     expect(await copiesOf(check, 'Archive', seeded[1]!.messageId)).toBe(1);
@@ -199,7 +184,7 @@ forEachServer((stack) => {
     });
     for (const message of seeded.slice(3))
       expect(await copiesOf(check, 'Archive', message.messageId)).toBe(1);
-    expect([...(await messageIds(check, 'INBOX')).keys()]).toEqual([1, 2, 3]);
+    expect([...(await serverMessageIds(check, 'INBOX')).keys()]).toEqual([1, 2, 3]);
   });
 
   it('a move sent before tmail was killed, but not recorded, is not applied twice', async () => {
@@ -240,7 +225,7 @@ forEachServer((stack) => {
     expect(notices.filter((n) => n.kind === 'error')).toEqual([]);
     expect(await copiesOf(check, 'Archive', seeded[0]!.messageId)).toBe(1);
     expect(await copiesOf(check, 'Archive', seeded[1]!.messageId)).toBe(1);
-    expect([...(await messageIds(check, 'INBOX')).keys()]).toEqual([3, 4, 5, 6]);
+    expect([...(await serverMessageIds(check, 'INBOX')).keys()]).toEqual([3, 4, 5, 6]);
   });
 
   it('a queued move whose message vanished meanwhile is told in one sentence, not retried', async () => {
@@ -255,7 +240,7 @@ forEachServer((stack) => {
     await phone.mailboxOpen('INBOX');
     await phone.messageDelete('5', { uid: true });
     await phone.logout();
-    const archived = (await messageIds(check, 'Archive')).size;
+    const archived = (await serverMessageIds(check, 'Archive')).size;
 
     const notices = noticesOf(engine);
     engine.reconnect();
@@ -266,7 +251,7 @@ forEachServer((stack) => {
         text: 'Offline changes to 1 message were not applied: 1 message is no longer in INBOX.',
       },
     ]);
-    expect((await messageIds(check, 'Archive')).size).toBe(archived);
+    expect((await serverMessageIds(check, 'Archive')).size).toBe(archived);
     // Not retried: nothing is left in the queue for the next connection.
     await goOffline(engine);
     await back();
@@ -302,7 +287,7 @@ forEachServer((stack) => {
       await new Promise((resolve) => setTimeout(resolve, 1100));
     }
     const after = await seedOverImap(check, 'Work', 2, { to: user.email, seed: 9 });
-    const archived = (await messageIds(check, 'Archive')).size;
+    const archived = (await serverMessageIds(check, 'Archive')).size;
 
     const notices = noticesOf(engine);
     engine.reconnect();
@@ -313,8 +298,8 @@ forEachServer((stack) => {
         text: 'Offline changes to 1 message were not applied: Work was rebuilt on the server, so its message numbers changed (1 message).',
       },
     ]);
-    expect((await messageIds(check, 'Archive')).size).toBe(archived);
-    expect([...(await messageIds(check, 'Work')).values()]).toEqual(after.map((m) => m.messageId));
+    expect((await serverMessageIds(check, 'Archive')).size).toBe(archived);
+    expect([...(await serverMessageIds(check, 'Work')).values()]).toEqual(after.map((m) => m.messageId));
     expect(before[0]!.messageId).not.toBe(after[0]!.messageId);
   });
 
@@ -332,6 +317,6 @@ forEachServer((stack) => {
     engine.reconnect();
     await waitFor(() => engine.state.connection.status === 'online', { what: 'online' });
     await engine.idle();
-    expect([...(await messageIds(check, 'INBOX')).keys()]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...(await serverMessageIds(check, 'INBOX')).keys()]).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

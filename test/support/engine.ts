@@ -156,6 +156,55 @@ interface RawExec {
   ): Promise<{ next(): void }>;
 }
 
+/** Message-IDs of a folder's messages, by UID, as the server holds them now. */
+export async function serverMessageIds(
+  client: ImapFlow,
+  path: string,
+): Promise<Map<number, string>> {
+  const lock = await client.getMailboxLock(path);
+  try {
+    await client.noop();
+    const out = new Map<number, string>();
+    if (!client.mailbox || client.mailbox.exists === 0) return out;
+    for await (const message of client.fetch('1:*', { uid: true, envelope: true }))
+      out.set(message.uid, message.envelope?.messageId ?? '');
+    return out;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Every message of a folder with its subject, source and flags, as the server holds them now. */
+export async function serverMessages(
+  client: ImapFlow,
+  path: string,
+): Promise<Array<{ uid: number; subject: string; source: string; flags: string[] }>> {
+  const lock = await client.getMailboxLock(path);
+  try {
+    // A folder already selected learns of new mail only from a command's untagged
+    // EXISTS: without one, mail delivered after the first look is never seen.
+    await client.noop();
+    const out: Array<{ uid: number; subject: string; source: string; flags: string[] }> = [];
+    if (!client.mailbox || client.mailbox.exists === 0) return out;
+    for await (const m of client.fetch('1:*', {
+      uid: true,
+      envelope: true,
+      source: true,
+      flags: true,
+    })) {
+      out.push({
+        uid: m.uid,
+        subject: m.envelope?.subject ?? '',
+        source: m.source?.toString('utf8') ?? '',
+        flags: [...(m.flags ?? [])],
+      });
+    }
+    return out;
+  } finally {
+    lock.release();
+  }
+}
+
 /** Subjects of a folder in UID order. */
 export async function serverSubjects(client: ImapFlow, path: string): Promise<Map<number, string>> {
   const lock = await client.getMailboxLock(path);
