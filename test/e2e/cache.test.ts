@@ -176,14 +176,17 @@ describe('the local cache in a terminal', () => {
     // The list shows the newest first: the rows acted on, top to bottom.
     const [flagged, read, moved] = [...f.seeded].reverse();
     const uidOf = async (m: SeedMessage) =>
-      [...(await serverMessageIds(f.client, 'INBOX')).entries()].find(([, id]) => id === m.messageId)![0];
+      [...(await serverMessageIds(f.client, 'INBOX')).entries()].find(
+        ([, id]) => id === m.messageId,
+      )![0];
     const uids = {
       flagged: await uidOf(flagged!),
       read: await uidOf(read!),
       moved: await uidOf(moved!),
     };
     const copies = async (folder: string, m: SeedMessage) =>
-      [...(await serverMessageIds(f.client, folder)).values()].filter((id) => id === m.messageId).length;
+      [...(await serverMessageIds(f.client, folder)).values()].filter((id) => id === m.messageId)
+        .length;
 
     const term = await start(f);
     await term.waitFor(

@@ -299,7 +299,9 @@ forEachServer((stack) => {
       },
     ]);
     expect((await serverMessageIds(check, 'Archive')).size).toBe(archived);
-    expect([...(await serverMessageIds(check, 'Work')).values()]).toEqual(after.map((m) => m.messageId));
+    expect([...(await serverMessageIds(check, 'Work')).values()]).toEqual(
+      after.map((m) => m.messageId),
+    );
     expect(before[0]!.messageId).not.toBe(after[0]!.messageId);
   });
 
