@@ -10,15 +10,16 @@ import { memo, useMemo } from 'react';
 import type { EngineApi } from '../commands/index.js';
 import { roleOfFolder } from '../core/folder-role.js';
 import type { FolderView } from '../core/store/state.js';
-import { padToWidth, sanitizeLine, truncateToWidth } from '../core/text/index.js';
-import { DELETED, FLAGGED, SEEN, type Envelope } from '../core/types.js';
+import { sanitizeLine, truncateToWidth } from '../core/text/index.js';
 import type { ListCursor } from './list-nav.js';
 import {
-  formatRow,
-  placeholderRow,
   rowColumns,
+  rowLook,
+  rowSlots,
+  startOfToday,
   type DateStyle,
-  type RowColumns,
+  type RowLookOptions,
+  type RowSlot,
 } from './list-row.js';
 import { useStyles } from './theme.js';
 import { useMail } from './use-mail-state.js';
@@ -38,81 +39,25 @@ export interface MessageListProps {
   onRows?: () => void;
 }
 
-interface RowProps {
-  envelope: Envelope | undefined;
-  /** Offline: a row without an envelope will not get one until the server is back. */
-  offline: boolean;
-  selected: boolean;
-  focused: boolean;
-  tagged: boolean;
-  /** Tree guide of a reply in a threaded list. */
-  guide: string;
-  /** A folded thread's row: its size and unread count (numbers, so the memo compares them). */
-  foldedCount: number;
-  foldedUnread: number;
-  columns: RowColumns;
-  dateStyle: DateStyle;
-  showRecipient: boolean;
-  width: number;
-  /** Start of today, so relative dates change once a day and not per frame. */
-  today: number;
-}
+interface RowProps extends Omit<RowSlot, 'row' | 'uid'>, RowLookOptions {}
 
 const ListRow = memo(function ListRow(props: RowProps) {
   const styles = useStyles();
-  const { envelope, columns } = props;
-  const row = envelope
-    ? formatRow(envelope, {
-        columns,
-        tagged: props.tagged,
-        guide: props.guide,
-        ...(props.foldedCount
-          ? { folded: { count: props.foldedCount, unread: props.foldedUnread } }
-          : {}),
-        dateStyle: props.dateStyle,
-        showRecipient: props.showRecipient,
-        now: props.today,
-      })
-    : placeholderRow(columns, props.tagged, props.offline);
-  if (props.selected) {
-    const text = `${row.flags}${row.from} ${row.subject}${row.date ? ` ${row.date}` : ''}`;
-    return (
-      <Text wrap="truncate" {...(props.focused ? styles.selected : styles.readerTitle)}>
-        {padToWidth(text, props.width)}
-      </Text>
-    );
-  }
-  if (!envelope) {
-    return (
-      <Text wrap="truncate" {...styles.placeholder}>
-        {row.flags}
-        {row.from}
-        {props.offline ? ` ${row.subject}` : ''}
-      </Text>
-    );
-  }
-  const flags = envelope.flags;
-  const base = flags.includes(DELETED)
-    ? styles.deleted
-    : flags.includes(FLAGGED)
-      ? styles.flagged
-      : !flags.includes(SEEN) || props.foldedUnread > 0
-        ? styles.unread
-        : {};
+  const look = rowLook(props, props);
   return (
-    <Text wrap="truncate" {...base}>
-      <Text {...(props.tagged ? styles.tagged : styles.flags)}>{row.flags}</Text>
-      {row.from} {row.subject}
-      {row.date ? <Text {...styles.date}> {row.date}</Text> : null}
+    <Text wrap="truncate" {...(look.role ? styles[look.role] : {})}>
+      {look.spans.map((span, i) =>
+        span.role ? (
+          <Text key={i} {...styles[span.role]}>
+            {span.text}
+          </Text>
+        ) : (
+          span.text
+        ),
+      )}
     </Text>
   );
 });
-
-function startOfToday(): number {
-  const d = new Date();
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
-}
 
 function emptyText(
   view: FolderView | null,
@@ -147,35 +92,23 @@ export const MessageList = memo(function MessageList(props: MessageListProps) {
   // One object per width: rows are memoised, and a new object each frame would redraw them all.
   const columns = useMemo(() => rowColumns(width, props.dateStyle), [width, props.dateStyle]);
   const showRecipient = role === 'sent' || role === 'drafts';
-  const today = useMemo(startOfToday, [Math.floor(Date.now() / 3_600_000)]);
+  const today = useMemo(() => startOfToday(), [Math.floor(Date.now() / 3_600_000)]);
   const rows = [];
   let loaded = false;
   if (view && view.total > 0) {
-    const last = Math.min(view.total, cursor.top + height);
-    for (let row = cursor.top; row < last; row++) {
-      const uid = view.uids[row];
-      const envelope = uid === undefined ? undefined : view.envelopes.get(uid);
-      if (envelope) loaded = true;
-      // A folded thread counts its unread messages among those fetched (the engine fetches
-      // the hidden replies of folded rows on screen).
-      const hidden = uid === undefined ? undefined : view.folded?.get(uid);
-      let foldedUnread = 0;
-      if (hidden)
-        for (const member of [uid!, ...hidden]) {
-          const flags = view.envelopes.get(member)?.flags;
-          if (flags && !flags.includes(SEEN)) foldedUnread++;
-        }
+    for (const slot of rowSlots(view, cursor, height, props.tagged)) {
+      if (slot.envelope) loaded = true;
       rows.push(
         <ListRow
-          key={row}
-          envelope={envelope}
+          key={slot.row}
+          envelope={slot.envelope}
           offline={isOffline}
-          selected={row === cursor.row}
+          selected={slot.selected}
           focused={props.focused}
-          tagged={uid !== undefined && props.tagged.has(uid)}
-          guide={(uid !== undefined && view.guides?.get(uid)) || ''}
-          foldedCount={hidden ? hidden.length + 1 : 0}
-          foldedUnread={foldedUnread}
+          tagged={slot.tagged}
+          guide={slot.guide}
+          foldedCount={slot.foldedCount}
+          foldedUnread={slot.foldedUnread}
           columns={columns}
           dateStyle={props.dateStyle}
           showRecipient={showRecipient}

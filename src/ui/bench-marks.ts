@@ -10,6 +10,8 @@ import { appendFileSync } from 'node:fs';
 export interface BenchMarks {
   /** Rows with envelopes were rendered (the next frame is the first list screen). */
   listRows(): void;
+  /** The list's rows were written before the UI's first frame (early-paint.ts). */
+  listPainted(): void;
   /** A key arrived. */
   key(name: string): void;
   /** Ink wrote a frame; `renderMs` is Ink's own time to draw it. */
@@ -35,6 +37,17 @@ export function createBenchMarks(file = process.env.TMAIL_BENCH_MARKS): BenchMar
   return {
     listRows() {
       rowsSeen = true;
+    },
+    listPainted() {
+      if (firstListDone) return;
+      firstListDone = true;
+      write({
+        mark: 'first-list-frame',
+        ms: performance.now(),
+        early: true,
+        memory: process.memoryUsage(),
+        cpu: process.cpuUsage(),
+      });
     },
     key(name) {
       pendingKey = { name, at: performance.now() };

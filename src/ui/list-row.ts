@@ -4,8 +4,10 @@
  * the message is sanitised here and every piece is cut to its width in
  * terminal cells, so CJK and emoji keep the columns straight.
  */
+import type { FolderView } from '../core/store/state.js';
 import { cellWidth, padToWidth, sanitizeLine } from '../core/text/index.js';
 import { ANSWERED, DELETED, FLAGGED, FORWARDED, SEEN, type Envelope } from '../core/types.js';
+import type { StyleRole } from './theme.js';
 
 export type DateStyle = 'relative' | 'iso';
 
@@ -153,4 +155,141 @@ export function rowWidth(row: RowText): number {
     cellWidth(row.subject) +
     (row.date ? 1 + cellWidth(row.date) : 0)
   );
+}
+
+/** Start of the day of `now`: relative dates change once a day, not per frame. */
+export function startOfToday(now = Date.now()): number {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/** One row of the list on screen, before it is drawn. */
+export interface RowSlot {
+  /** Row number in the folder (0 is the top). */
+  row: number;
+  uid: number | undefined;
+  envelope: Envelope | undefined;
+  selected: boolean;
+  tagged: boolean;
+  /** Tree guide of a reply in a threaded list. */
+  guide: string;
+  /** A folded thread's row: its size and unread count; 0 otherwise. */
+  foldedCount: number;
+  foldedUnread: number;
+}
+
+/** The rows from `top` that fit in `height`, with what each row's look depends on. */
+export function rowSlots(
+  view: FolderView,
+  cursor: { top: number; row: number },
+  height: number,
+  tagged: ReadonlySet<number>,
+): RowSlot[] {
+  const slots: RowSlot[] = [];
+  const last = Math.min(view.total, cursor.top + height);
+  for (let row = cursor.top; row < last; row++) {
+    const uid = view.uids[row];
+    // A folded thread counts its unread messages among those fetched (the engine fetches
+    // the hidden replies of folded rows on screen).
+    const hidden = uid === undefined ? undefined : view.folded?.get(uid);
+    let foldedUnread = 0;
+    if (hidden)
+      for (const member of [uid!, ...hidden]) {
+        const flags = view.envelopes.get(member)?.flags;
+        if (flags && !flags.includes(SEEN)) foldedUnread++;
+      }
+    slots.push({
+      row,
+      uid,
+      envelope: uid === undefined ? undefined : view.envelopes.get(uid),
+      selected: row === cursor.row,
+      tagged: uid !== undefined && tagged.has(uid),
+      guide: (uid !== undefined && view.guides?.get(uid)) || '',
+      foldedCount: hidden ? hidden.length + 1 : 0,
+      foldedUnread,
+    });
+  }
+  return slots;
+}
+
+/** What a row's look depends on besides its slot. */
+export interface RowLookOptions {
+  columns: RowColumns;
+  dateStyle: DateStyle;
+  showRecipient: boolean;
+  width: number;
+  /** Start of today (startOfToday). */
+  today: number;
+  /** False when the reader has the keys: the cursor row is drawn dimmer. */
+  focused: boolean;
+  /** Offline: a row without an envelope will not get one until the server is back. */
+  offline: boolean;
+}
+
+/** A piece of a row's text and the style role it is drawn in (inside the row's own). */
+export interface RowSpan {
+  text: string;
+  role?: StyleRole;
+}
+
+/** How a row is drawn: its text in spans, the whole in the row's style role. */
+export interface RowLook {
+  role?: StyleRole;
+  spans: RowSpan[];
+}
+
+/**
+ * The look of a row as text and style roles, for the list component and for
+ * the frame drawn before the UI has loaded, so that the two cannot differ.
+ */
+export function rowLook(
+  slot: Pick<
+    RowSlot,
+    'envelope' | 'selected' | 'tagged' | 'guide' | 'foldedCount' | 'foldedUnread'
+  >,
+  options: RowLookOptions,
+): RowLook {
+  const { envelope } = slot;
+  const { columns } = options;
+  const row = envelope
+    ? formatRow(envelope, {
+        columns,
+        tagged: slot.tagged,
+        guide: slot.guide,
+        ...(slot.foldedCount
+          ? { folded: { count: slot.foldedCount, unread: slot.foldedUnread } }
+          : {}),
+        dateStyle: options.dateStyle,
+        showRecipient: options.showRecipient,
+        now: options.today,
+      })
+    : placeholderRow(columns, slot.tagged, options.offline);
+  if (slot.selected) {
+    const text = `${row.flags}${row.from} ${row.subject}${row.date ? ` ${row.date}` : ''}`;
+    return {
+      role: options.focused ? 'selected' : 'readerTitle',
+      spans: [{ text: padToWidth(text, options.width) }],
+    };
+  }
+  if (!envelope) {
+    return {
+      role: 'placeholder',
+      spans: [{ text: `${row.flags}${row.from}${options.offline ? ` ${row.subject}` : ''}` }],
+    };
+  }
+  const flags = envelope.flags;
+  const role: StyleRole | undefined = flags.includes(DELETED)
+    ? 'deleted'
+    : flags.includes(FLAGGED)
+      ? 'flagged'
+      : !flags.includes(SEEN) || slot.foldedUnread > 0
+        ? 'unread'
+        : undefined;
+  const spans: RowSpan[] = [
+    { text: row.flags, role: slot.tagged ? 'tagged' : 'flags' },
+    { text: `${row.from} ${row.subject}` },
+  ];
+  if (row.date) spans.push({ text: ` ${row.date}`, role: 'date' });
+  return role ? { role, spans } : { spans };
 }

@@ -10,6 +10,7 @@ import { saveCodeCache } from '../code-cache-hook.js';
 import { TmailError, isTmailError, toTmailError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { MailEngine } from '../core/engine/engine.js';
+import type { TmailConfig } from '../core/config/types.js';
 import { createBenchMarks } from './bench-marks.js';
 import { layoutReady } from './layout-ready.js';
 import type { HandOverOptions } from '../commands/context.js';
@@ -117,6 +118,59 @@ async function importInk(): Promise<void> {
   }
 }
 
+/** Resolves true once the view holds envelopes for its first rows, false after `limitMs`. */
+function cachedRows(engine: MailEngine, limitMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let unsubscribe = () => {};
+    const timer = setTimeout(() => done(false), limitMs);
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(ready);
+    };
+    const check = () => {
+      const view = engine.state.view;
+      if (view && view.uids.length > 0 && view.envelopes.size > 0) done(true);
+    };
+    unsubscribe = engine.store.subscribe(check);
+    check();
+  });
+}
+
+/**
+ * Draws the list's rows from the cache before React and Ink have loaded
+ * (early-paint.ts), after `takeScreen`; returns how the UI's first frame must
+ * cover the paint, or null when nothing was drawn.
+ */
+async function paintEarly(
+  engine: MailEngine,
+  config: TmailConfig,
+  takeScreen: () => void,
+): Promise<{ cover: (frame: string) => string } | null> {
+  // The cached rows come within a few turns of the event loop; a store slower than
+  // that leaves the first frame to the UI, as without a cache.
+  if (!(await cachedRows(engine, 50))) return null;
+  const [{ earlyListPaint, coverFirstFrame }, { pickTheme }] = await Promise.all([
+    import('./early-paint.js'),
+    import('./theme.js'),
+  ]);
+  const ui = config.ui ?? {};
+  const paint = earlyListPaint({
+    state: engine.state,
+    configuredRoles: engine.account.folders,
+    columns: process.stdout.columns || 80,
+    rows: process.stdout.rows || 24,
+    sidebar: ui.sidebar ?? true,
+    layout: ui.layout ?? 'split',
+    dateStyle: ui.dateFormat ?? 'relative',
+    theme: pickTheme(ui.theme),
+  });
+  if (!paint) return null;
+  takeScreen();
+  process.stdout.write(paint);
+  return { cover: coverFirstFrame };
+}
+
 /** No account yet: the wizard sets one up, then the reader opens on it. */
 async function firstAccount(): Promise<boolean> {
   const { runAccountWizard } = await import('./wizard/index.js');
@@ -206,16 +260,6 @@ export async function runTui(options: TuiOptions): Promise<number> {
     });
   }
 
-  // React and Ink load while the server answers. In steps: each await lets the
-  // connection's replies be handled in between, instead of after the whole UI.
-  await import('react');
-  await importInk();
-  const { startApp } = await import('./start-app.js');
-  await layoutReady();
-  bench?.mark('ui-loaded');
-  await firstScreenReady(engine, passwords, 400);
-  bench?.mark('screen-ready');
-
   const screen = new TerminalScreen();
   let unmount: () => void = () => {};
   let finish: () => void = () => {};
@@ -231,6 +275,25 @@ export async function runTui(options: TuiOptions): Promise<number> {
     },
     onStray: (error) => log.error('unhandled rejection', { message: (error as Error)?.message }),
   });
+  // A start from the cache draws the rows on screen before the UI has loaded.
+  const painted = cachedFirst
+    ? await paintEarly(engine, config, () => {
+        screen.enter();
+        if (process.stdin.isTTY) process.stdin.setRawMode(true);
+      })
+    : null;
+  if (painted) bench?.listPainted();
+
+  // React and Ink load while the server answers. In steps: each await lets the
+  // connection's replies be handled in between, instead of after the whole UI.
+  await import('react');
+  await importInk();
+  const { startApp } = await import('./start-app.js');
+  await layoutReady();
+  bench?.mark('ui-loaded');
+  await firstScreenReady(engine, passwords, 400);
+  bench?.mark('screen-ready');
+
   screen.enter();
   // Raw at once: keys typed while the first frame is on its way are neither echoed nor held
   // back for a line end; they wait, unread, for the key handler.
@@ -306,7 +369,9 @@ export async function runTui(options: TuiOptions): Promise<number> {
     registry,
     config,
     compose,
-    stdout: gatedStdout(process.stdout, () => screen.isActive),
+    stdout: gatedStdout(process.stdout, () => screen.isActive, {
+      firstFrame: painted?.cover,
+    }),
     exit: () => finish(),
     suspend: () => suspendProcess(screen, () => started.runtime.controller.redraw()),
     handOver: (work, options) => handOver(work, options),

@@ -128,12 +128,23 @@ export function ringBell(stdout: Pick<NodeJS.WriteStream, 'write'> = process.std
  * nothing while it does not (suspended with Ctrl-Z, or an editor running).
  * Without the gate, a timer firing on resume, before the SIGCONT handler has
  * taken the alternate screen back, draws a frame over the shell's screen.
+ * `firstFrame` rewrites the first frame written (over an early paint).
  */
-export function gatedStdout(stdout: NodeJS.WriteStream, open: () => boolean): NodeJS.WriteStream {
+export function gatedStdout(
+  stdout: NodeJS.WriteStream,
+  open: () => boolean,
+  options: { firstFrame?: (frame: string) => string } = {},
+): NodeJS.WriteStream {
+  let firstFrame = options.firstFrame;
   return new Proxy(stdout, {
     get(target, property, receiver) {
       if (property === 'write') {
         return (...args: Parameters<NodeJS.WriteStream['write']>) => {
+          // A frame has rows; what comes before it (hiding the cursor) has none.
+          if (firstFrame && typeof args[0] === 'string' && args[0].includes('\n')) {
+            args[0] = firstFrame(args[0]);
+            firstFrame = undefined;
+          }
           if (open()) return target.write(...args);
           // Keep the write contract: call the callback as if the bytes were written.
           const callback = args.find((a) => typeof a === 'function') as (() => void) | undefined;

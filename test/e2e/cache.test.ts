@@ -63,8 +63,8 @@ async function fixture(prefix: string, count: number): Promise<Fixture> {
   return { setup, proxy, client, seeded };
 }
 
-async function start(f: Fixture): Promise<TmuxSession> {
-  const term = await launch(f.setup, { env: cliEnv(f) });
+async function start(f: Fixture, env: Record<string, string> = {}): Promise<TmuxSession> {
+  const term = await launch(f.setup, { env: { ...cliEnv(f), ...env } });
   terms.push(term);
   onTestFailed(() => {
     process.stdout.write(
@@ -120,13 +120,27 @@ describe('the local cache in a terminal', () => {
     );
 
     f.proxy.freeze(); // Dovecot's greeting is held back: tmail cannot log in
-    const term = await start(f);
+    const marks = join(f.setup.stateDir, 'marks.jsonl');
+    const term = await start(f, { TMAIL_BENCH_MARKS: marks });
     const cached = await term.waitFor(
       (s) => s.includes(short(f.seeded[0]!)) && s.includes(short(gone)) && /cached/.test(s),
     );
     expect(cached).toContain('connecting');
     expect(cached).not.toContain('Arrived meanwhile');
     expect(cached).toContain('Trash'); // the sidebar, from the cache too
+    // The rows were on screen before the UI's first frame: drawn before React and Ink loaded.
+    // (Each mark is written a turn after its frame: wait for the UI's.)
+    const written = await waitFor(() => {
+      const all = readFileSync(marks, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { mark: string; ms: number; early?: boolean });
+      return all.some((m) => m.mark === 'first-frame') ? all : undefined;
+    });
+    const list = written.find((m) => m.mark === 'first-list-frame');
+    const frame = written.find((m) => m.mark === 'first-frame');
+    expect(list?.early).toBe(true);
+    expect(list!.ms).toBeLessThan(frame!.ms);
 
     f.proxy.thaw();
     const current = await term.waitFor(
