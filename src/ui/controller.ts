@@ -27,7 +27,14 @@ import { adjacentFolderPath, folderTree, foldKey } from './folder-tree.js';
 import { cachedHelpLines, type HelpLine } from './help-lines.js';
 import { logLines } from './message-log.js';
 import { readerTextWidth } from './layout.js';
-import { cursorToUid, INITIAL_CURSOR, moveCursor, scrollIntoView, syncCursor } from './list-nav.js';
+import {
+  cursorToUid,
+  INITIAL_CURSOR,
+  moveCursor,
+  scrollIntoView,
+  syncCursor,
+  type ListCursor,
+} from './list-nav.js';
 import { resultsRowsHeight } from './search-results.js';
 import {
   applyChoices,
@@ -151,6 +158,13 @@ export class Controller implements UiController {
   private cancelWork: (() => void) | null = null;
   private readonly cache = new Map<number, MessageView>();
   private key = '';
+  /**
+   * Each account's list and cursor when another account was shown: coming
+   * back finds the cursor where it was, as an aerc tab keeps its place.
+   */
+  private readonly placeOf = new Map<string, { key: string; cursor: ListCursor }>();
+  /** The account whose list `key` is. */
+  private listAccount = '';
   private lastView: FolderView | null = null;
   private newestUid = 0;
   private lastUndo = 0;
@@ -198,14 +212,21 @@ export class Controller implements UiController {
       this.store.dispatch({ type: 'log-notice', notice });
     }
     const view = this.engine.state.view;
-    if (view === this.lastView) return;
+    const account = this.engine.state.account;
+    if (view === this.lastView && account === this.listAccount) return;
     this.lastView = view;
-    const key = viewKey(this.engine.state.account, view);
+    const key = viewKey(account, view);
     let cursor = this.store.getSnapshot().cursor;
     if (key !== this.key) {
       const folderChanged = this.key !== '';
+      let place: { key: string; cursor: ListCursor } | undefined;
+      if (account !== this.listAccount) {
+        if (this.key) this.placeOf.set(this.listAccount, { key: this.key, cursor });
+        place = this.placeOf.get(account);
+      }
       this.key = key;
-      cursor = INITIAL_CURSOR;
+      // Back in an account's list as it was left (the same folder, view and UIDVALIDITY).
+      cursor = place?.key === key ? place.cursor : INITIAL_CURSOR;
       this.cache.clear();
       this.newestUid = view && !view.search ? maxUid(view.uids) : 0;
       if (folderChanged) {
@@ -221,6 +242,7 @@ export class Controller implements UiController {
         this.options.bell?.();
       if (newest > this.newestUid) this.newestUid = newest;
     }
+    this.listAccount = account;
     if (view) cursor = syncCursor(cursor, view, this.listHeight());
     this.store.set({ cursor });
   }

@@ -117,6 +117,25 @@ describe('several accounts in one session', () => {
     await tui.see('There is no account named nobody');
   });
 
+  it('coming back to an account finds its cursor where it was left', async () => {
+    tui = await twoAccounts();
+    await tui.see('Message number 4');
+    tui.press('j');
+    tui.press('j');
+    await tui.waitFor(() => tui!.highlighted('Message number 2'));
+    tui.press('<C-n>');
+    await tui.see('Work item 3');
+    // The other account's list starts at its top, as always.
+    await tui.waitFor(() => tui!.highlighted('Work item 3'));
+    tui.press('j');
+    await tui.waitFor(() => tui!.highlighted('Work item 2'));
+    tui.press('<C-p>');
+    await tui.see('Message number 4');
+    await tui.waitFor(() => tui!.highlighted('Message number 2'));
+    tui.press('<C-n>');
+    await tui.waitFor(() => tui!.highlighted('Work item 2'));
+  });
+
   it("counts new mail in the other account's INBOX, also when that account is folded", async () => {
     const other = work(2);
     tui = await twoAccounts(other);
