@@ -6,9 +6,12 @@
  * message. The mbox flavour is mboxrd: every body line that starts with
  * `From ` after any number of `>` gets one more `>`, so that reading it back
  * is exact. Nothing here overwrites: the caller asks first and passes
- * `overwrite`.
+ * `overwrite`. An mbox is appended to under its dot-lock (`PATH.lock`), the
+ * lock mutt, procmail and the local delivery agents take, so that a message
+ * delivered or saved by another program at the same moment is not mixed with
+ * ours.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { TmailError } from './errors.js';
 import { fileError } from './fs-errors.js';
@@ -120,6 +123,45 @@ export function mboxrd(raws: readonly Buffer[], now = new Date()): Buffer {
   return Buffer.concat(raws.map((raw) => mboxrdEntry(raw, now)));
 }
 
+/** How long an mbox's lock is waited for before saving gives up. */
+export const MBOX_LOCK_WAIT_MS = 5_000;
+/** A lock file older than this was left by a program that died (procmail waits 1024 s). */
+export const MBOX_LOCK_STALE_MS = 5 * 60_000;
+
+/**
+ * Takes the dot-lock of the mbox at `path`: creates `PATH.lock` exclusively,
+ * waiting while another program has it, and breaking a lock left for longer
+ * than MBOX_LOCK_STALE_MS. Returns its release. In a folder where no lock can
+ * be made (read-only to us), the mbox is written without one, as mutt does
+ * without its setgid helper.
+ */
+async function lockMbox(path: string, waitMs: number): Promise<() => Promise<void>> {
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const file = await open(lock, 'wx', 0o644);
+      await file.writeFile(`${process.pid}\n`).finally(() => file.close());
+      return () => unlink(lock).catch(() => {});
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return async () => {};
+      if (code !== 'EEXIST') throw fileError(error, 'The message could not be saved', path);
+    }
+    const held = await stat(lock).catch(() => null);
+    if (held && Date.now() - held.mtimeMs > MBOX_LOCK_STALE_MS) {
+      await unlink(lock).catch(() => {});
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new TmailError(
+        'FILE_ERROR',
+        `${path} is locked by another program (${lock}); try again, or remove that file if nothing is writing to the mbox.`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /**
  * Writes messages to `path` as `target` says: an `.eml` holds the one message
  * byte for byte; an mbox gets each message appended in mboxrd form (after a
@@ -130,11 +172,28 @@ export async function writeMessages(
   path: string,
   raws: readonly Buffer[],
   target: SaveTarget,
-  options: { overwrite?: boolean } = {},
+  options: { overwrite?: boolean; lockWaitMs?: number } = {},
 ): Promise<void> {
   if (target.replaces && !options.overwrite)
     throw new TmailError('FILE_ERROR', `${path} exists; it was left as it was.`);
   const append = target.format === 'mbox' && !target.replaces;
+  const unlock = append
+    ? await lockMbox(path, options.lockWaitMs ?? MBOX_LOCK_WAIT_MS)
+    : async () => {};
+  try {
+    await writeLocked(path, raws, target, append, options);
+  } finally {
+    await unlock();
+  }
+}
+
+async function writeLocked(
+  path: string,
+  raws: readonly Buffer[],
+  target: SaveTarget,
+  append: boolean,
+  options: { overwrite?: boolean },
+): Promise<void> {
   let file;
   try {
     file = await open(path, append ? 'a+' : options.overwrite ? 'w' : 'wx', 0o600);

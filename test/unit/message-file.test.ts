@@ -1,8 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mboxrdEntry, saveTarget, writeMessages } from '../../src/core/message-file.js';
+import {
+  MBOX_LOCK_STALE_MS,
+  mboxrdEntry,
+  saveTarget,
+  writeMessages,
+} from '../../src/core/message-file.js';
 import { describePipeResult, pipeToCommand } from '../../src/core/pipe-command.js';
 
 const RAW = Buffer.from(
@@ -74,6 +79,51 @@ describe('saving to a file', () => {
     await writeMessages(box, [RAW], { format: 'mbox', replaces: false });
     const text = readFileSync(box, 'latin1');
     expect(text).toContain('no blank line after\n\nFrom list-bounce@lists.test ');
+  });
+});
+
+describe('appending to an mbox under its dot-lock', () => {
+  const mbox = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tmail-mbox-lock-'));
+    const box = join(dir, 'saved.mbox');
+    writeFileSync(box, 'From a Tue Jan  2 09:30:00 2024\nSubject: old\n\nold body\n\n');
+    return { dir, box, lock: `${box}.lock` };
+  };
+  const target = { format: 'mbox', replaces: false } as const;
+
+  it('waits while another program holds PATH.lock, appends once it is gone, and leaves no lock', async () => {
+    const { box, lock } = mbox();
+    writeFileSync(lock, '4242\n'); // as procmail or mutt leave it while they write
+    let done = false;
+    const saving = writeMessages(box, [RAW], target).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false);
+    expect(readFileSync(box, 'latin1')).not.toContain('Quoting');
+    rmSync(lock);
+    await saving;
+    expect(readFileSync(box, 'latin1')).toContain('old body\n\nFrom list-bounce@lists.test ');
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('gives up after the wait with one sentence, the mbox and the other lock untouched', async () => {
+    const { box, lock } = mbox();
+    writeFileSync(lock, '4242\n');
+    const before = readFileSync(box);
+    await expect(writeMessages(box, [RAW], target, { lockWaitMs: 200 })).rejects.toThrow(
+      `${box} is locked by another program (${lock}); try again, or remove that file if nothing is writing to the mbox.`,
+    );
+    expect(readFileSync(box)).toEqual(before);
+    expect(readFileSync(lock, 'utf8')).toBe('4242\n');
+  });
+
+  it('breaks a lock left by a program that died long ago', async () => {
+    const { box, lock } = mbox();
+    writeFileSync(lock, '');
+    const old = (Date.now() - MBOX_LOCK_STALE_MS - 60_000) / 1000;
+    utimesSync(lock, old, old);
+    await writeMessages(box, [RAW], target, { lockWaitMs: 200 });
+    expect(readFileSync(box, 'latin1')).toContain('Subject: Quoting');
+    expect(existsSync(lock)).toBe(false);
   });
 });
 
