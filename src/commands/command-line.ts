@@ -322,7 +322,7 @@ export const LINE_COMMANDS: readonly LineCommand[] = [
   {
     names: ['open-link'],
     usage: ':open-link [N]',
-    summary: 'Open link N with $BROWSER (else xdg-open or open)',
+    summary: 'Open link N with $BROWSER (else xdg-open or open); a mailto: link starts a message',
     run: (ctx, _args, rest) => openLink(ctx, rest.trim() || undefined),
   },
   ...(

@@ -3,6 +3,7 @@
  * controller interface (no React here). The UI implements the controller; the
  * tests implement it with a plain object.
  */
+import type { MailtoFields } from '../core/compose/mailto.js';
 import type { AccountConfig } from '../core/config/types.js';
 import type { AllFoldersResult, FolderHit, MailEngine } from '../core/engine/engine.js';
 import type { MailState } from '../core/store/state.js';
@@ -180,6 +181,8 @@ export type ComposeKind =
 export interface ComposerApi {
   /** Starts a message (from the open or selected one for replies and forwards). */
   start(kind: ComposeKind): Promise<void>;
+  /** Starts a new message with what a mailto: link gives, on the review screen. */
+  startWith(fields: MailtoFields): Promise<void>;
   send(): Promise<void>;
   edit(): Promise<void>;
   attach(): Promise<void>;

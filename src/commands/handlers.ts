@@ -342,7 +342,7 @@ async function compose(ctx: CommandContext, kind: ComposeKind): Promise<void> {
 /** A review-screen command, on the message being written. */
 const review =
   (
-    action: Exclude<keyof ComposerApi, 'start' | 'editField' | 'setFrom' | 'bounce'>,
+    action: Exclude<keyof ComposerApi, 'start' | 'startWith' | 'editField' | 'setFrom' | 'bounce'>,
   ): CommandHandler =>
   async (ctx) => {
     await ctx.composer?.[action]();

@@ -5,6 +5,7 @@
  * any, in the order they arrived (lowest UID first, so a patch series reaches
  * `git am` in order).
  */
+import { parseMailto } from '../core/compose/mailto.js';
 import { plural } from '../core/engine/outcome.js';
 import { mboxrd, saveTarget, writeMessages } from '../core/message-file.js';
 import { openUrl, urlOpener } from '../core/open-url.js';
@@ -155,7 +156,8 @@ export function showLinks(ctx: CommandContext): void {
 /**
  * `:open-link N`: opens link N with `$BROWSER`, else the desktop's opener;
  * the URL is one argument, never shell text. Only http, https and mailto
- * open. A link whose text names another address asks first, showing where
+ * open; a mailto link starts a new message to its address instead, when
+ * writing mail is available. A link whose text names another address asks first, showing where
  * it really goes.
  */
 export async function openLink(ctx: CommandContext, given?: string): Promise<void> {
@@ -187,6 +189,16 @@ export async function openLink(ctx: CommandContext, given?: string): Promise<voi
       `Link ${number} reads "${sanitizeLine(link.label)}" but goes to ${sanitizeLine(link.url)}. Open it? (y/n)`,
     );
     if (!ok) return;
+  }
+  if (/^mailto:/i.test(link.url) && ctx.composer) {
+    // A mail address is written to here, as mutt and aerc do, not handed to a browser.
+    const fields = parseMailto(link.url);
+    if (!fields) {
+      ctx.ui.notify('error', `Link ${number} is not a mail address tmail can write to.`);
+      return;
+    }
+    await ctx.composer.startWith(fields);
+    return;
   }
   const opener = urlOpener(link.url);
   if (!opener) {

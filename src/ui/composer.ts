@@ -40,6 +40,7 @@ import {
   replyIdentity,
   type Draft,
   type EditResult,
+  type MailtoFields,
   type MessageRef,
 } from '../core/compose/index.js';
 import type { AccountConfig, ComposePrompt, Identity } from '../core/config/types.js';
@@ -236,15 +237,34 @@ export class Composer implements ComposerApi {
     return result.value;
   }
 
+  /** True (and says so, showing it) when a message is already being written. */
+  private busyWriting(): boolean {
+    if (!this.draft()) return false;
+    this.ui.notify(
+      'error',
+      'A message is already being written: send, postpone or abandon it first.',
+    );
+    this.options.store.dispatch({ type: 'show-compose' });
+    return true;
+  }
+
+  /**
+   * A new message with what a mailto: link gives, shown on the review screen
+   * first: the link wrote it, so the user sees all of it before anything goes
+   * (`e` edits it, `y` sends).
+   */
+  async startWith(fields: MailtoFields): Promise<void> {
+    if (this.busyWriting()) return;
+    const account = this.options.engine.account;
+    const identity = accountIdentities(account)[0]!;
+    this.kind = 'new';
+    await this.review(
+      newDraft(account, { identity, signature: await this.signatureOf(identity) }, fields),
+    );
+  }
+
   async start(kind: ComposeKind): Promise<void> {
-    if (this.draft()) {
-      this.ui.notify(
-        'error',
-        'A message is already being written: send, postpone or abandon it first.',
-      );
-      this.options.store.dispatch({ type: 'show-compose' });
-      return;
-    }
+    if (this.busyWriting()) return;
     const account = this.options.engine.account;
     let draft: Draft;
     if (kind === 'new') {

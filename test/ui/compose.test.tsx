@@ -74,6 +74,38 @@ const inbox = [
 ];
 
 describe('writing mail', () => {
+  it('a mailto: link opens a new message to its address on the review screen, not a browser', async () => {
+    const services = fakeServices(() => null);
+    const link =
+      'mailto:list-request@lists.test?subject=subscribe%20me&body=Hello%0D%0Athere&cc=boss@example.test&reply-to=evil@evil.test&from=evil@evil.test';
+    tui = await renderTui({
+      inbox: [{ subject: 'How to join', text: `Write to ${link} to join.\n` }],
+      options: { compose: services },
+    });
+    await tui.see('How to join');
+    tui.press('<Enter>');
+    await tui.see('Links:');
+    tui.press(':');
+    tui.type('open-link 1');
+    tui.press('<Enter>');
+    const review = await tui.see('New message: review before sending');
+    expect(review).toContain('To:      list-request@lists.test');
+    expect(review).toContain('Cc:      boss@example.test');
+    expect(review).toContain('Subject: subscribe me');
+    expect(review).toContain('Hello');
+    expect(review).not.toContain('evil');
+    // The link wrote it: shown as it is, the editor not run until e.
+    expect(services.edits).toHaveLength(0);
+    tui.press('y');
+    await tui.see('Sent to list-request@lists.test');
+    const sent = services.sent[0]!;
+    expect(sent.to).toEqual([{ name: '', address: 'list-request@lists.test' }]);
+    expect(sent.cc).toEqual([{ name: '', address: 'boss@example.test' }]);
+    expect(sent.subject).toBe('subscribe me');
+    expect(sent.body.startsWith('Hello\nthere\n')).toBe(true);
+    expect(sent.from.address).toBe('me@example.test');
+  });
+
   it('replies: editor first, then the review screen, and y sends', async () => {
     const services = fakeServices((draft) => ({
       ...draft,

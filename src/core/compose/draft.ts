@@ -278,20 +278,30 @@ export function appendSignature(body: string, signature: string | undefined): st
   return `${lead}${block}\n`;
 }
 
-/** Starts an empty message from the account, with its signature. */
-export function newDraft(account: AccountConfig, context: BuildContext = {}): Draft {
+/**
+ * Starts a message from the account, with its signature: empty, or with the
+ * recipients, subject and text of `start` (a mailto: link) above the signature.
+ */
+export function newDraft(
+  account: AccountConfig,
+  context: BuildContext = {},
+  start: Partial<Pick<Draft, 'to' | 'cc' | 'bcc' | 'subject' | 'inReplyTo'>> & {
+    text?: string;
+  } = {},
+): Draft {
   const now = context.now ?? Date.now();
+  const text = start.text ? `${start.text.replace(/\n*$/, '')}\n` : '\n';
   return {
     id: context.id ?? newDraftId(now),
     account: account.name,
     from: accountFrom(account, context.identity),
-    to: [],
-    cc: [],
-    bcc: [],
-    subject: '',
-    body: appendSignature('\n', signatureText(account, context)),
-    inReplyTo: '',
-    references: [],
+    to: start.to ?? [],
+    cc: start.cc ?? [],
+    bcc: start.bcc ?? [],
+    subject: start.subject ?? '',
+    body: appendSignature(text, signatureText(account, context)),
+    inReplyTo: start.inReplyTo ?? '',
+    references: start.inReplyTo ? [start.inReplyTo] : [],
     attachments: [],
     origin: null,
     postponed: null,

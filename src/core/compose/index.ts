@@ -7,6 +7,7 @@
  */
 export * from './addresses.js';
 export * from './draft.js';
+export * from './mailto.js';
 export * from './draft-message.js';
 export * from './editor-text.js';
 export * from './editor.js';
