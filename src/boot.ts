@@ -41,7 +41,9 @@ const bundle = join(__dirname, 'tmail.cjs');
  */
 function runKind(args: string[]): 'tui' | 'cli' {
   const first = args[0];
-  return first === undefined || /^(-a|-f|--account|--folder)(=|$)/.test(first) ? 'tui' : 'cli';
+  return first === undefined || /^(-a|-f|--account|--folder)(=|$)|^mailto:/i.test(first)
+    ? 'tui'
+    : 'cli';
 }
 
 /** A short, file-name-safe digest (FNV-1a). */

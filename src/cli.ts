@@ -23,6 +23,7 @@ const HELP_HEADER = `tmail ${VERSION}: a keyboard-driven terminal mail client
 
 Usage:
   tmail [--account NAME] [--folder PATH]   open the mail reader (every account; NAME shown first)
+  tmail [--account NAME] mailto:ADDRESS    open it writing to a mailto: link (a mail handler)
   tmail COMMAND [options]                  run one command and exit
   tmail COMMAND --help                     options of a command
 
@@ -47,8 +48,11 @@ function usage(io: CliIo, message: string): number {
 }
 
 /** Parses the options of the TUI form (`tmail [--account A] [--folder F]`). */
-function parseTuiArgs(argv: string[], io: CliIo): { account?: string; folder?: string } | number {
-  const result: { account?: string; folder?: string } = {};
+function parseTuiArgs(
+  argv: string[],
+  io: CliIo,
+): { account?: string; folder?: string; mailto?: string } | number {
+  const result: { account?: string; folder?: string; mailto?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] =
@@ -64,6 +68,8 @@ function parseTuiArgs(argv: string[], io: CliIo): { account?: string; folder?: s
       const v = value();
       if (!v) return usage(io, `${flag} needs a folder path`);
       result.folder = v;
+    } else if (/^mailto:/i.test(arg) && result.mailto === undefined) {
+      result.mailto = arg;
     } else if (flag.startsWith('-')) {
       return usage(io, `unknown option ${flag}`);
     } else {

@@ -27,6 +27,8 @@ import {
 export interface TuiOptions {
   account?: string;
   folder?: string;
+  /** A mailto: link to write to once the reader is up (`tmail mailto:…`). */
+  mailto?: string;
 }
 
 const log = createLogger('tui');
@@ -413,6 +415,12 @@ export async function runTui(options: TuiOptions): Promise<number> {
     async (question) => (await controller.prompt({ label: question, secret: true })) ?? '',
   );
   log.info('tui started', { account: account.name });
+  if (options.mailto) {
+    const { parseMailto } = await import('../core/compose/mailto.js');
+    const fields = parseMailto(options.mailto);
+    if (fields) void controller.context.composer?.startWith(fields);
+    else controller.notify('error', 'The mailto: link given is not one tmail can read.');
+  }
 
   await finished;
   bench?.mark('quit', { memory: process.memoryUsage() });

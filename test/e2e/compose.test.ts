@@ -319,4 +319,25 @@ describe('writing like a power user', () => {
     expect(delivered.source).toContain(`From: Power Alias <${alias}>`);
     expect(delivered.source).toMatch(/\r\n-- \r\nAlias sig\r\n/);
   });
+
+  it('tmail mailto:… opens on the review screen of a message to the link, and y delivers it', async () => {
+    term?.kill();
+    const link = `mailto:${other.email}?subject=Joined%20by%20link&body=Please%20add%20me.`;
+    term = await launch(setup, { args: [link] });
+    onTestFailed(() => {
+      process.stdout.write(`\nLast screen:\n${term!.screen}\n`);
+    });
+    const review = await term.see('New message: review before sending');
+    expect(review).toContain(`To:      ${other.email}`);
+    expect(review).toContain('Subject: Joined by link');
+    expect(review).toContain('Please add me.');
+    await term.command('compose', 'compose.send');
+    await term.see(`Sent to ${other.email}.`);
+    const delivered = await waitFor(
+      async () =>
+        (await serverMessages(theirs, 'INBOX')).find((m) => m.subject === 'Joined by link'),
+      { what: 'the message written from the link' },
+    );
+    expect(delivered.source).toMatch(/\r\n\r\nPlease add me\.\r\n/);
+  });
 });
