@@ -120,57 +120,54 @@ async function importInk(): Promise<void> {
   }
 }
 
-/** Resolves true once the view holds envelopes for its first rows, false after `limitMs`. */
-function cachedRows(engine: MailEngine, limitMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    let unsubscribe = () => {};
-    const timer = setTimeout(() => done(false), limitMs);
-    const done = (ready: boolean) => {
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(ready);
-    };
-    const check = () => {
-      const view = engine.state.view;
-      if (view && view.uids.length > 0 && view.envelopes.size > 0) done(true);
-    };
-    unsubscribe = engine.store.subscribe(check);
-    check();
-  });
-}
-
 /**
  * Draws the list's rows from the cache before React and Ink have loaded
- * (early-paint.ts), after `takeScreen`; returns how the UI's first frame must
- * cover the paint, or null when nothing was drawn.
+ * (early-paint.ts): at once if the store has them, else as soon as it gives
+ * them, while the UI loads; `takeScreen` first. The function returned, called
+ * before the UI renders, stops waiting and says how the UI's first frame must
+ * cover the paint (null when nothing was drawn).
  */
 async function paintEarly(
   engine: MailEngine,
   config: TmailConfig,
   takeScreen: () => void,
-): Promise<{ cover: (frame: string) => string } | null> {
-  // The cached rows come within a few turns of the event loop; a store slower than
-  // that leaves the first frame to the UI, as without a cache.
-  if (!(await cachedRows(engine, 50))) return null;
+  painted: () => void,
+): Promise<() => ((frame: string) => string) | null> {
   const [{ earlyListPaint, coverFirstFrame }, { pickTheme }] = await Promise.all([
     import('./early-paint.js'),
     import('./theme.js'),
   ]);
   const ui = config.ui ?? {};
-  const paint = earlyListPaint({
-    state: engine.state,
-    configuredRoles: engine.account.folders,
-    columns: process.stdout.columns || 80,
-    rows: process.stdout.rows || 24,
-    sidebar: ui.sidebar ?? true,
-    layout: ui.layout ?? 'split',
-    dateStyle: ui.dateFormat ?? 'relative',
-    theme: pickTheme(ui.theme),
+  const theme = pickTheme(ui.theme);
+  let cover: ((frame: string) => string) | null = null;
+  const paint = (): boolean => {
+    const view = engine.state.view;
+    if (!view || view.envelopes.size === 0) return false;
+    const text = earlyListPaint({
+      state: engine.state,
+      configuredRoles: engine.account.folders,
+      columns: process.stdout.columns || 80,
+      rows: process.stdout.rows || 24,
+      sidebar: ui.sidebar ?? true,
+      layout: ui.layout ?? 'split',
+      dateStyle: ui.dateFormat ?? 'relative',
+      theme,
+    });
+    if (!text) return false;
+    takeScreen();
+    process.stdout.write(text);
+    cover = coverFirstFrame;
+    painted();
+    return true;
+  };
+  if (paint()) return () => cover;
+  const unsubscribe = engine.store.subscribe(() => {
+    if (!cover && paint()) unsubscribe();
   });
-  if (!paint) return null;
-  takeScreen();
-  process.stdout.write(paint);
-  return { cover: coverFirstFrame };
+  return () => {
+    unsubscribe();
+    return cover;
+  };
 }
 
 /** No account yet: the wizard sets one up, then the reader opens on it. */
@@ -278,13 +275,17 @@ export async function runTui(options: TuiOptions): Promise<number> {
     onStray: (error) => log.error('unhandled rejection', { message: (error as Error)?.message }),
   });
   // A start from the cache draws the rows on screen before the UI has loaded.
-  const painted = cachedFirst
-    ? await paintEarly(engine, config, () => {
-        screen.enter();
-        if (process.stdin.isTTY) process.stdin.setRawMode(true);
-      })
-    : null;
-  if (painted) bench?.listPainted();
+  const stopPainting = cachedFirst
+    ? await paintEarly(
+        engine,
+        config,
+        () => {
+          screen.enter();
+          if (process.stdin.isTTY) process.stdin.setRawMode(true);
+        },
+        () => bench?.listPainted(),
+      )
+    : () => null;
 
   // React and Ink load while the server answers. In steps: each await lets the
   // connection's replies be handled in between, instead of after the whole UI.
@@ -367,12 +368,13 @@ export async function runTui(options: TuiOptions): Promise<number> {
       runtime.controller.redraw();
     }
   };
+  const cover = stopPainting();
   const started = startApp({
     registry,
     config,
     compose,
     stdout: gatedStdout(process.stdout, () => screen.isActive, {
-      firstFrame: painted?.cover,
+      firstFrame: cover ?? undefined,
     }),
     exit: () => finish(),
     suspend: () => suspendProcess(screen, () => started.runtime.controller.redraw()),
