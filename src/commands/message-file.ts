@@ -192,12 +192,7 @@ export async function openLink(ctx: CommandContext, given?: string): Promise<voi
   }
   if (/^mailto:/i.test(link.url) && ctx.composer) {
     // A mail address is written to here, as mutt and aerc do, not handed to a browser.
-    const fields = parseMailto(link.url);
-    if (!fields) {
-      ctx.ui.notify('error', `Link ${number} is not a mail address tmail can write to.`);
-      return;
-    }
-    await ctx.composer.startWith(fields);
+    await writeToMailto(ctx, link.url, `Link ${number} is not a mail address tmail can write to.`);
     return;
   }
   const opener = urlOpener(link.url);
@@ -213,6 +208,27 @@ export async function openLink(ctx: CommandContext, given?: string): Promise<voi
     return;
   }
   ctx.ui.notify('info', `Opened link ${number} with ${opener.command}.`);
+}
+
+/**
+ * Starts a message with what a mailto: link gives (`:open-link` on one, or
+ * `tmail mailto:…`); says `unreadable` when the link cannot be read.
+ */
+export async function writeToMailto(
+  ctx: CommandContext,
+  url: string,
+  unreadable: string,
+): Promise<void> {
+  if (!ctx.composer) {
+    ctx.ui.notify('error', 'Writing mail is not available here.');
+    return;
+  }
+  const fields = parseMailto(url);
+  if (!fields) {
+    ctx.ui.notify('error', unreadable);
+    return;
+  }
+  await ctx.composer.startWith(fields);
 }
 
 /** The handlers of this file, by command id. */

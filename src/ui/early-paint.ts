@@ -9,7 +9,7 @@
  * themselves do not change, and whatever of this paint the frame does not
  * cover is erased behind it (coverFirstFrame).
  */
-import chalk, { type ChalkInstance } from 'chalk';
+import chalk from 'chalk';
 import type { FolderRoles } from '../core/config/types.js';
 import { roleOfFolder } from '../core/folder-role.js';
 import type { MailState } from '../core/store/state.js';
@@ -26,11 +26,10 @@ import {
 } from './list-row.js';
 import type { TextStyle, Theme } from './theme.js';
 
-type ChalkStyle = (text: string) => string;
-
-function chalkStyle(name: string): ChalkStyle | null {
+/** `text` in chalk's style of that name (`red`, `bgBlue`, `bold`); as it was for a name chalk lacks. */
+function chalkStyle(name: string, text: string): string {
   const style = (chalk as unknown as Record<string, unknown>)[name];
-  return typeof style === 'function' ? (style as ChalkStyle) : null;
+  return typeof style === 'function' ? (style as (text: string) => string)(text) : text;
 }
 
 /**
@@ -38,19 +37,19 @@ function chalkStyle(name: string): ChalkStyle | null {
  * the same order (ink/build/components/Text.js), for the named colours the
  * themes use.
  */
-export function styleText(text: string, style: TextStyle, ink: ChalkInstance = chalk): string {
+export function styleText(text: string, style: TextStyle): string {
   let out = text;
-  if (style.dimColor) out = ink.dim(out);
-  if (style.color) out = chalkStyle(style.color)?.(out) ?? out;
+  if (style.dimColor) out = chalk.dim(out);
+  if (style.color) out = chalkStyle(style.color, out);
   if (style.backgroundColor) {
     const name = style.backgroundColor;
-    out = chalkStyle(`bg${name[0]!.toUpperCase()}${name.slice(1)}`)?.(out) ?? out;
+    out = chalkStyle(`bg${name[0]!.toUpperCase()}${name.slice(1)}`, out);
   }
-  if (style.bold) out = ink.bold(out);
-  if (style.italic) out = ink.italic(out);
-  if (style.underline) out = ink.underline(out);
-  if (style.strikethrough) out = ink.strikethrough(out);
-  if (style.inverse) out = ink.inverse(out);
+  if (style.bold) out = chalk.bold(out);
+  if (style.italic) out = chalk.italic(out);
+  if (style.underline) out = chalk.underline(out);
+  if (style.strikethrough) out = chalk.strikethrough(out);
+  if (style.inverse) out = chalk.inverse(out);
   return out;
 }
 

@@ -141,8 +141,6 @@ async function paintEarly(
   const theme = pickTheme(ui.theme);
   let cover: ((frame: string) => string) | null = null;
   const paint = (): boolean => {
-    const view = engine.state.view;
-    if (!view || view.envelopes.size === 0) return false;
     const text = earlyListPaint({
       state: engine.state,
       configuredRoles: engine.account.folders,
@@ -274,17 +272,15 @@ export async function runTui(options: TuiOptions): Promise<number> {
     },
     onStray: (error) => log.error('unhandled rejection', { message: (error as Error)?.message }),
   });
+  const takeScreen = () => {
+    screen.enter();
+    // Raw at once: keys typed while the first frame is on its way are neither echoed nor
+    // held back for a line end; they wait, unread, for the key handler.
+    if (process.stdin.isTTY) process.stdin.setRawMode(true);
+  };
   // A start from the cache draws the rows on screen before the UI has loaded.
   const stopPainting = cachedFirst
-    ? await paintEarly(
-        engine,
-        config,
-        () => {
-          screen.enter();
-          if (process.stdin.isTTY) process.stdin.setRawMode(true);
-        },
-        () => bench?.listPainted(),
-      )
+    ? await paintEarly(engine, config, takeScreen, () => bench?.listPainted())
     : () => null;
 
   // React and Ink load while the server answers. In steps: each await lets the
@@ -297,10 +293,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   await firstScreenReady(engine, passwords, 400);
   bench?.mark('screen-ready');
 
-  screen.enter();
-  // Raw at once: keys typed while the first frame is on its way are neither echoed nor held
-  // back for a line end; they wait, unread, for the key handler.
-  if (process.stdin.isTTY) process.stdin.setRawMode(true);
+  takeScreen();
   // Sending loads after the first frame; the composer asks for it only when used.
   const loaded: { services: Awaited<ReturnType<typeof loadComposeServices>> | null } = {
     services: null,
@@ -362,8 +355,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
       if (options.waitKey?.(result)) await pressAnyKey();
       return result;
     } finally {
-      screen.enter();
-      if (process.stdin.isTTY) process.stdin.setRawMode(true);
+      takeScreen();
       runtime.input.set(true);
       runtime.controller.redraw();
     }
@@ -418,10 +410,12 @@ export async function runTui(options: TuiOptions): Promise<number> {
   );
   log.info('tui started', { account: account.name });
   if (options.mailto) {
-    const { parseMailto } = await import('../core/compose/mailto.js');
-    const fields = parseMailto(options.mailto);
-    if (fields) void controller.context.composer?.startWith(fields);
-    else controller.notify('error', 'The mailto: link given is not one tmail can read.');
+    const { writeToMailto } = await import('../commands/message-file.js');
+    void writeToMailto(
+      controller.context,
+      options.mailto,
+      'The mailto: link given is not one tmail can read.',
+    );
   }
 
   await finished;

@@ -166,7 +166,7 @@ export function cleanHeaderText(text: string): string {
 }
 
 /** Removes control characters from body text, keeping tabs and line breaks. */
-function cleanBodyText(text: string): string {
+export function cleanBodyText(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
 

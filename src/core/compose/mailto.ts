@@ -8,7 +8,7 @@
  * keeps its line breaks).
  */
 import { parseAddressList } from './addresses.js';
-import { cleanAddresses, cleanHeaderText, type Draft } from './draft.js';
+import { cleanAddresses, cleanBodyText, cleanHeaderText, type Draft } from './draft.js';
 
 /** What a mailto: link gives a new message. */
 export type MailtoFields = Pick<Draft, 'to' | 'cc' | 'bcc' | 'subject' | 'inReplyTo'> & {
@@ -54,7 +54,7 @@ export function parseMailto(url: string): MailtoFields | null {
     cc: addresses(lists.cc),
     bcc: addresses(lists.bcc),
     subject: cleanHeaderText(subject),
-    text: text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ''),
+    text: cleanBodyText(text),
     inReplyTo: /^<[^<>\s]+>$/.test(messageId) ? messageId : '',
   };
 }
